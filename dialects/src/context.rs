@@ -1,0 +1,173 @@
+//! The MLIR context with exactly the dialects and passes the compiler uses:
+//! builtin, func, arith, math, scf and irdl upstream, plus our `nn`, `xbar`
+//! and `msg` dialects loaded from their IRDL definitions at run time.
+
+use crate::diagnostic::{Diagnostic, Diagnostics, Error, Severity};
+use crate::ir::{location_from_raw, Module};
+use melior::dialect::{DialectHandle, DialectRegistry};
+use std::{cell::RefCell, rc::Rc, sync::Once};
+
+/// The IRDL definitions of our dialects, in load order.
+pub const DIALECT_SOURCES: [(&str, &str); 3] = [
+    ("nn.irdl.mlir", include_str!("../irdl/nn.irdl.mlir")),
+    ("xbar.irdl.mlir", include_str!("../irdl/xbar.irdl.mlir")),
+    ("msg.irdl.mlir", include_str!("../irdl/msg.irdl.mlir")),
+];
+
+/// All dialect definitions as one module, the form `mlir-opt --irdl-file` reads.
+pub fn irdl_definitions() -> String {
+    let mut text = String::new();
+    for (_, source) in DIALECT_SOURCES {
+        text.push_str(source);
+        text.push('\n');
+    }
+    text
+}
+
+/// An MLIR context that knows our dialects and collects diagnostics instead
+/// of printing them.
+pub struct Context {
+    mlir: melior::Context,
+    /// The parsed IRDL modules stay alive as long as the dialects they define.
+    irdl_modules: Vec<mlir_sys::MlirModule>,
+    diagnostics: Rc<RefCell<Vec<Diagnostic>>>,
+}
+
+impl Context {
+    pub fn new() -> Result<Self, Error> {
+        register_upstream_passes();
+        let registry = DialectRegistry::new();
+        for handle in [
+            DialectHandle::func(),
+            DialectHandle::arith(),
+            DialectHandle::scf(),
+        ] {
+            handle.insert_dialect(&registry);
+        }
+        // SAFETY: plain C getters for static dialect handles.
+        unsafe {
+            for handle in [
+                mlir_sys::mlirGetDialectHandle__math__(),
+                mlir_sys::mlirGetDialectHandle__irdl__(),
+            ] {
+                mlir_sys::mlirDialectHandleInsertDialect(handle, registry.to_raw());
+            }
+        }
+        let mlir = melior::Context::new_with_registry(&registry, false);
+        mlir.load_all_available_dialects();
+
+        let diagnostics = Rc::new(RefCell::new(Vec::new()));
+        let sink = Rc::clone(&diagnostics);
+        mlir.attach_diagnostic_handler(move |diagnostic| {
+            sink.borrow_mut().push(convert_diagnostic(&diagnostic));
+            true
+        });
+
+        let mut context = Context {
+            mlir,
+            irdl_modules: Vec::new(),
+            diagnostics,
+        };
+        for (name, source) in DIALECT_SOURCES {
+            context.load_irdl(name, source)?;
+        }
+        Ok(context)
+    }
+
+    fn load_irdl(&mut self, name: &str, source: &str) -> Result<(), Error> {
+        let module = self
+            .parse(source, name)
+            .map_err(|e| Error::Internal(e.to_string()))?;
+        let raw = module.into_raw();
+        // SAFETY: `raw` is a valid module owned by this context until `drop`.
+        let loaded = unsafe { mlir_sys::mlirLoadIRDLDialects(raw).value == 1 };
+        self.irdl_modules.push(raw);
+        if loaded {
+            Ok(())
+        } else {
+            Err(Error::Internal(format!(
+                "{name} does not define a loadable dialect: {}",
+                self.take_diagnostics(name)
+            )))
+        }
+    }
+
+    /// Parses MLIR text; `source_name` names it in diagnostics (a path, or
+    /// `<stdin>`). The result is verified against the dialect definitions and
+    /// the Rust verifiers of our ops.
+    pub fn parse(&self, source: &str, source_name: &str) -> Result<Module<'_>, Error> {
+        self.take_diagnostics(source_name);
+        match melior::ir::Module::parse(&self.mlir, source) {
+            Some(module) => {
+                let module = Module::new(self, module, source_name);
+                module.verify()?;
+                Ok(module)
+            }
+            None => Err(Error::Parse(self.take_diagnostics(source_name))),
+        }
+    }
+
+    pub(crate) fn mlir(&self) -> &melior::Context {
+        &self.mlir
+    }
+
+    /// Drains the diagnostics collected so far; the buffer MLIR parsed has no
+    /// name, so its positions are attributed to `source_name`.
+    pub(crate) fn take_diagnostics(&self, source_name: &str) -> Diagnostics {
+        let mut taken: Vec<Diagnostic> = self.diagnostics.borrow_mut().drain(..).collect();
+        for diagnostic in &mut taken {
+            crate::ir::name_source(diagnostic, source_name);
+        }
+        Diagnostics(taken)
+    }
+}
+
+impl Drop for Context {
+    fn drop(&mut self) {
+        for module in self.irdl_modules.drain(..) {
+            // SAFETY: each module was created by this context and is destroyed once.
+            unsafe { mlir_sys::mlirModuleDestroy(module) };
+        }
+    }
+}
+
+fn register_upstream_passes() {
+    static ONCE: Once = Once::new();
+    // SAFETY: registration functions take no arguments; running them twice is
+    // what must be avoided, hence the Once.
+    ONCE.call_once(|| unsafe {
+        mlir_sys::mlirRegisterTransformsCanonicalizer();
+        mlir_sys::mlirRegisterTransformsCSE();
+    });
+}
+
+/// Names of the upstream passes a pipeline may use.
+pub const UPSTREAM_PASSES: [(&str, &str); 2] = [
+    (
+        "canonicalize",
+        "Canonicalize operations (upstream MLIR; our ops are opaque to it)",
+    ),
+    ("cse", "Eliminate common sub-expressions (upstream MLIR)"),
+];
+
+fn convert_diagnostic(diagnostic: &melior::diagnostic::Diagnostic) -> Diagnostic {
+    use melior::diagnostic::DiagnosticSeverity as S;
+    let severity = match diagnostic.severity() {
+        S::Error => Severity::Error,
+        S::Warning => Severity::Warning,
+        S::Note => Severity::Note,
+        S::Remark => Severity::Remark,
+    };
+    let notes = (0..diagnostic.note_count())
+        .filter_map(|i| diagnostic.note(i).ok())
+        .map(|note| convert_diagnostic(&note))
+        // "see current operation" notes dump the whole op in generic form: noise for users.
+        .filter(|note| !note.message.starts_with("see current operation"))
+        .collect();
+    Diagnostic {
+        severity,
+        location: location_from_raw(diagnostic.location().to_raw()),
+        message: diagnostic.to_string(),
+        notes,
+    }
+}

@@ -1,0 +1,145 @@
+//! Diagnostics and errors: MLIR's diagnostics turned into plain Rust values
+//! that print like `mlir-opt` (`file:line:col: error: message`).
+
+use std::fmt;
+
+/// Where an operation or a diagnostic comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    /// A position in a source file (1-based line and column).
+    File {
+        file: String,
+        line: usize,
+        column: usize,
+    },
+    /// A named location, e.g. the ONNX node an op was imported from, with the
+    /// file position it was read at, where known.
+    Name {
+        name: String,
+        at: Option<Box<Location>>,
+    },
+    Unknown,
+}
+
+impl Location {
+    /// The file position of this location, looking through names.
+    pub fn file_position(&self) -> Option<(&str, usize, usize)> {
+        match self {
+            Location::File { file, line, column } => Some((file, *line, *column)),
+            Location::Name { at: Some(at), .. } => at.file_position(),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Location::File { file, line, column } => write!(f, "{file}:{line}:{column}"),
+            Location::Name { name, at: Some(at) } => write!(f, "{at}: '{name}'"),
+            Location::Name { name, at: None } => write!(f, "'{name}'"),
+            Location::Unknown => write!(f, "<unknown>"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Severity {
+    Error,
+    Warning,
+    Note,
+    Remark,
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Note => "note",
+            Severity::Remark => "remark",
+        })
+    }
+}
+
+/// One message about the IR, with the notes attached to it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    pub location: Location,
+    pub message: String,
+    pub notes: Vec<Diagnostic>,
+}
+
+impl Diagnostic {
+    pub fn error(location: Location, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Error,
+            location,
+            message: message.into(),
+            notes: Vec::new(),
+        }
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}: {}", self.location, self.severity, self.message)?;
+        for note in &self.notes {
+            write!(f, "\n{note}")?;
+        }
+        Ok(())
+    }
+}
+
+/// A non-empty list of diagnostics, printed one per line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostics(pub Vec<Diagnostic>);
+
+impl fmt::Display for Diagnostics {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, diagnostic) in self.0.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{diagnostic}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Everything that can go wrong when reading, verifying or transforming IR.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The text is not valid MLIR (syntax, unknown op, operands or attributes
+    /// that do not match the dialect definitions).
+    #[error("{0}")]
+    Parse(Diagnostics),
+    /// The IR parsed but breaks an invariant.
+    #[error("{0}")]
+    Verify(Diagnostics),
+    /// A transformation failed on valid IR.
+    #[error("{0}")]
+    Transform(Diagnostics),
+    /// A pass pipeline or pass option that does not exist or does not parse.
+    #[error("{0}")]
+    Pipeline(String),
+    /// The dialect definitions shipped with the compiler did not load: a bug.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl Error {
+    /// An error about one place in the IR.
+    pub fn at(location: Location, message: impl Into<String>) -> Self {
+        Error::Transform(Diagnostics(vec![Diagnostic::error(location, message)]))
+    }
+
+    /// The diagnostics carried by this error, if it has any.
+    pub fn diagnostics(&self) -> &[Diagnostic] {
+        match self {
+            Error::Parse(d) | Error::Verify(d) | Error::Transform(d) => &d.0,
+            Error::Pipeline(_) | Error::Internal(_) => &[],
+        }
+    }
+}

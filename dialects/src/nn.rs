@@ -1,0 +1,426 @@
+//! Typed views of `nn` ops: their attributes as Rust values, the operand
+//! invariants IRDL cannot state, and result-shape inference.
+//!
+//! [`NnOp::read`] checks attributes (pads non-negative, strides positive, ...),
+//! [`NnOp::check_operands`] checks operands against each other (groups divide
+//! the channels, bias matches the output channels, ...); both run in the
+//! verifier. [`NnOp::infer_shape`] computes the result shape, which
+//! `nn-verify-shapes` compares with the declared result type.
+
+use crate::attrs::{
+    self, array_attr, bool_attr, check_all, f64_attr, i64_attr, string_attr, AttrResult,
+};
+use crate::ir::{Op, Value};
+
+/// A sliding window: kernel, strides and dilations are `[h, w]`, pads are
+/// `[top, left, bottom, right]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    pub kernel: [i64; 2],
+    pub strides: [i64; 2],
+    pub pads: [i64; 4],
+    pub dilations: [i64; 2],
+}
+
+impl Window {
+    /// Output height and width for an input of `[h, w]`. With `ceil_mode`
+    /// the last partial window counts, unless it would start in the bottom or
+    /// right padding (the ONNX / PyTorch rule).
+    pub fn output_size(&self, input: [i64; 2], ceil_mode: bool) -> AttrResult<[i64; 2]> {
+        let mut out = [0; 2];
+        for d in 0..2 {
+            let padded = input[d] + self.pads[d] + self.pads[d + 2];
+            let span = self.dilations[d] * (self.kernel[d] - 1) + 1;
+            if span > padded {
+                return Err(format!(
+                    "window of extent {span} does not fit the padded input of extent {padded} (dimension {})",
+                    d + 2
+                ));
+            }
+            let steps = padded - span;
+            let mut size = if ceil_mode {
+                (steps + self.strides[d] - 1) / self.strides[d]
+            } else {
+                steps / self.strides[d]
+            } + 1;
+            if ceil_mode && (size - 1) * self.strides[d] >= input[d] + self.pads[d] {
+                size -= 1;
+            }
+            out[d] = size;
+        }
+        Ok(out)
+    }
+
+    fn read(op: &Op, kernel: [i64; 2], dilations: [i64; 2]) -> AttrResult<Self> {
+        Ok(Window {
+            kernel,
+            strides: check_all(
+                "strides",
+                array_attr(op, "strides")?,
+                "positive",
+                attrs::positive,
+            )?,
+            pads: check_all(
+                "pads",
+                array_attr(op, "pads")?,
+                "non-negative",
+                attrs::non_negative,
+            )?,
+            dilations,
+        })
+    }
+}
+
+/// Attributes of `nn.conv2d`; the kernel size comes from the weight shape.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Conv2d {
+    pub strides: [i64; 2],
+    pub pads: [i64; 4],
+    pub dilations: [i64; 2],
+    pub groups: i64,
+}
+
+/// Attributes of the pooling ops.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pool {
+    pub window: Window,
+    pub ceil_mode: bool,
+}
+
+/// An `nn` op with its attributes read and checked.
+#[derive(Debug, Clone, PartialEq)]
+pub enum NnOp {
+    Weight { name: String },
+    Conv2d(Conv2d),
+    Dense,
+    Relu,
+    Clip { min: f64, max: f64 },
+    MaxPool2d(Pool),
+    AvgPool2d { pool: Pool, count_include_pad: bool },
+    GlobalAvgPool,
+    Add,
+    Concat { axis: i64 },
+    BatchNorm { epsilon: f64 },
+    ScaleChannels,
+    Flatten { axis: i64 },
+    Reshape,
+    Softmax { axis: i64 },
+}
+
+impl NnOp {
+    /// Reads the attributes of an `nn` op; `Ok(None)` for ops of other dialects.
+    pub fn read(op: &Op) -> AttrResult<Option<Self>> {
+        let name = op.name();
+        let Some(short) = name.strip_prefix("nn.") else {
+            return Ok(None);
+        };
+        let positive_pair = |attr| {
+            check_all(
+                attr,
+                array_attr::<2>(op, attr)?,
+                "positive",
+                attrs::positive,
+            )
+        };
+        Ok(Some(match short {
+            "weight" => {
+                let name = string_attr(op, "name")?;
+                if name.is_empty() {
+                    return Err("attribute 'name' must not be empty".into());
+                }
+                NnOp::Weight { name }
+            }
+            "conv2d" => {
+                let window = Window::read(op, [1, 1], positive_pair("dilations")?)?;
+                let groups = i64_attr(op, "groups")?;
+                if groups < 1 {
+                    return Err(format!("attribute 'groups' must be positive, got {groups}"));
+                }
+                NnOp::Conv2d(Conv2d {
+                    strides: window.strides,
+                    pads: window.pads,
+                    dilations: window.dilations,
+                    groups,
+                })
+            }
+            "dense" => NnOp::Dense,
+            "relu" => NnOp::Relu,
+            "clip" => {
+                let (min, max) = (f64_attr(op, "min")?, f64_attr(op, "max")?);
+                if min > max {
+                    return Err(format!(
+                        "attribute 'min' ({min}) must not exceed 'max' ({max})"
+                    ));
+                }
+                NnOp::Clip { min, max }
+            }
+            "maxpool2d" => NnOp::MaxPool2d(Pool {
+                window: Window::read(op, positive_pair("kernel")?, positive_pair("dilations")?)?,
+                ceil_mode: bool_attr(op, "ceil_mode")?,
+            }),
+            "avgpool2d" => NnOp::AvgPool2d {
+                pool: Pool {
+                    window: Window::read(op, positive_pair("kernel")?, [1, 1])?,
+                    ceil_mode: bool_attr(op, "ceil_mode")?,
+                },
+                count_include_pad: bool_attr(op, "count_include_pad")?,
+            },
+            "global_avgpool" => NnOp::GlobalAvgPool,
+            "add" => NnOp::Add,
+            "concat" => NnOp::Concat {
+                axis: non_negative_axis(op)?,
+            },
+            "batchnorm" => {
+                let epsilon = f64_attr(op, "epsilon")?;
+                if epsilon.is_nan() || epsilon < 0.0 {
+                    return Err(format!(
+                        "attribute 'epsilon' must be non-negative, got {epsilon}"
+                    ));
+                }
+                NnOp::BatchNorm { epsilon }
+            }
+            "scale_channels" => NnOp::ScaleChannels,
+            "flatten" => NnOp::Flatten {
+                axis: non_negative_axis(op)?,
+            },
+            "reshape" => NnOp::Reshape,
+            "softmax" => NnOp::Softmax {
+                axis: non_negative_axis(op)?,
+            },
+            _ => return Ok(None),
+        }))
+    }
+
+    /// Checks the operands against each other and the attributes.
+    pub fn check_operands(&self, op: &Op) -> AttrResult<()> {
+        let shapes = operand_shapes(op)?;
+        let rank = |i: usize, expected: usize, what: &str| -> AttrResult<()> {
+            if shapes[i].len() == expected {
+                Ok(())
+            } else {
+                Err(format!(
+                    "{what} must have rank {expected}, got {}",
+                    fmt_shape(&shapes[i])
+                ))
+            }
+        };
+        match self {
+            NnOp::Conv2d(conv) => {
+                rank(0, 4, "input")?;
+                rank(1, 4, "weight")?;
+                let (input, weight) = (&shapes[0], &shapes[1]);
+                if input[1] != weight[1] * conv.groups {
+                    return Err(format!(
+                        "input has {} channels but weight {} with groups = {} expects {}",
+                        input[1],
+                        fmt_shape(weight),
+                        conv.groups,
+                        weight[1] * conv.groups
+                    ));
+                }
+                if weight[0] % conv.groups != 0 {
+                    return Err(format!(
+                        "groups = {} does not divide the {} output channels",
+                        conv.groups, weight[0]
+                    ));
+                }
+                check_bias(&shapes, weight[0])
+            }
+            NnOp::Dense => {
+                rank(0, 2, "input")?;
+                rank(1, 2, "weight")?;
+                if shapes[0][1] != shapes[1][1] {
+                    return Err(format!(
+                        "input {} and weight {} disagree on the reduced dimension",
+                        fmt_shape(&shapes[0]),
+                        fmt_shape(&shapes[1])
+                    ));
+                }
+                check_bias(&shapes, shapes[1][0])
+            }
+            NnOp::MaxPool2d(_) | NnOp::AvgPool2d { .. } | NnOp::GlobalAvgPool => {
+                rank(0, 4, "input")
+            }
+            NnOp::Add => same_shapes(&shapes[0], &shapes[1]),
+            NnOp::Concat { axis } => {
+                let (lhs, rhs) = (&shapes[0], &shapes[1]);
+                check_axis(*axis, lhs.len())?;
+                let agree = lhs.len() == rhs.len()
+                    && lhs
+                        .iter()
+                        .zip(rhs)
+                        .enumerate()
+                        .all(|(d, (a, b))| d as i64 == *axis || a == b);
+                if agree {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "operands {} and {} differ outside axis {axis}",
+                        fmt_shape(lhs),
+                        fmt_shape(rhs)
+                    ))
+                }
+            }
+            NnOp::BatchNorm { .. } => {
+                if shapes[0].len() < 2 {
+                    return Err(format!(
+                        "input must have a channel dimension, got {}",
+                        fmt_shape(&shapes[0])
+                    ));
+                }
+                let channels = shapes[0][1];
+                for (i, what) in [(1, "scale"), (2, "bias"), (3, "mean"), (4, "var")] {
+                    if shapes[i] != [channels] {
+                        return Err(format!(
+                            "{what} must be [{channels}], got {}",
+                            fmt_shape(&shapes[i])
+                        ));
+                    }
+                }
+                Ok(())
+            }
+            NnOp::ScaleChannels => {
+                let out_channels = shapes[0].first().copied().unwrap_or(0);
+                if shapes[1] != [out_channels] {
+                    return Err(format!(
+                        "factor must be [{out_channels}] for weight {}, got {}",
+                        fmt_shape(&shapes[0]),
+                        fmt_shape(&shapes[1])
+                    ));
+                }
+                Ok(())
+            }
+            NnOp::Flatten { axis } => check_axis(*axis, shapes[0].len() + 1),
+            NnOp::Softmax { axis } => check_axis(*axis, shapes[0].len()),
+            NnOp::Weight { .. } | NnOp::Relu | NnOp::Clip { .. } | NnOp::Reshape => Ok(()),
+        }
+    }
+
+    /// The result shape this op computes from its operands.
+    pub fn infer_shape(&self, op: &Op) -> AttrResult<Vec<i64>> {
+        let shapes = operand_shapes(op)?;
+        let declared = || result_shape(op);
+        Ok(match self {
+            NnOp::Weight { .. } => declared()?,
+            NnOp::Conv2d(conv) => {
+                let (input, weight) = (&shapes[0], &shapes[1]);
+                let window = Window {
+                    kernel: [weight[2], weight[3]],
+                    strides: conv.strides,
+                    pads: conv.pads,
+                    dilations: conv.dilations,
+                };
+                let [h, w] = window.output_size([input[2], input[3]], false)?;
+                vec![input[0], weight[0], h, w]
+            }
+            NnOp::Dense => vec![shapes[0][0], shapes[1][0]],
+            NnOp::MaxPool2d(pool) | NnOp::AvgPool2d { pool, .. } => {
+                let input = &shapes[0];
+                let [h, w] = pool
+                    .window
+                    .output_size([input[2], input[3]], pool.ceil_mode)?;
+                vec![input[0], input[1], h, w]
+            }
+            NnOp::GlobalAvgPool => vec![shapes[0][0], shapes[0][1], 1, 1],
+            NnOp::Concat { axis } => {
+                let mut shape = shapes[0].clone();
+                shape[*axis as usize] += shapes[1][*axis as usize];
+                shape
+            }
+            NnOp::Flatten { axis } => {
+                let (outer, inner) = shapes[0].split_at(*axis as usize);
+                vec![outer.iter().product(), inner.iter().product()]
+            }
+            NnOp::Reshape => {
+                let shape = declared()?;
+                let (from, to) = (
+                    shapes[0].iter().product::<i64>(),
+                    shape.iter().product::<i64>(),
+                );
+                if from != to {
+                    return Err(format!(
+                        "cannot reshape {} ({from} elements) into {} ({to} elements)",
+                        fmt_shape(&shapes[0]),
+                        fmt_shape(&shape)
+                    ));
+                }
+                shape
+            }
+            NnOp::Relu
+            | NnOp::Clip { .. }
+            | NnOp::Add
+            | NnOp::BatchNorm { .. }
+            | NnOp::ScaleChannels
+            | NnOp::Softmax { .. } => shapes[0].clone(),
+        })
+    }
+}
+
+/// `[1, 64, 56, 56]`
+pub fn fmt_shape(shape: &[i64]) -> String {
+    format!("{shape:?}")
+}
+
+/// The static shape of a value, or why it has none.
+pub fn static_shape(value: &Value, what: &str) -> AttrResult<Vec<i64>> {
+    let ty = value.ty();
+    match ty.static_shape() {
+        Some(shape) if ty.is_f32_tensor() => Ok(shape),
+        _ => Err(format!(
+            "{what} must be a tensor of f32 with a static shape, got {ty}"
+        )),
+    }
+}
+
+pub fn result_shape(op: &Op) -> AttrResult<Vec<i64>> {
+    let result = op.result(0).ok_or("expected one result")?;
+    static_shape(&result, "result")
+}
+
+fn operand_shapes(op: &Op) -> AttrResult<Vec<Vec<i64>>> {
+    op.operands()
+        .iter()
+        .enumerate()
+        .map(|(i, v)| static_shape(v, &format!("operand #{i}")))
+        .collect()
+}
+
+fn check_bias(shapes: &[Vec<i64>], out_channels: i64) -> AttrResult<()> {
+    match shapes.get(2) {
+        Some(bias) if bias != &[out_channels] => Err(format!(
+            "bias must be [{out_channels}], got {}",
+            fmt_shape(bias)
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn same_shapes(lhs: &[i64], rhs: &[i64]) -> AttrResult<()> {
+    if lhs == rhs {
+        Ok(())
+    } else {
+        Err(format!(
+            "operands must have one shape, got {} and {}",
+            fmt_shape(lhs),
+            fmt_shape(rhs)
+        ))
+    }
+}
+
+fn non_negative_axis(op: &Op) -> AttrResult<i64> {
+    let axis = i64_attr(op, "axis")?;
+    if axis < 0 {
+        return Err(format!("attribute 'axis' must be non-negative, got {axis}"));
+    }
+    Ok(axis)
+}
+
+fn check_axis(axis: i64, bound: usize) -> AttrResult<()> {
+    if (axis as usize) < bound {
+        Ok(())
+    } else {
+        Err(format!(
+            "attribute 'axis' = {axis} is out of range [0, {bound})"
+        ))
+    }
+}

@@ -1,0 +1,18 @@
+//! The Rust verifiers: what the IRDL definitions cannot express.
+
+use crate::diagnostic::Diagnostic;
+use crate::ir::Op;
+use crate::nn::NnOp;
+
+/// Verifies one op; the diagnostic reads like MLIR's: `'nn.conv2d' op ...`.
+pub fn verify_op(op: Op) -> Result<(), Diagnostic> {
+    let name = op.name();
+    let result = if name.starts_with("nn.") {
+        NnOp::read(&op).and_then(|nn| nn.map_or(Ok(()), |nn| nn.check_operands(&op)))
+    } else if name.starts_with("xbar.") {
+        crate::xbar::verify(&op)
+    } else {
+        crate::msg::verify(&op)
+    };
+    result.map_err(|message| op.diagnostic(format!("'{name}' op {message}")))
+}
