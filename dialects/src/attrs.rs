@@ -6,31 +6,23 @@ use crate::ir::Op;
 pub type AttrResult<T> = Result<T, String>;
 
 pub fn i64_attr(op: &Op, name: &str) -> AttrResult<i64> {
-    op.attribute(name)
-        .and_then(|a| a.as_i64())
-        .ok_or_else(|| format!("attribute '{name}' must be an integer"))
+    op.attribute(name).and_then(|a| a.as_i64()).ok_or_else(|| format!("attribute '{name}' must be an integer"))
 }
 
 pub fn f64_attr(op: &Op, name: &str) -> AttrResult<f64> {
-    op.attribute(name)
-        .and_then(|a| a.as_f64())
-        .ok_or_else(|| format!("attribute '{name}' must be a float"))
+    op.attribute(name).and_then(|a| a.as_f64()).ok_or_else(|| format!("attribute '{name}' must be a float"))
 }
 
 pub fn bool_attr(op: &Op, name: &str) -> AttrResult<bool> {
     match i64_attr(op, name) {
         Ok(0) => Ok(false),
         Ok(1) => Ok(true),
-        _ => Err(format!(
-            "attribute '{name}' must be a boolean (true or false)"
-        )),
+        _ => Err(format!("attribute '{name}' must be a boolean (true or false)")),
     }
 }
 
 pub fn string_attr(op: &Op, name: &str) -> AttrResult<String> {
-    op.attribute(name)
-        .and_then(|a| a.as_string())
-        .ok_or_else(|| format!("attribute '{name}' must be a string"))
+    op.attribute(name).and_then(|a| a.as_string()).ok_or_else(|| format!("attribute '{name}' must be a string"))
 }
 
 /// A dense i64 array of exactly `N` elements.
@@ -39,12 +31,7 @@ pub fn array_attr<const N: usize>(op: &Op, name: &str) -> AttrResult<[i64; N]> {
         .attribute(name)
         .and_then(|a| a.as_i64_array())
         .ok_or_else(|| format!("attribute '{name}' must be an array<i64> of {N} elements"))?;
-    values.as_slice().try_into().map_err(|_| {
-        format!(
-            "attribute '{name}' must have {N} elements, got {}",
-            values.len()
-        )
-    })
+    values.as_slice().try_into().map_err(|_| format!("attribute '{name}' must have {N} elements, got {}", values.len()))
 }
 
 /// Checks every element against a predicate described by `what`, e.g. "positive".

@@ -37,19 +37,12 @@ impl Context {
     pub fn new() -> Result<Self, Error> {
         register_upstream_passes();
         let registry = DialectRegistry::new();
-        for handle in [
-            DialectHandle::func(),
-            DialectHandle::arith(),
-            DialectHandle::scf(),
-        ] {
+        for handle in [DialectHandle::func(), DialectHandle::arith(), DialectHandle::scf()] {
             handle.insert_dialect(&registry);
         }
         // SAFETY: plain C getters for static dialect handles.
         unsafe {
-            for handle in [
-                mlir_sys::mlirGetDialectHandle__math__(),
-                mlir_sys::mlirGetDialectHandle__irdl__(),
-            ] {
+            for handle in [mlir_sys::mlirGetDialectHandle__math__(), mlir_sys::mlirGetDialectHandle__irdl__()] {
                 mlir_sys::mlirDialectHandleInsertDialect(handle, registry.to_raw());
             }
         }
@@ -63,11 +56,7 @@ impl Context {
             true
         });
 
-        let mut context = Context {
-            mlir,
-            irdl_modules: Vec::new(),
-            diagnostics,
-        };
+        let mut context = Context { mlir, irdl_modules: Vec::new(), diagnostics };
         for (name, source) in DIALECT_SOURCES {
             context.load_irdl(name, source)?;
         }
@@ -75,9 +64,7 @@ impl Context {
     }
 
     fn load_irdl(&mut self, name: &str, source: &str) -> Result<(), Error> {
-        let module = self
-            .parse(source, name)
-            .map_err(|e| Error::Internal(e.to_string()))?;
+        let module = self.parse(source, name).map_err(|e| Error::Internal(e.to_string()))?;
         let raw = module.into_raw();
         // SAFETY: `raw` is a valid module owned by this context until `drop`.
         let loaded = unsafe { mlir_sys::mlirLoadIRDLDialects(raw).value == 1 };
@@ -85,10 +72,7 @@ impl Context {
         if loaded {
             Ok(())
         } else {
-            Err(Error::Internal(format!(
-                "{name} does not define a loadable dialect: {}",
-                self.take_diagnostics(name)
-            )))
+            Err(Error::Internal(format!("{name} does not define a loadable dialect: {}", self.take_diagnostics(name))))
         }
     }
 
@@ -143,10 +127,7 @@ fn register_upstream_passes() {
 
 /// Names of the upstream passes a pipeline may use.
 pub const UPSTREAM_PASSES: [(&str, &str); 2] = [
-    (
-        "canonicalize",
-        "Canonicalize operations (upstream MLIR; our ops are opaque to it)",
-    ),
+    ("canonicalize", "Canonicalize operations (upstream MLIR; our ops are opaque to it)"),
     ("cse", "Eliminate common sub-expressions (upstream MLIR)"),
 ];
 
@@ -158,16 +139,29 @@ fn convert_diagnostic(diagnostic: &melior::diagnostic::Diagnostic) -> Diagnostic
         S::Note => Severity::Note,
         S::Remark => Severity::Remark,
     };
-    let notes = (0..diagnostic.note_count())
-        .filter_map(|i| diagnostic.note(i).ok())
-        .map(|note| convert_diagnostic(&note))
-        // "see current operation" notes dump the whole op in generic form: noise for users.
-        .filter(|note| !note.message.starts_with("see current operation"))
-        .collect();
-    Diagnostic {
-        severity,
-        location: location_from_raw(diagnostic.location().to_raw()),
-        message: diagnostic.to_string(),
-        notes,
+    let mut message = diagnostic.to_string();
+    let mut notes = Vec::new();
+    for note in (0..diagnostic.note_count()).filter_map(|i| diagnostic.note(i).ok()) {
+        let note = convert_diagnostic(&note);
+        // This note dumps the whole op in generic form, which users need not
+        // read; but IRDL's messages ("op expects exactly 1 operands") do not
+        // name the op, so take its name from there.
+        match note.message.strip_prefix("see current operation: ") {
+            Some(dump) => message = name_the_op(&message, dump),
+            None => notes.push(note),
+        }
+    }
+    Diagnostic { severity, location: location_from_raw(diagnostic.location().to_raw()), message, notes }
+}
+
+/// Prefixes `'dialect.op' op ` to a message that does not name its op, taking
+/// the name from the op's generic form (`%0 = "nn.relu"(...)`).
+fn name_the_op(message: &str, dump: &str) -> String {
+    let name = dump.split('"').nth(1).filter(|n| n.contains('.') && !n.contains(' '));
+    match name {
+        Some(name) if !message.contains(&format!("'{name}'")) => {
+            format!("'{name}' op {}", message.strip_prefix("op ").unwrap_or(message))
+        }
+        _ => message.to_string(),
     }
 }

@@ -73,12 +73,7 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     pub fn error(location: Location, message: impl Into<String>) -> Self {
-        Diagnostic {
-            severity: Severity::Error,
-            location,
-            message: message.into(),
-            notes: Vec::new(),
-        }
+        Diagnostic { severity: Severity::Error, location, message: message.into(), notes: Vec::new() }
     }
 }
 
@@ -89,6 +84,25 @@ impl fmt::Display for Diagnostic {
             write!(f, "\n{note}")?;
         }
         Ok(())
+    }
+}
+
+impl Diagnostic {
+    /// The diagnostic followed, like mlir-opt prints it, by the source line
+    /// it points at and a caret under the column, for each position that lies
+    /// in `source` (the text of the file named `source_name`).
+    pub fn render_with_source(&self, source_name: &str, source: &str) -> String {
+        let mut text = format!("{}: {}: {}", self.location, self.severity, self.message);
+        if let Some((file, line, column)) = self.location.file_position() {
+            if let Some(code) = source.lines().nth(line.wrapping_sub(1)).filter(|_| file == source_name) {
+                text.push_str(&format!("\n{code}\n{}^", " ".repeat(column.saturating_sub(1))));
+            }
+        }
+        for note in &self.notes {
+            text.push('\n');
+            text.push_str(&note.render_with_source(source_name, source));
+        }
+        text
     }
 }
 

@@ -2,7 +2,7 @@
 //! [`OpBuilder`] to create operations.
 //!
 //! Soundness rule: handles borrow the module immutably, and the only
-//! operation that destroys IR ([`Module::erase_unused_pure_ops`]) needs
+//! operation that destroys IR ([`Module::erase_if_unused`]) needs
 //! `&mut Module`, so no handle can outlive what it points to. Inserting
 //! operations and redirecting uses never invalidate other handles.
 
@@ -22,16 +22,8 @@ pub struct Module<'c> {
 }
 
 impl<'c> Module<'c> {
-    pub(crate) fn new(
-        context: &'c Context,
-        inner: melior::ir::Module<'c>,
-        source_name: &str,
-    ) -> Self {
-        Module {
-            context,
-            inner,
-            source_name: source_name.to_string(),
-        }
+    pub(crate) fn new(context: &'c Context, inner: melior::ir::Module<'c>, source_name: &str) -> Self {
+        Module { context, inner, source_name: source_name.to_string() }
     }
 
     pub(crate) fn into_raw(self) -> sys::MlirModule {
@@ -56,28 +48,17 @@ impl<'c> Module<'c> {
     /// their bodies, then program order).
     pub fn operations(&self) -> Vec<Op<'_>> {
         let mut raws = Vec::new();
-        self.inner
-            .as_operation()
-            .walk(melior::ir::operation::WalkOrder::PreOrder, |op| {
-                raws.push(op.to_raw());
-                melior::ir::operation::WalkResult::Advance
-            });
+        self.inner.as_operation().walk(melior::ir::operation::WalkOrder::PreOrder, |op| {
+            raws.push(op.to_raw());
+            melior::ir::operation::WalkResult::Advance
+        });
         let module_op = self.inner.as_operation().to_raw();
-        raws.into_iter()
-            .filter(|raw| raw.ptr != module_op.ptr)
-            .map(|raw| Op {
-                raw,
-                module: self.as_ref(),
-            })
-            .collect()
+        raws.into_iter().filter(|raw| raw.ptr != module_op.ptr).map(|raw| Op { raw, module: self.as_ref() }).collect()
     }
 
     /// The operations named `name`, in program order.
     pub fn operations_named(&self, name: &str) -> Vec<Op<'_>> {
-        self.operations()
-            .into_iter()
-            .filter(|op| op.name() == name)
-            .collect()
+        self.operations().into_iter().filter(|op| op.name() == name).collect()
     }
 
     /// Runs MLIR's verifier (which checks our ops against their IRDL
@@ -86,15 +67,10 @@ impl<'c> Module<'c> {
     pub fn verify(&self) -> Result<(), Error> {
         self.context.take_diagnostics(&self.source_name);
         if !self.inner.as_operation().verify() {
-            return Err(Error::Verify(
-                self.context.take_diagnostics(&self.source_name),
-            ));
+            return Err(Error::Verify(self.context.take_diagnostics(&self.source_name)));
         }
-        let diagnostics: Vec<Diagnostic> = self
-            .operations()
-            .into_iter()
-            .filter_map(|op| crate::verify::verify_op(op).err())
-            .collect();
+        let diagnostics: Vec<Diagnostic> =
+            self.operations().into_iter().filter_map(|op| crate::verify::verify_op(op).err()).collect();
         if diagnostics.is_empty() {
             Ok(())
         } else {
@@ -106,34 +82,23 @@ impl<'c> Module<'c> {
     /// `canonicalize` or `cse`, on the whole module.
     pub fn run_upstream_pass(&mut self, pass: &str) -> Result<(), Error> {
         let manager = melior::pass::PassManager::new(self.context.mlir());
-        melior::utility::parse_pass_pipeline(
-            manager.as_operation_pass_manager(),
-            &format!("builtin.module({pass})"),
-        )
-        .map_err(|e| Error::Pipeline(format!("invalid upstream pass '{pass}': {e}")))?;
+        melior::utility::parse_pass_pipeline(manager.as_operation_pass_manager(), &format!("builtin.module({pass})"))
+            .map_err(|e| Error::Pipeline(format!("invalid upstream pass '{pass}': {e}")))?;
         self.context.take_diagnostics(&self.source_name);
-        manager
-            .run(&mut self.inner)
-            .map_err(|_| Error::Transform(self.context.take_diagnostics(&self.source_name)))
+        manager.run(&mut self.inner).map_err(|_| Error::Transform(self.context.take_diagnostics(&self.source_name)))
     }
 
-    /// Erases operations of side-effect-free dialects (`nn`, `xbar`, `arith`,
-    /// `math`) whose results are all unused, until none is left. Returns how
-    /// many were erased. IRDL ops cannot be marked `Pure`, so upstream
-    /// canonicalization does not do this for ours.
-    pub fn erase_unused_pure_ops(&mut self) -> usize {
+    /// Erases the listed operations that have no uses left, repeating while
+    /// erasing one frees another of the list. Returns how many were erased.
+    /// Ids of ops that are gone or still used are ignored, so a pass can list
+    /// what it replaced without tracking which replacements succeeded.
+    pub fn erase_if_unused(&mut self, ids: &[OpId]) -> usize {
         let mut erased = 0;
         loop {
             let dead: Vec<sys::MlirOperation> = self
                 .operations()
                 .into_iter()
-                .filter(|op| {
-                    let name = op.name();
-                    let pure = ["nn.", "xbar.", "arith.", "math."]
-                        .iter()
-                        .any(|d| name.starts_with(d));
-                    pure && op.result_count() > 0 && op.results().iter().all(|v| v.use_count() == 0)
-                })
+                .filter(|op| ids.contains(&op.id()) && op.results().iter().all(|v| v.use_count() == 0))
                 .map(|op| op.raw)
                 .collect();
             if dead.is_empty() {
@@ -142,8 +107,8 @@ impl<'c> Module<'c> {
             erased += dead.len();
             for raw in dead {
                 // SAFETY: `&mut self` guarantees no handle into the module is alive;
-                // each op is in the module and has no uses, so erasing it leaves
-                // valid IR. mlirOperationDestroy unlinks it from its block.
+                // the op was found in the live module and has no uses, so erasing
+                // it leaves valid IR. mlirOperationDestroy unlinks it first.
                 unsafe { sys::mlirOperationDestroy(raw) };
             }
         }
@@ -167,10 +132,7 @@ impl<'c> Module<'c> {
         let raw = melior::ir::Type::parse(mlir, text)
             .map(|t| melior::ir::TypeLike::to_raw(&t))
             .ok_or_else(|| Error::Internal(format!("invalid type '{text}'")))?;
-        Ok(Type {
-            raw,
-            _module: std::marker::PhantomData,
-        })
+        Ok(Type { raw, _module: std::marker::PhantomData })
     }
 
     /// Handles are tied to the shortest lifetime of context and module borrow.
@@ -198,7 +160,17 @@ impl PartialEq for Op<'_> {
     }
 }
 
+/// Names an operation without borrowing the module, so that a pass can list
+/// ops to erase once its handles are gone. Never dereferenced: only compared
+/// against the operations found in a live module.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct OpId(usize);
+
 impl<'m> Op<'m> {
+    pub fn id(&self) -> OpId {
+        OpId(self.raw.ptr as usize)
+    }
+
     fn operation_ref(&self) -> OperationRef<'m, 'm> {
         // SAFETY: `raw` is a live operation of `module`, which outlives 'm.
         unsafe { OperationRef::from_raw(self.raw) }
@@ -206,12 +178,7 @@ impl<'m> Op<'m> {
 
     /// The full name, e.g. `nn.conv2d`.
     pub fn name(&self) -> String {
-        self.operation_ref()
-            .name()
-            .as_string_ref()
-            .as_str()
-            .unwrap_or("")
-            .to_string()
+        self.operation_ref().name().as_string_ref().as_str().unwrap_or("").to_string()
     }
 
     fn raw_location(&self) -> sys::MlirLocation {
@@ -227,8 +194,7 @@ impl<'m> Op<'m> {
 
     /// A diagnostic about this op, located at it.
     pub fn diagnostic(&self, message: impl Into<String>) -> Diagnostic {
-        self.module
-            .diagnostic_at(self.raw_location(), message.into())
+        self.module.diagnostic_at(self.raw_location(), message.into())
     }
 
     /// An error about this op, located at it.
@@ -249,9 +215,7 @@ impl<'m> Op<'m> {
     }
 
     pub fn operands(&self) -> Vec<Value<'m>> {
-        (0..self.operand_count())
-            .filter_map(|i| self.operand(i))
-            .collect()
+        (0..self.operand_count()).filter_map(|i| self.operand(i)).collect()
     }
 
     pub fn result_count(&self) -> usize {
@@ -267,30 +231,22 @@ impl<'m> Op<'m> {
     }
 
     pub fn results(&self) -> Vec<Value<'m>> {
-        (0..self.result_count())
-            .filter_map(|i| self.result(i))
-            .collect()
+        (0..self.result_count()).filter_map(|i| self.result(i)).collect()
     }
 
     /// The attribute `name`, inherent or discardable.
     pub fn attribute(&self, name: &str) -> Option<Attribute<'m>> {
-        self.operation_ref()
-            .attribute(name)
-            .ok()
-            .map(|a| Attribute {
-                raw: melior::ir::attribute::AttributeLike::to_raw(&a),
-                _module: std::marker::PhantomData,
-            })
+        self.operation_ref().attribute(name).ok().map(|a| Attribute {
+            raw: melior::ir::attribute::AttributeLike::to_raw(&a),
+            _module: std::marker::PhantomData,
+        })
     }
 
     /// The operation this one is nested in (a `func.func`, an `scf.for`, ...).
     pub fn parent(&self) -> Option<Op<'m>> {
         // SAFETY: plain getter; a null result means no parent.
         let raw = unsafe { sys::mlirOperationGetParentOperation(self.raw) };
-        (!raw.ptr.is_null()).then_some(Op {
-            raw,
-            module: self.module,
-        })
+        (!raw.ptr.is_null()).then_some(Op { raw, module: self.module })
     }
 
     /// Whether this op sits (at any depth) inside `ancestor`.
@@ -313,10 +269,7 @@ impl<'m> Op<'m> {
             while let Some(b) = block {
                 let mut op = b.first_operation();
                 while let Some(o) = op {
-                    ops.push(Op {
-                        raw: o.to_raw(),
-                        module: self.module,
-                    });
+                    ops.push(Op { raw: o.to_raw(), module: self.module });
                     op = o.next_in_block();
                 }
                 block = b.next_in_region();
@@ -349,20 +302,15 @@ impl PartialEq for Value<'_> {
 impl<'m> Value<'m> {
     pub fn ty(&self) -> Type<'m> {
         // SAFETY: plain getter on a live value.
-        Type {
-            raw: unsafe { sys::mlirValueGetType(self.raw) },
-            _module: std::marker::PhantomData,
-        }
+        Type { raw: unsafe { sys::mlirValueGetType(self.raw) }, _module: std::marker::PhantomData }
     }
 
     /// The op producing this value; `None` for block arguments.
     pub fn defining_op(&self) -> Option<Op<'m>> {
         // SAFETY: the owner is only read for op results.
         unsafe {
-            sys::mlirValueIsAOpResult(self.raw).then(|| Op {
-                raw: sys::mlirOpResultGetOwner(self.raw),
-                module: self.module,
-            })
+            sys::mlirValueIsAOpResult(self.raw)
+                .then(|| Op { raw: sys::mlirOpResultGetOwner(self.raw), module: self.module })
         }
     }
 
@@ -373,10 +321,7 @@ impl<'m> Value<'m> {
         unsafe {
             let mut use_ = sys::mlirValueGetFirstUse(self.raw);
             while !sys::mlirOpOperandIsNull(use_) {
-                users.push(Op {
-                    raw: sys::mlirOpOperandGetOwner(use_),
-                    module: self.module,
-                });
+                users.push(Op { raw: sys::mlirOpOperandGetOwner(use_), module: self.module });
                 use_ = sys::mlirOpOperandGetNextUse(use_);
             }
         }
@@ -413,27 +358,18 @@ impl Type<'_> {
     pub fn static_shape(&self) -> Option<Vec<i64>> {
         // SAFETY: shaped-type getters are only called on ranked tensors.
         unsafe {
-            if !sys::mlirTypeIsARankedTensor(self.raw)
-                || !sys::mlirShapedTypeHasStaticShape(self.raw)
-            {
+            if !sys::mlirTypeIsARankedTensor(self.raw) || !sys::mlirShapedTypeHasStaticShape(self.raw) {
                 return None;
             }
             let rank = sys::mlirShapedTypeGetRank(self.raw);
-            Some(
-                (0..rank)
-                    .map(|d| sys::mlirShapedTypeGetDimSize(self.raw, d as isize))
-                    .collect(),
-            )
+            Some((0..rank).map(|d| sys::mlirShapedTypeGetDimSize(self.raw, d as isize)).collect())
         }
     }
 
     /// Whether this is a tensor of f32.
     pub fn is_f32_tensor(&self) -> bool {
         // SAFETY: element type is only read for tensors.
-        unsafe {
-            sys::mlirTypeIsATensor(self.raw)
-                && sys::mlirTypeIsAF32(sys::mlirShapedTypeGetElementType(self.raw))
-        }
+        unsafe { sys::mlirTypeIsATensor(self.raw) && sys::mlirTypeIsAF32(sys::mlirShapedTypeGetElementType(self.raw)) }
     }
 }
 
@@ -478,17 +414,12 @@ impl Attribute<'_> {
 
     pub fn as_f64(&self) -> Option<f64> {
         // SAFETY: getter only called after the kind check.
-        unsafe {
-            sys::mlirAttributeIsAFloat(self.raw).then(|| sys::mlirFloatAttrGetValueDouble(self.raw))
-        }
+        unsafe { sys::mlirAttributeIsAFloat(self.raw).then(|| sys::mlirFloatAttrGetValueDouble(self.raw)) }
     }
 
     pub fn as_string(&self) -> Option<String> {
         // SAFETY: getter only called after the kind check; the string is copied.
-        unsafe {
-            sys::mlirAttributeIsAString(self.raw)
-                .then(|| string_from_raw(sys::mlirStringAttrGetValue(self.raw)))
-        }
+        unsafe { sys::mlirAttributeIsAString(self.raw).then(|| string_from_raw(sys::mlirStringAttrGetValue(self.raw))) }
     }
 
     pub fn as_i64_array(&self) -> Option<Vec<i64>> {
@@ -498,11 +429,7 @@ impl Attribute<'_> {
                 return None;
             }
             let n = sys::mlirDenseArrayGetNumElements(self.raw);
-            Some(
-                (0..n)
-                    .map(|i| sys::mlirDenseI64ArrayGetElement(self.raw, i))
-                    .collect(),
-            )
+            Some((0..n).map(|i| sys::mlirDenseI64ArrayGetElement(self.raw, i)).collect())
         }
     }
 }
@@ -510,9 +437,7 @@ impl Attribute<'_> {
 impl fmt::Display for Attribute<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // SAFETY: printing a live attribute.
-        write!(f, "{}", unsafe {
-            melior::ir::Attribute::from_raw(self.raw)
-        })
+        write!(f, "{}", unsafe { melior::ir::Attribute::from_raw(self.raw) })
     }
 }
 
@@ -570,6 +495,12 @@ impl<'m> OpBuilder<'m> {
         self
     }
 
+    /// Creates the op right before `anchor` and returns its only result.
+    pub fn insert_value_before(self, anchor: Op<'m>) -> Result<Value<'m>, Error> {
+        let op = self.insert_before(anchor)?;
+        op.result(0).ok_or_else(|| Error::Internal(format!("{} was built without a result", op.name())))
+    }
+
     /// Creates the op right before `anchor`, in the same block.
     pub fn insert_before(self, anchor: Op<'m>) -> Result<Op<'m>, Error> {
         let mlir = self.module.context().mlir();
@@ -582,16 +513,10 @@ impl<'m> OpBuilder<'m> {
             attributes.push((melior::ir::Identifier::new(mlir, name), attribute));
         }
         // SAFETY: operands and result types are live handles of this module's context.
-        let operands: Vec<melior::ir::Value> = self
-            .operands
-            .iter()
-            .map(|v| unsafe { melior::ir::Value::from_raw(v.raw) })
-            .collect();
-        let results: Vec<melior::ir::Type> = self
-            .results
-            .iter()
-            .map(|t| unsafe { melior::ir::Type::from_raw(t.raw) })
-            .collect();
+        let operands: Vec<melior::ir::Value> =
+            self.operands.iter().map(|v| unsafe { melior::ir::Value::from_raw(v.raw) }).collect();
+        let results: Vec<melior::ir::Type> =
+            self.results.iter().map(|t| unsafe { melior::ir::Type::from_raw(t.raw) }).collect();
         let operation = melior::ir::operation::OperationBuilder::new(&self.name, location)
             .add_operands(&operands)
             .add_results(&results)
@@ -603,10 +528,7 @@ impl<'m> OpBuilder<'m> {
             .block()
             .ok_or_else(|| Error::Internal(format!("{} is not in a block", anchor.name())))?;
         let inserted = block.insert_operation_before(anchor.operation_ref(), operation);
-        Ok(Op {
-            raw: inserted.to_raw(),
-            module: self.module,
-        })
+        Ok(Op { raw: inserted.to_raw(), module: self.module })
     }
 }
 
@@ -623,9 +545,7 @@ pub(crate) fn location_from_raw(raw: sys::MlirLocation) -> Location {
     // SAFETY: each getter is called only after the matching kind check.
     unsafe {
         if sys::mlirLocationIsAFileLineColRange(raw) {
-            let file = string_from_raw(sys::mlirIdentifierStr(
-                sys::mlirLocationFileLineColRangeGetFilename(raw),
-            ));
+            let file = string_from_raw(sys::mlirIdentifierStr(sys::mlirLocationFileLineColRangeGetFilename(raw)));
             Location::File {
                 file,
                 line: sys::mlirLocationFileLineColRangeGetStartLine(raw).max(0) as usize,
@@ -634,22 +554,14 @@ pub(crate) fn location_from_raw(raw: sys::MlirLocation) -> Location {
         } else if sys::mlirLocationIsAName(raw) {
             let name = string_from_raw(sys::mlirIdentifierStr(sys::mlirLocationNameGetName(raw)));
             let child = location_from_raw(sys::mlirLocationNameGetChildLoc(raw));
-            Location::Name {
-                name,
-                at: (child != Location::Unknown).then(|| Box::new(child)),
-            }
+            Location::Name { name, at: (child != Location::Unknown).then(|| Box::new(child)) }
         } else if sys::mlirLocationIsAFused(raw) {
             let n = sys::mlirLocationFusedGetNumLocations(raw);
-            let mut locations = vec![
-                sys::MlirLocation {
-                    ptr: std::ptr::null_mut()
-                };
-                n as usize
-            ];
+            let mut locations = vec![sys::MlirLocation { ptr: std::ptr::null_mut() }; n as usize];
             sys::mlirLocationFusedGetLocations(raw, locations.as_mut_ptr());
             locations
                 .into_iter()
-                .map(|l| location_from_raw(l))
+                .map(location_from_raw)
                 .find(|l| *l != Location::Unknown)
                 .unwrap_or(Location::Unknown)
         } else {

@@ -12,19 +12,11 @@ pub const CORE_ATTRIBUTE: &str = "msg.core";
 pub const TRAFFIC_CLASSES: [&str; 4] = ["input", "partial", "output", "sync"];
 
 /// Vector-unit operations and how many source vectors each reads.
-pub const ALU_OPS: [(&str, usize); 6] = [
-    ("add", 2),
-    ("bias", 2),
-    ("relu", 1),
-    ("clip", 1),
-    ("max", 2),
-    ("avg", 2),
-];
+pub const ALU_OPS: [(&str, usize); 6] = [("add", 2), ("bias", 2), ("relu", 1), ("clip", 1), ("max", 2), ("avg", 2)];
 
 /// The core a program (`func.func`) runs on, if it is one.
 pub fn program_core(func: &Op) -> Option<AttrResult<i64>> {
-    func.attribute(CORE_ATTRIBUTE)
-        .map(|_| i64_attr(func, CORE_ATTRIBUTE))
+    func.attribute(CORE_ATTRIBUTE).map(|_| i64_attr(func, CORE_ATTRIBUTE))
 }
 
 /// The verifier of `msg` ops and of `func.func`s that carry `msg.core`.
@@ -44,16 +36,12 @@ pub fn verify(op: &Op) -> AttrResult<()> {
         ancestor = a.parent();
     }
     if ancestor.and_then(|f| program_core(&f)).is_none() {
-        return Err(format!(
-            "must be inside a func.func with a '{CORE_ATTRIBUTE}' attribute"
-        ));
+        return Err(format!("must be inside a func.func with a '{CORE_ATTRIBUTE}' attribute"));
     }
     let non_negative = |attr: &str| {
         let value = i64_attr(op, attr)?;
         if value < 0 {
-            return Err(format!(
-                "attribute '{attr}' must be non-negative, got {value}"
-            ));
+            return Err(format!("attribute '{attr}' must be non-negative, got {value}"));
         }
         Ok(value)
     };
@@ -65,9 +53,7 @@ pub fn verify(op: &Op) -> AttrResult<()> {
             non_negative("local")?;
             let class = string_attr(op, "class")?;
             if !TRAFFIC_CLASSES.contains(&class.as_str()) {
-                return Err(format!(
-                    "attribute 'class' must be one of {TRAFFIC_CLASSES:?}, got \"{class}\""
-                ));
+                return Err(format!("attribute 'class' must be one of {TRAFFIC_CLASSES:?}, got \"{class}\""));
             }
         }
         "msg.mvm" => {
@@ -77,24 +63,13 @@ pub fn verify(op: &Op) -> AttrResult<()> {
         }
         "msg.alu" => {
             let kind = string_attr(op, "op")?;
-            let arity = ALU_OPS
-                .iter()
-                .find(|(k, _)| *k == kind)
-                .map(|(_, n)| *n)
-                .ok_or_else(|| {
-                    format!(
-                        "attribute 'op' must be one of {:?}, got \"{kind}\"",
-                        ALU_OPS.map(|(k, _)| k)
-                    )
-                })?;
-            let srcs = op
-                .attribute("srcs")
-                .and_then(|a| a.as_i64_array())
-                .ok_or("attribute 'srcs' must be an array<i64>")?;
+            let arity = ALU_OPS.iter().find(|(k, _)| *k == kind).map(|(_, n)| *n).ok_or_else(|| {
+                format!("attribute 'op' must be one of {:?}, got \"{kind}\"", ALU_OPS.map(|(k, _)| k))
+            })?;
+            let srcs =
+                op.attribute("srcs").and_then(|a| a.as_i64_array()).ok_or("attribute 'srcs' must be an array<i64>")?;
             if srcs.len() != arity || srcs.iter().any(|&s| s < 0) {
-                return Err(format!(
-                    "'{kind}' reads {arity} non-negative local addresses, got srcs = {srcs:?}"
-                ));
+                return Err(format!("'{kind}' reads {arity} non-negative local addresses, got srcs = {srcs:?}"));
             }
             non_negative("dst")?;
             if non_negative("len")? == 0 {
@@ -118,14 +93,11 @@ fn verify_program(func: &Op) -> AttrResult<()> {
     };
     let core = core?;
     if core < 0 {
-        return Err(format!(
-            "attribute '{CORE_ATTRIBUTE}' must be non-negative, got {core}"
-        ));
+        return Err(format!("attribute '{CORE_ATTRIBUTE}' must be non-negative, got {core}"));
     }
     let siblings = func.parent().map(|p| p.body()).unwrap_or_default();
-    let first_with_core = siblings
-        .iter()
-        .find(|f| f.name() == "func.func" && matches!(program_core(f), Some(Ok(c)) if c == core));
+    let first_with_core =
+        siblings.iter().find(|f| f.name() == "func.func" && matches!(program_core(f), Some(Ok(c)) if c == core));
     if first_with_core.is_some_and(|f| f != func) {
         return Err(format!("core {core} already has a program"));
     }

@@ -7,9 +7,7 @@
 //! verifier. [`NnOp::infer_shape`] computes the result shape, which
 //! `nn-verify-shapes` compares with the declared result type.
 
-use crate::attrs::{
-    self, array_attr, bool_attr, check_all, f64_attr, i64_attr, string_attr, AttrResult,
-};
+use crate::attrs::{self, array_attr, bool_attr, check_all, f64_attr, i64_attr, string_attr, AttrResult};
 use crate::ir::{Op, Value};
 
 /// A sliding window: kernel, strides and dilations are `[h, w]`, pads are
@@ -38,11 +36,8 @@ impl Window {
                 ));
             }
             let steps = padded - span;
-            let mut size = if ceil_mode {
-                (steps + self.strides[d] - 1) / self.strides[d]
-            } else {
-                steps / self.strides[d]
-            } + 1;
+            let mut size =
+                if ceil_mode { (steps + self.strides[d] - 1) / self.strides[d] } else { steps / self.strides[d] } + 1;
             if ceil_mode && (size - 1) * self.strides[d] >= input[d] + self.pads[d] {
                 size -= 1;
             }
@@ -54,18 +49,8 @@ impl Window {
     fn read(op: &Op, kernel: [i64; 2], dilations: [i64; 2]) -> AttrResult<Self> {
         Ok(Window {
             kernel,
-            strides: check_all(
-                "strides",
-                array_attr(op, "strides")?,
-                "positive",
-                attrs::positive,
-            )?,
-            pads: check_all(
-                "pads",
-                array_attr(op, "pads")?,
-                "non-negative",
-                attrs::non_negative,
-            )?,
+            strides: check_all("strides", array_attr(op, "strides")?, "positive", attrs::positive)?,
+            pads: check_all("pads", array_attr(op, "pads")?, "non-negative", attrs::non_negative)?,
             dilations,
         })
     }
@@ -114,14 +99,7 @@ impl NnOp {
         let Some(short) = name.strip_prefix("nn.") else {
             return Ok(None);
         };
-        let positive_pair = |attr| {
-            check_all(
-                attr,
-                array_attr::<2>(op, attr)?,
-                "positive",
-                attrs::positive,
-            )
-        };
+        let positive_pair = |attr| check_all(attr, array_attr::<2>(op, attr)?, "positive", attrs::positive);
         Ok(Some(match short {
             "weight" => {
                 let name = string_attr(op, "name")?;
@@ -136,21 +114,14 @@ impl NnOp {
                 if groups < 1 {
                     return Err(format!("attribute 'groups' must be positive, got {groups}"));
                 }
-                NnOp::Conv2d(Conv2d {
-                    strides: window.strides,
-                    pads: window.pads,
-                    dilations: window.dilations,
-                    groups,
-                })
+                NnOp::Conv2d(Conv2d { strides: window.strides, pads: window.pads, dilations: window.dilations, groups })
             }
             "dense" => NnOp::Dense,
             "relu" => NnOp::Relu,
             "clip" => {
                 let (min, max) = (f64_attr(op, "min")?, f64_attr(op, "max")?);
                 if min > max {
-                    return Err(format!(
-                        "attribute 'min' ({min}) must not exceed 'max' ({max})"
-                    ));
+                    return Err(format!("attribute 'min' ({min}) must not exceed 'max' ({max})"));
                 }
                 NnOp::Clip { min, max }
             }
@@ -167,26 +138,18 @@ impl NnOp {
             },
             "global_avgpool" => NnOp::GlobalAvgPool,
             "add" => NnOp::Add,
-            "concat" => NnOp::Concat {
-                axis: non_negative_axis(op)?,
-            },
+            "concat" => NnOp::Concat { axis: non_negative_axis(op)? },
             "batchnorm" => {
                 let epsilon = f64_attr(op, "epsilon")?;
                 if epsilon.is_nan() || epsilon < 0.0 {
-                    return Err(format!(
-                        "attribute 'epsilon' must be non-negative, got {epsilon}"
-                    ));
+                    return Err(format!("attribute 'epsilon' must be non-negative, got {epsilon}"));
                 }
                 NnOp::BatchNorm { epsilon }
             }
             "scale_channels" => NnOp::ScaleChannels,
-            "flatten" => NnOp::Flatten {
-                axis: non_negative_axis(op)?,
-            },
+            "flatten" => NnOp::Flatten { axis: non_negative_axis(op)? },
             "reshape" => NnOp::Reshape,
-            "softmax" => NnOp::Softmax {
-                axis: non_negative_axis(op)?,
-            },
+            "softmax" => NnOp::Softmax { axis: non_negative_axis(op)? },
             _ => return Ok(None),
         }))
     }
@@ -198,10 +161,7 @@ impl NnOp {
             if shapes[i].len() == expected {
                 Ok(())
             } else {
-                Err(format!(
-                    "{what} must have rank {expected}, got {}",
-                    fmt_shape(&shapes[i])
-                ))
+                Err(format!("{what} must have rank {expected}, got {}", fmt_shape(&shapes[i])))
             }
         };
         match self {
@@ -219,10 +179,7 @@ impl NnOp {
                     ));
                 }
                 if weight[0] % conv.groups != 0 {
-                    return Err(format!(
-                        "groups = {} does not divide the {} output channels",
-                        conv.groups, weight[0]
-                    ));
+                    return Err(format!("groups = {} does not divide the {} output channels", conv.groups, weight[0]));
                 }
                 check_bias(&shapes, weight[0])
             }
@@ -238,43 +195,27 @@ impl NnOp {
                 }
                 check_bias(&shapes, shapes[1][0])
             }
-            NnOp::MaxPool2d(_) | NnOp::AvgPool2d { .. } | NnOp::GlobalAvgPool => {
-                rank(0, 4, "input")
-            }
+            NnOp::MaxPool2d(_) | NnOp::AvgPool2d { .. } | NnOp::GlobalAvgPool => rank(0, 4, "input"),
             NnOp::Add => same_shapes(&shapes[0], &shapes[1]),
             NnOp::Concat { axis } => {
                 let (lhs, rhs) = (&shapes[0], &shapes[1]);
                 check_axis(*axis, lhs.len())?;
                 let agree = lhs.len() == rhs.len()
-                    && lhs
-                        .iter()
-                        .zip(rhs)
-                        .enumerate()
-                        .all(|(d, (a, b))| d as i64 == *axis || a == b);
+                    && lhs.iter().zip(rhs).enumerate().all(|(d, (a, b))| d as i64 == *axis || a == b);
                 if agree {
                     Ok(())
                 } else {
-                    Err(format!(
-                        "operands {} and {} differ outside axis {axis}",
-                        fmt_shape(lhs),
-                        fmt_shape(rhs)
-                    ))
+                    Err(format!("operands {} and {} differ outside axis {axis}", fmt_shape(lhs), fmt_shape(rhs)))
                 }
             }
             NnOp::BatchNorm { .. } => {
                 if shapes[0].len() < 2 {
-                    return Err(format!(
-                        "input must have a channel dimension, got {}",
-                        fmt_shape(&shapes[0])
-                    ));
+                    return Err(format!("input must have a channel dimension, got {}", fmt_shape(&shapes[0])));
                 }
                 let channels = shapes[0][1];
                 for (i, what) in [(1, "scale"), (2, "bias"), (3, "mean"), (4, "var")] {
                     if shapes[i] != [channels] {
-                        return Err(format!(
-                            "{what} must be [{channels}], got {}",
-                            fmt_shape(&shapes[i])
-                        ));
+                        return Err(format!("{what} must be [{channels}], got {}", fmt_shape(&shapes[i])));
                     }
                 }
                 Ok(())
@@ -316,9 +257,7 @@ impl NnOp {
             NnOp::Dense => vec![shapes[0][0], shapes[1][0]],
             NnOp::MaxPool2d(pool) | NnOp::AvgPool2d { pool, .. } => {
                 let input = &shapes[0];
-                let [h, w] = pool
-                    .window
-                    .output_size([input[2], input[3]], pool.ceil_mode)?;
+                let [h, w] = pool.window.output_size([input[2], input[3]], pool.ceil_mode)?;
                 vec![input[0], input[1], h, w]
             }
             NnOp::GlobalAvgPool => vec![shapes[0][0], shapes[0][1], 1, 1],
@@ -333,10 +272,7 @@ impl NnOp {
             }
             NnOp::Reshape => {
                 let shape = declared()?;
-                let (from, to) = (
-                    shapes[0].iter().product::<i64>(),
-                    shape.iter().product::<i64>(),
-                );
+                let (from, to) = (shapes[0].iter().product::<i64>(), shape.iter().product::<i64>());
                 if from != to {
                     return Err(format!(
                         "cannot reshape {} ({from} elements) into {} ({to} elements)",
@@ -366,9 +302,7 @@ pub fn static_shape(value: &Value, what: &str) -> AttrResult<Vec<i64>> {
     let ty = value.ty();
     match ty.static_shape() {
         Some(shape) if ty.is_f32_tensor() => Ok(shape),
-        _ => Err(format!(
-            "{what} must be a tensor of f32 with a static shape, got {ty}"
-        )),
+        _ => Err(format!("{what} must be a tensor of f32 with a static shape, got {ty}")),
     }
 }
 
@@ -378,19 +312,12 @@ pub fn result_shape(op: &Op) -> AttrResult<Vec<i64>> {
 }
 
 fn operand_shapes(op: &Op) -> AttrResult<Vec<Vec<i64>>> {
-    op.operands()
-        .iter()
-        .enumerate()
-        .map(|(i, v)| static_shape(v, &format!("operand #{i}")))
-        .collect()
+    op.operands().iter().enumerate().map(|(i, v)| static_shape(v, &format!("operand #{i}"))).collect()
 }
 
 fn check_bias(shapes: &[Vec<i64>], out_channels: i64) -> AttrResult<()> {
     match shapes.get(2) {
-        Some(bias) if bias != &[out_channels] => Err(format!(
-            "bias must be [{out_channels}], got {}",
-            fmt_shape(bias)
-        )),
+        Some(bias) if bias != &[out_channels] => Err(format!("bias must be [{out_channels}], got {}", fmt_shape(bias))),
         _ => Ok(()),
     }
 }
@@ -399,11 +326,7 @@ fn same_shapes(lhs: &[i64], rhs: &[i64]) -> AttrResult<()> {
     if lhs == rhs {
         Ok(())
     } else {
-        Err(format!(
-            "operands must have one shape, got {} and {}",
-            fmt_shape(lhs),
-            fmt_shape(rhs)
-        ))
+        Err(format!("operands must have one shape, got {} and {}", fmt_shape(lhs), fmt_shape(rhs)))
     }
 }
 
@@ -419,8 +342,6 @@ fn check_axis(axis: i64, bound: usize) -> AttrResult<()> {
     if (axis as usize) < bound {
         Ok(())
     } else {
-        Err(format!(
-            "attribute 'axis' = {axis} is out of range [0, {bound})"
-        ))
+        Err(format!("attribute 'axis' = {axis} is out of range [0, {bound})"))
     }
 }

@@ -23,14 +23,7 @@ pub struct Grid {
 impl Grid {
     pub fn read(op: &Op) -> AttrResult<Self> {
         let positive = |name| i64_attr(op, name).and_then(|v| positive_scalar(name, v));
-        let pair = |name| {
-            check_all(
-                name,
-                array_attr::<2>(op, name)?,
-                "positive",
-                attrs::positive,
-            )
-        };
+        let pair = |name| check_all(name, array_attr::<2>(op, name)?, "positive", attrs::positive);
         let grid = Grid {
             layer: string_attr(op, "layer")?,
             matrix: pair("matrix")?,
@@ -38,12 +31,7 @@ impl Grid {
             window: Window {
                 kernel: pair("kernel")?,
                 strides: pair("strides")?,
-                pads: check_all(
-                    "pads",
-                    array_attr(op, "pads")?,
-                    "non-negative",
-                    attrs::non_negative,
-                )?,
+                pads: check_all("pads", array_attr(op, "pads")?, "non-negative", attrs::non_negative)?,
                 dilations: pair("dilations")?,
             },
             groups: positive("groups")?,
@@ -79,9 +67,7 @@ impl Tile {
         let index = |name| {
             let value = i64_attr(op, name)?;
             if value < 0 {
-                return Err(format!(
-                    "attribute '{name}' must be non-negative, got {value}"
-                ));
+                return Err(format!("attribute '{name}' must be non-negative, got {value}"));
             }
             Ok(value)
         };
@@ -98,23 +84,18 @@ impl Tile {
 
     /// Checks the tile against its grid.
     pub fn check(&self, grid: &Grid) -> AttrResult<()> {
-        for (what, value, bound) in [
-            ("h", self.h, grid.h),
-            ("v", self.v, grid.v),
-            ("replica", self.replica, grid.replicas),
-        ] {
+        for (what, value, bound) in
+            [("h", self.h, grid.h), ("v", self.v, grid.v), ("replica", self.replica, grid.replicas)]
+        {
             if value >= bound {
                 return Err(format!("{what} = {value} is outside the grid of {bound}"));
             }
         }
-        for (what, [begin, end], extent, capacity) in [
-            ("rows", self.rows, grid.matrix[0], grid.xbar[0]),
-            ("cols", self.cols, grid.matrix[1], grid.xbar[1]),
-        ] {
+        for (what, [begin, end], extent, capacity) in
+            [("rows", self.rows, grid.matrix[0], grid.xbar[0]), ("cols", self.cols, grid.matrix[1], grid.xbar[1])]
+        {
             if !(0 <= begin && begin < end && end <= extent) {
-                return Err(format!(
-                    "{what} [{begin}, {end}) is not a non-empty range within [0, {extent})"
-                ));
+                return Err(format!("{what} [{begin}, {end}) is not a non-empty range within [0, {extent})"));
             }
             if end - begin > capacity {
                 return Err(format!(
@@ -152,10 +133,7 @@ pub fn verify(op: &Op) -> AttrResult<()> {
         "xbar.mvm" => {
             let shape = static_shape(&op.result(0).ok_or("expected one result")?, "result")?;
             if shape.len() != 4 {
-                return Err(format!(
-                    "partial sums must be [N, C, H, W], got {}",
-                    fmt_shape(&shape)
-                ));
+                return Err(format!("partial sums must be [N, C, H, W], got {}", fmt_shape(&shape)));
             }
             Ok(())
         }
@@ -163,11 +141,9 @@ pub fn verify(op: &Op) -> AttrResult<()> {
             let result = op.result(0).ok_or("expected one result")?;
             match op.operand(0) {
                 None => Err("needs at least one partial sum".into()),
-                Some(first) if first.ty() != result.ty() => Err(format!(
-                    "result type {} differs from the partial sums' {}",
-                    result.ty(),
-                    first.ty()
-                )),
+                Some(first) if first.ty() != result.ty() => {
+                    Err(format!("result type {} differs from the partial sums' {}", result.ty(), first.ty()))
+                }
                 Some(_) => Ok(()),
             }
         }

@@ -20,27 +20,16 @@ fn parses_and_prints_our_ops() {
 #[test]
 fn syntax_error_names_file_line_and_column() {
     let context = Context::new().unwrap();
-    let err = context
-        .parse("func.func @f( {\n", "bad.mlir")
-        .err()
-        .unwrap();
-    let Error::Parse(d) = &err else {
-        panic!("{err}")
-    };
+    let err = context.parse("func.func @f( {\n", "bad.mlir").err().unwrap();
+    let Error::Parse(d) = &err else { panic!("{err}") };
     eprintln!("{err}");
-    assert!(
-        matches!(d.0[0].location, Location::File { ref file, line: 1, .. } if file == "bad.mlir"),
-        "{err}"
-    );
+    assert!(matches!(d.0[0].location, Location::File { ref file, line: 1, .. } if file == "bad.mlir"), "{err}");
 }
 
 #[test]
 fn rust_verifier_reports_negative_pads_at_the_op() {
     let context = Context::new().unwrap();
-    let source = CONV.replace(
-        "pads = array<i64: 0, 0, 0, 0>",
-        "pads = array<i64: -1, 0, 0, 0>",
-    );
+    let source = CONV.replace("pads = array<i64: 0, 0, 0, 0>", "pads = array<i64: -1, 0, 0, 0>");
     let err = context.parse(&source, "pads.mlir").err().unwrap();
     assert_eq!(
         err.to_string(),

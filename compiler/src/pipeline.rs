@@ -1,0 +1,198 @@
+//! Textual pass pipelines, as `mlir-opt` takes them:
+//! `builtin.module(nn-fold-batchnorm,canonicalize,cse)`.
+//!
+//! MLIR's C API cannot register a Rust pass by name, so the pipeline is
+//! parsed here: our pass names run the Rust passes of `rram-passes`, the
+//! upstream names (`canonicalize`, `cse`) run through MLIR's pass manager.
+//! Options follow the pass in braces, `name{key=value key2=value2}`.
+
+use rram_dialects::{Error, Module, UPSTREAM_PASSES};
+use rram_passes::{Pass, PassOptions};
+
+/// One pass of a pipeline.
+pub enum Step {
+    /// One of our passes, with its options applied.
+    Ours { name: String, pass: Box<dyn Pass> },
+    /// An upstream pass, in pipeline syntax (options included).
+    Upstream { text: String },
+}
+
+impl Step {
+    /// Creates the pass `name` with the option text found between braces.
+    pub fn new(name: &str, options: Option<&str>) -> Result<Self, Error> {
+        if let Some(info) = rram_passes::lookup(name) {
+            let options = PassOptions::parse(options.unwrap_or(""))?;
+            return Ok(Step::Ours { name: name.to_string(), pass: info.create(&options)? });
+        }
+        if UPSTREAM_PASSES.iter().any(|(n, _)| *n == name) {
+            let text = match options {
+                Some(options) => format!("{name}{{{options}}}"),
+                None => name.to_string(),
+            };
+            return Ok(Step::Upstream { text });
+        }
+        Err(Error::Pipeline(format!("unknown pass '{name}' (rram-opt --list-passes lists them)")))
+    }
+
+    pub fn name(&self) -> &str {
+        match self {
+            Step::Ours { name, .. } => name,
+            Step::Upstream { text } => text.split('{').next().unwrap_or(text),
+        }
+    }
+}
+
+/// How a pipeline runs.
+#[derive(Debug, Clone, Copy)]
+pub struct RunOptions {
+    /// Verify the module after every pass (MLIR's verifier and ours).
+    pub verify_each: bool,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions { verify_each: true }
+    }
+}
+
+/// A sequence of passes run one after another on a module.
+#[derive(Default)]
+pub struct Pipeline {
+    pub steps: Vec<Step>,
+}
+
+impl Pipeline {
+    /// Parses `builtin.module(p1,p2{k=v},...)`; the `builtin.module(...)`
+    /// anchor may be left out.
+    pub fn parse(text: &str) -> Result<Self, Error> {
+        let text = text.trim();
+        let body = match text.strip_prefix("builtin.module(") {
+            Some(rest) => rest
+                .strip_suffix(')')
+                .ok_or_else(|| Error::Pipeline(format!("pipeline '{text}' is missing its closing ')'")))?,
+            None if text.contains('(') => {
+                return Err(Error::Pipeline(format!(
+                    "pipeline '{text}' must be anchored on builtin.module, e.g. 'builtin.module(cse)'"
+                )))
+            }
+            None => text,
+        };
+        let mut steps = Vec::new();
+        for element in split_top_level(body)? {
+            let element = element.trim();
+            if element.is_empty() {
+                if body.trim().is_empty() {
+                    continue;
+                }
+                return Err(Error::Pipeline(format!("empty pass name in pipeline '{text}'")));
+            }
+            let (name, options) = match element.split_once('{') {
+                Some((name, rest)) => {
+                    let options = rest.strip_suffix('}').ok_or_else(|| {
+                        Error::Pipeline(format!("options of pass '{name}' must end with '}}': '{element}'"))
+                    })?;
+                    (name.trim(), Some(options))
+                }
+                None => (element, None),
+            };
+            if !name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')) {
+                return Err(Error::Pipeline(format!("invalid pass name '{name}' in pipeline '{text}'")));
+            }
+            steps.push(Step::new(name, options)?);
+        }
+        Ok(Pipeline { steps })
+    }
+
+    /// Runs every pass in order; `after_pass` sees the module after each one
+    /// (for `--print-ir-after-all`). Stops at the first error.
+    pub fn run(
+        &self,
+        module: &mut Module,
+        options: RunOptions,
+        mut after_pass: impl FnMut(&str, &Module),
+    ) -> Result<(), Error> {
+        for step in &self.steps {
+            match step {
+                Step::Ours { pass, .. } => pass.run(module)?,
+                Step::Upstream { text } => module.run_upstream_pass(text)?,
+            }
+            if options.verify_each {
+                module.verify()?;
+            }
+            after_pass(step.name(), module);
+        }
+        Ok(())
+    }
+}
+
+/// Splits at commas outside braces.
+fn split_top_level(text: &str) -> Result<Vec<&str>, Error> {
+    let mut parts = Vec::new();
+    let (mut depth, mut start) = (0usize, 0);
+    for (i, c) in text.char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' => {
+                depth = depth
+                    .checked_sub(1)
+                    .ok_or_else(|| Error::Pipeline(format!("unbalanced '}}' in pipeline '{text}'")))?
+            }
+            ',' if depth == 0 => {
+                parts.push(&text[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    if depth != 0 {
+        return Err(Error::Pipeline(format!("unbalanced '{{' in pipeline '{text}'")));
+    }
+    parts.push(&text[start..]);
+    Ok(parts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(text: &str) -> Vec<String> {
+        Pipeline::parse(text).unwrap().steps.iter().map(|s| s.name().to_string()).collect()
+    }
+
+    #[test]
+    fn parses_anchored_and_bare_pipelines() {
+        assert_eq!(
+            names("builtin.module(nn-fold-batchnorm,canonicalize,cse)"),
+            ["nn-fold-batchnorm", "canonicalize", "cse"]
+        );
+        assert_eq!(names(" nn-verify-shapes , cse "), ["nn-verify-shapes", "cse"]);
+        assert!(names("builtin.module()").is_empty());
+    }
+
+    #[test]
+    fn upstream_options_are_passed_through() {
+        let pipeline =
+            Pipeline::parse("builtin.module(canonicalize{max-iterations=3 region-simplify=disabled})").unwrap();
+        assert!(
+            matches!(&pipeline.steps[0], Step::Upstream { text } if text == "canonicalize{max-iterations=3 region-simplify=disabled}")
+        );
+    }
+
+    #[test]
+    fn rejects_malformed_pipelines_with_a_reason() {
+        let cases = [
+            ("builtin.module(nope)", "unknown pass 'nope'"),
+            ("builtin.module(cse", "missing its closing ')'"),
+            ("func.func(cse)", "must be anchored on builtin.module"),
+            ("builtin.module(cse,,canonicalize)", "empty pass name"),
+            ("builtin.module(nn-verify-shapes{x=1})", "has no option 'x'"),
+            ("builtin.module(nn-verify-shapes{x})", "not of the form key=value"),
+            ("builtin.module(cse{a=1)", "unbalanced '{'"),
+            ("builtin.module(c$e)", "invalid pass name"),
+        ];
+        for (text, expected) in cases {
+            let message = Pipeline::parse(text).err().map(|e| e.to_string()).unwrap_or_default();
+            assert!(message.contains(expected), "{text}: got '{message}', expected '{expected}'");
+        }
+    }
+}

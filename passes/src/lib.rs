@@ -1,0 +1,82 @@
+//! Our passes, one file each, and the registry that names them.
+//!
+//! A pass transforms a [`Module`] in place and either leaves it valid or
+//! returns an error located at the op it could not handle. Passes only use
+//! the safe layer of `rram-dialects`.
+
+mod fold_batchnorm;
+mod verify_shapes;
+
+use rram_dialects::{Error, Module};
+use std::collections::BTreeMap;
+
+pub use fold_batchnorm::FoldBatchnorm;
+pub use verify_shapes::VerifyShapes;
+
+/// A transformation or check over a whole module.
+pub trait Pass {
+    fn run(&self, module: &mut Module) -> Result<(), Error>;
+}
+
+/// `key=value` options given to a pass in a pipeline: `name{key=value ...}`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PassOptions(pub BTreeMap<String, String>);
+
+impl PassOptions {
+    /// Parses the text between the braces of `name{...}`.
+    pub fn parse(text: &str) -> Result<Self, Error> {
+        let mut options = BTreeMap::new();
+        for item in text.split_whitespace() {
+            let (key, value) = item
+                .split_once('=')
+                .ok_or_else(|| Error::Pipeline(format!("pass option '{item}' is not of the form key=value")))?;
+            options.insert(key.to_string(), value.to_string());
+        }
+        Ok(PassOptions(options))
+    }
+}
+
+/// A registered pass: its pipeline name, a one-line summary, the options it
+/// takes and how to create it.
+pub struct PassInfo {
+    pub name: &'static str,
+    pub summary: &'static str,
+    /// `(option, description)` pairs.
+    pub options: &'static [(&'static str, &'static str)],
+    create: fn(&PassOptions) -> Result<Box<dyn Pass>, Error>,
+}
+
+impl PassInfo {
+    /// Creates the pass, rejecting options it does not know.
+    pub fn create(&self, options: &PassOptions) -> Result<Box<dyn Pass>, Error> {
+        if let Some(unknown) = options.0.keys().find(|k| !self.options.iter().any(|(o, _)| o == k)) {
+            return Err(Error::Pipeline(format!("pass '{}' has no option '{unknown}'", self.name)));
+        }
+        (self.create)(options)
+    }
+}
+
+/// Every pass of ours, in the order `--list-passes` shows them.
+pub fn registry() -> &'static [PassInfo] {
+    &REGISTRY
+}
+
+/// Looks a pass up by its pipeline name.
+pub fn lookup(name: &str) -> Option<&'static PassInfo> {
+    REGISTRY.iter().find(|p| p.name == name)
+}
+
+static REGISTRY: [PassInfo; 2] = [
+    PassInfo {
+        name: "nn-fold-batchnorm",
+        summary: "Fold each nn.batchnorm that follows an nn.conv2d into the conv's weights and bias",
+        options: &[],
+        create: |_| Ok(Box::new(FoldBatchnorm)),
+    },
+    PassInfo {
+        name: "nn-verify-shapes",
+        summary: "Check every nn op's result shape against the shape inferred from its operands",
+        options: &[],
+        create: |_| Ok(Box::new(VerifyShapes)),
+    },
+];

@@ -1,0 +1,2 @@
+// RUN: rram-opt --list-passes
+// Every pass with its one-line description.

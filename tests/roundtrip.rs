@@ -1,0 +1,55 @@
+//! Upstream MLIR must read what we print: every module a lit test prints is
+//! fed to `mlir-opt-22 --irdl-file=<our dialects>`, which must print the very
+//! same text back.
+
+use rram_tests::{lit_files, LitTest};
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+fn mlir_opt() -> &'static str {
+    ["mlir-opt-22", "/usr/lib/llvm-22/bin/mlir-opt"]
+        .into_iter()
+        .find(|p| Command::new(p).arg("--version").output().is_ok_and(|o| o.status.success()))
+        .expect("mlir-opt-22 not found: run scripts/setup-mlir.sh (the README's test command does)")
+}
+
+fn upstream_print(irdl: &std::path::Path, text: &str, split: bool) -> Result<String, String> {
+    let mut command = Command::new(mlir_opt());
+    command.arg(format!("--irdl-file={}", irdl.display()));
+    if split {
+        command.arg("--split-input-file");
+    }
+    let mut child = command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
+    let output = child.wait_with_output().unwrap();
+    if output.status.success() {
+        Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+    } else {
+        Err(String::from_utf8_lossy(&output.stderr).into_owned())
+    }
+}
+
+#[test]
+fn printed_ir_round_trips_through_upstream_mlir_opt() {
+    let mut irdl = tempfile::NamedTempFile::new().unwrap();
+    irdl.write_all(rram_dialects::irdl_definitions().as_bytes()).unwrap();
+    let mut checked = 0;
+    let mut failures = Vec::new();
+    for path in lit_files() {
+        let test = LitTest::parse(&path, &std::fs::read_to_string(&path).unwrap()).unwrap();
+        let outcome = test.run();
+        if outcome.exit_code != 0 || !outcome.stdout.starts_with("module") {
+            continue;
+        }
+        let split = test.args.iter().any(|a| a == "--split-input-file");
+        match upstream_print(irdl.path(), &outcome.stdout, split) {
+            Ok(text) if text == outcome.stdout => checked += 1,
+            Ok(text) => {
+                failures.push(format!("{}: mlir-opt printed\n{text}\nwe printed\n{}", path.display(), outcome.stdout))
+            }
+            Err(error) => failures.push(format!("{}: mlir-opt rejected our output:\n{error}", path.display())),
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+    assert!(checked >= 10, "only {checked} lit tests print IR; expected at least 10");
+}

@@ -1,0 +1,5 @@
+//! The command-line tools, as libraries so that tests can run them in-process.
+//! Each `src/bin/*.rs` is a thin wrapper around one module here.
+
+pub mod opt;
+mod output;
