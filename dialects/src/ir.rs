@@ -380,16 +380,6 @@ impl fmt::Display for Type<'_> {
     }
 }
 
-/// `tensor<d0xd1x...xf32>` for a shape.
-pub fn tensor_type_text(shape: &[i64]) -> String {
-    let mut text = String::from("tensor<");
-    for d in shape {
-        text.push_str(&format!("{d}x"));
-    }
-    text.push_str("f32>");
-    text
-}
-
 /// An attribute value with typed readers.
 #[derive(Clone, Copy)]
 pub struct Attribute<'m> {
@@ -461,11 +451,21 @@ impl AttributeValue {
                 let items: Vec<String> = values.iter().map(i64::to_string).collect();
                 format!("array<i64: {}>", items.join(", "))
             }
-            AttributeValue::F32(v) => format!("{v:e} : f32"),
+            AttributeValue::F32(v) => format!("{} : f32", float_literal(*v)),
             AttributeValue::Bool(v) => v.to_string(),
             AttributeValue::String(s) => format!("{s:?}"),
             AttributeValue::Text(t) => t.clone(),
         }
+    }
+}
+
+/// A float in MLIR's literal syntax, which needs a decimal point (`1.0e-05`,
+/// never `1e-5`). Exact: the shortest text that reads back as the same f64.
+pub fn float_literal(value: f64) -> String {
+    let text = format!("{value:e}");
+    match text.split_once('e') {
+        Some((mantissa, exponent)) if !mantissa.contains('.') => format!("{mantissa}.0e{exponent}"),
+        _ => text,
     }
 }
 

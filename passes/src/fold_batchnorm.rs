@@ -7,8 +7,9 @@
 //! and rewrites `y` to `conv(x, nn.scale_channels(W, k), k * (b - mean) + bias)`
 //! (with `b = 0` when the conv has no bias). Weight data lives outside the
 //! IR, so the per-channel arithmetic is expressed with upstream `arith` and
-//! `math` ops on tensors: canonicalize folds them where the data is constant,
-//! and the weight evaluator computes them otherwise.
+//! `math` ops on tensors, evaluated wherever the weight data is available.
+//! Where the statistics are `arith.constant`s, canonicalize folds the sums,
+//! differences and products (MLIR 22 does not fold `math.rsqrt` on tensors).
 //!
 //! Invariants: only a batchnorm whose input is a conv used by nothing else is
 //! folded (otherwise the unfolded conv result would still be needed); the
@@ -16,7 +17,7 @@
 //! folded batchnorm and conv are erased.
 
 use crate::Pass;
-use rram_dialects::{AttributeValue, Error, Module, Op, OpId, Value};
+use rram_dialects::{float_literal, AttributeValue, Error, Module, Op, OpId, Value};
 
 pub struct FoldBatchnorm;
 
@@ -58,7 +59,7 @@ fn fold<'m>(module: &'m Module, batchnorm: Op<'m>, conv: Op<'m>) -> Result<(), E
     };
     let epsilon = module
         .build("arith.constant", &batchnorm)
-        .attribute("value", AttributeValue::Text(format!("dense<{epsilon:e}> : {channel_type}")))
+        .attribute("value", AttributeValue::Text(format!("dense<{}> : {channel_type}", float_literal(epsilon))))
         .result(channel_type)
         .insert_value_before(batchnorm)?;
     let shifted_var = arith("arith.addf", &[var, epsilon])?;

@@ -92,7 +92,7 @@ pub fn run(
     let matches = match command().try_get_matches_from(args) {
         Ok(m) => m,
         Err(e) => {
-            let _ = write!(stderr, "{}", e.render().ansi());
+            let _ = write!(stderr, "{}", e.render());
             return if e.use_stderr() { 1 } else { 0 };
         }
     };
