@@ -60,7 +60,8 @@ irdl.dialect @nn {
     irdl.results(output: %out)
   }
 
-  // Pools: kernel/strides/dilations [h, w], pads [top, left, bottom, right].
+  // Pools: kernel/strides/dilations [h, w], pads [top, left, bottom, right];
+  // avgpool2d has no dilations (ONNX AveragePool has none either).
   irdl.operation @maxpool2d {
     %in = irdl.base "!builtin.tensor"
     %out = irdl.base "!builtin.tensor"
@@ -141,7 +142,8 @@ irdl.dialect @nn {
     irdl.results(output: %out)
   }
 
-  // Collapses dimensions [axis, rank) into one: [N, C, H, W] -> [N, C*H*W].
+  // ONNX Flatten: a 2-D result [d0*...*d(axis-1), d(axis)*...*d(rank-1)],
+  // e.g. [N, C, H, W] with axis 1 -> [N, C*H*W].
   irdl.operation @flatten {
     %in = irdl.base "!builtin.tensor"
     %out = irdl.base "!builtin.tensor"

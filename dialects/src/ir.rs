@@ -559,11 +559,7 @@ pub(crate) fn location_from_raw(raw: sys::MlirLocation) -> Location {
             let n = sys::mlirLocationFusedGetNumLocations(raw);
             let mut locations = vec![sys::MlirLocation { ptr: std::ptr::null_mut() }; n as usize];
             sys::mlirLocationFusedGetLocations(raw, locations.as_mut_ptr());
-            locations
-                .into_iter()
-                .map(location_from_raw)
-                .find(|l| *l != Location::Unknown)
-                .unwrap_or(Location::Unknown)
+            locations.into_iter().map(location_from_raw).find(|l| *l != Location::Unknown).unwrap_or(Location::Unknown)
         } else {
             Location::Unknown
         }

@@ -301,8 +301,8 @@ pub fn fmt_shape(shape: &[i64]) -> String {
 pub fn static_shape(value: &Value, what: &str) -> AttrResult<Vec<i64>> {
     let ty = value.ty();
     match ty.static_shape() {
-        Some(shape) if ty.is_f32_tensor() => Ok(shape),
-        _ => Err(format!("{what} must be a tensor of f32 with a static shape, got {ty}")),
+        Some(shape) if ty.is_f32_tensor() && shape.iter().all(|&d| d > 0) => Ok(shape),
+        _ => Err(format!("{what} must be a tensor of f32 with a static, non-empty shape, got {ty}")),
     }
 }
 

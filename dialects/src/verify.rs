@@ -8,7 +8,10 @@ use crate::nn::NnOp;
 pub fn verify_op(op: Op) -> Result<(), Diagnostic> {
     let name = op.name();
     let result = if name.starts_with("nn.") {
-        NnOp::read(&op).and_then(|nn| nn.map_or(Ok(()), |nn| nn.check_operands(&op)))
+        NnOp::read(&op).and_then(|nn| match nn {
+            Some(nn) => nn.check_operands(&op).and_then(|()| crate::nn::result_shape(&op).map(drop)),
+            None => Ok(()),
+        })
     } else if name.starts_with("xbar.") {
         crate::xbar::verify(&op)
     } else {

@@ -1,5 +1,7 @@
-//! Typed views of `xbar` ops and their invariants: tiles cover the kernel
-//! matrix within the grid, and each fits one crossbar.
+//! Typed views of `xbar` ops and their invariants, op by op: a grid's tiles
+//! can hold its kernel matrix, each tile lies within its grid and fits one
+//! crossbar. That the tiles of a grid cover the matrix exactly once is a
+//! property of the whole grid, checked by the tiling pass's tests.
 
 use crate::attrs::{self, array_attr, check_all, i64_attr, string_attr, AttrResult};
 use crate::ir::Op;
@@ -24,8 +26,12 @@ impl Grid {
     pub fn read(op: &Op) -> AttrResult<Self> {
         let positive = |name| i64_attr(op, name).and_then(|v| positive_scalar(name, v));
         let pair = |name| check_all(name, array_attr::<2>(op, name)?, "positive", attrs::positive);
+        let layer = string_attr(op, "layer")?;
+        if layer.is_empty() {
+            return Err("attribute 'layer' must not be empty".into());
+        }
         let grid = Grid {
-            layer: string_attr(op, "layer")?,
+            layer,
             matrix: pair("matrix")?,
             xbar: pair("xbar")?,
             window: Window {
@@ -131,9 +137,14 @@ pub fn verify(op: &Op) -> AttrResult<()> {
             tile.check(&grid)
         }
         "xbar.mvm" => {
-            let shape = static_shape(&op.result(0).ok_or("expected one result")?, "result")?;
-            if shape.len() != 4 {
-                return Err(format!("partial sums must be [N, C, H, W], got {}", fmt_shape(&shape)));
+            if op.operand(0).and_then(|t| t.defining_op()).is_none_or(|t| t.name() != "xbar.tile") {
+                return Err("operand #0 must be produced by 'xbar.tile'".into());
+            }
+            for (what, value) in [("input", op.operand(1)), ("result", op.result(0))] {
+                let shape = static_shape(&value.ok_or(format!("missing {what}"))?, what)?;
+                if shape.len() != 4 {
+                    return Err(format!("{what} must be [N, C, H, W], got {}", fmt_shape(&shape)));
+                }
             }
             Ok(())
         }
