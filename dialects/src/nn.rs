@@ -345,3 +345,50 @@ fn check_axis(axis: i64, bound: usize) -> AttrResult<()> {
         Err(format!("attribute 'axis' = {axis} is out of range [0, {bound})"))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Counts window positions one by one, in padded coordinates: a window
+    /// counts if it fits, or, with ceil_mode, if it is the first partial one
+    /// past the last full one and starts inside the input or its top/left pad.
+    /// Meant for end pads smaller than the window, as every framework requires.
+    fn brute_force_size(input: i64, pad_begin: i64, pad_end: i64, span: i64, stride: i64, ceil: bool) -> i64 {
+        let padded = input + pad_begin + pad_end;
+        let last_full = (0..).map(|i| i * stride).take_while(|&start| start + span <= padded).last().unwrap();
+        let partial = ceil && last_full + span < padded && last_full + stride < input + pad_begin;
+        (last_full / stride + 1) + i64::from(partial)
+    }
+
+    proptest! {
+        #[test]
+        fn output_size_matches_counting_windows(
+            input in 1i64..40, pads in prop::array::uniform4(0i64..4), kernel in 1i64..6,
+            stride in 1i64..5, dilation in 1i64..4, ceil in any::<bool>(),
+        ) {
+            let window = Window { kernel: [kernel, kernel], strides: [stride, stride], pads, dilations: [dilation, dilation] };
+            let span = dilation * (kernel - 1) + 1;
+            prop_assume!(pads[2] < span && pads[3] < span);
+            let fits = [0, 1].map(|d| span <= input + pads[d] + pads[d + 2]);
+            match window.output_size([input, input], ceil) {
+                Ok(size) => for d in 0..2 {
+                    prop_assert!(fits[d]);
+                    prop_assert_eq!(size[d], brute_force_size(input, pads[d], pads[d + 2], span, stride, ceil));
+                },
+                Err(_) => prop_assert!(!fits[0] || !fits[1]),
+            }
+        }
+    }
+
+    #[test]
+    fn known_sizes() {
+        let pool = |ceil| Window { kernel: [3, 3], strides: [2, 2], pads: [0; 4], dilations: [1, 1] }.output_size([56, 56], ceil);
+        assert_eq!(pool(false), Ok([27, 27]));
+        assert_eq!(pool(true), Ok([28, 28]));
+        // ResNet's stem: 224 -> 112 with a 7x7/2 conv and pads 3.
+        let stem = Window { kernel: [7, 7], strides: [2, 2], pads: [3; 4], dilations: [1, 1] };
+        assert_eq!(stem.output_size([224, 224], false), Ok([112, 112]));
+    }
+}

@@ -1,0 +1,119 @@
+//! Properties of the passes over randomly shaped layers.
+
+use proptest::prelude::*;
+use rram_dialects::{Context, Module};
+use rram_passes::{FoldBatchnorm, Pass, VerifyShapes};
+
+/// A conv layer's geometry; `out_hw` is computed by the test, independently
+/// of the dialect's shape inference.
+#[derive(Debug, Clone)]
+struct Conv {
+    cin_per_group: i64,
+    cout_per_group: i64,
+    groups: i64,
+    kernel: i64,
+    stride: i64,
+    pad: i64,
+    input_hw: i64,
+    bias: bool,
+}
+
+impl Conv {
+    fn out_hw(&self) -> i64 {
+        (self.input_hw + 2 * self.pad - self.kernel) / self.stride + 1
+    }
+
+    fn module(&self, declared_out_hw: i64) -> String {
+        let (cin, cout, g) = (self.cin_per_group * self.groups, self.cout_per_group * self.groups, self.groups);
+        let (k, s, p, hw) = (self.kernel, self.stride, self.pad, self.input_hw);
+        let input = format!("tensor<1x{cin}x{hw}x{hw}xf32>");
+        let weight = format!("tensor<{cout}x{}x{k}x{k}xf32>", self.cin_per_group);
+        let output = format!("tensor<1x{cout}x{declared_out_hw}x{declared_out_hw}xf32>");
+        let channel = format!("tensor<{cout}xf32>");
+        let (bias_operand, bias_type) = if self.bias { (", %b", format!(", {channel}")) } else { ("", String::new()) };
+        format!(
+            r#"func.func @main(%x: {input}) -> {output} {{
+  %w = "nn.weight"() {{name = "conv.weight"}} : () -> {weight}
+  %b = "nn.weight"() {{name = "conv.bias"}} : () -> {channel}
+  %g = "nn.weight"() {{name = "bn.weight"}} : () -> {channel}
+  %be = "nn.weight"() {{name = "bn.bias"}} : () -> {channel}
+  %m = "nn.weight"() {{name = "bn.running_mean"}} : () -> {channel}
+  %v = "nn.weight"() {{name = "bn.running_var"}} : () -> {channel}
+  %c = "nn.conv2d"(%x, %w{bias_operand}) {{strides = array<i64: {s}, {s}>, pads = array<i64: {p}, {p}, {p}, {p}>, dilations = array<i64: 1, 1>, groups = {g} : i64}} : ({input}, {weight}{bias_type}) -> {output}
+  %n = "nn.batchnorm"(%c, %g, %be, %m, %v) {{epsilon = 1.0e-05 : f32}} : ({output}, {channel}, {channel}, {channel}, {channel}) -> {output}
+  %r = "nn.relu"(%n) : ({output}) -> {output}
+  return %r : {output}
+}}"#
+        )
+    }
+}
+
+fn conv() -> impl Strategy<Value = Conv> {
+    (1i64..5, 1i64..5, prop::sample::select(vec![1i64, 2, 4]), 1i64..4, 1i64..3, 0i64..2, 4i64..12, any::<bool>())
+        .prop_map(|(cin_per_group, cout_per_group, groups, kernel, stride, pad, input_hw, bias)| Conv {
+            cin_per_group,
+            cout_per_group,
+            groups,
+            kernel,
+            stride,
+            pad,
+            input_hw,
+            bias,
+        })
+}
+
+fn count(module: &Module, name: &str) -> usize {
+    module.operations_named(name).len()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn folding_keeps_the_layer_valid_and_removes_every_batchnorm(conv in conv()) {
+        let context = Context::new().unwrap();
+        let mut module = context.parse(&conv.module(conv.out_hw()), "layer.mlir").unwrap();
+        let relu_input_type = |m: &Module| m.operations_named("nn.relu")[0].operand(0).unwrap().ty().to_string();
+        let before = relu_input_type(&module);
+        let conv_attributes = |m: &Module| {
+            let c = m.operations_named("nn.conv2d")[0];
+            ["strides", "pads", "dilations", "groups"].map(|a| c.attribute(a).unwrap().to_string())
+        };
+        let attributes_before = conv_attributes(&module);
+
+        FoldBatchnorm.run(&mut module).unwrap();
+        module.verify().unwrap();
+        VerifyShapes.run(&mut module).unwrap();
+
+        prop_assert_eq!(count(&module, "nn.batchnorm"), 0);
+        prop_assert_eq!(count(&module, "nn.conv2d"), 1);
+        prop_assert_eq!(relu_input_type(&module), before);
+        prop_assert_eq!(conv_attributes(&module), attributes_before);
+        let folded = module.operations_named("nn.conv2d")[0];
+        prop_assert_eq!(folded.operand_count(), 3, "the folded conv always has a bias");
+        let weight = folded.operand(1).unwrap().defining_op().unwrap();
+        prop_assert_eq!(weight.name(), "nn.scale_channels");
+        let original = weight.operand(0).unwrap().defining_op().unwrap();
+        prop_assert_eq!(original.attribute("name").unwrap().as_string().unwrap(), "conv.weight");
+        // Folding twice changes nothing: there is no batchnorm left to fold.
+        let once = module.print();
+        FoldBatchnorm.run(&mut module).unwrap();
+        prop_assert_eq!(module.print(), once);
+    }
+
+    #[test]
+    fn verify_shapes_accepts_exactly_the_computed_output(conv in conv(), delta in -2i64..3) {
+        let declared = conv.out_hw() + delta;
+        prop_assume!(declared > 0);
+        let context = Context::new().unwrap();
+        let mut module = context.parse(&conv.module(declared), "layer.mlir").unwrap();
+        let result = VerifyShapes.run(&mut module);
+        if delta == 0 {
+            prop_assert!(result.is_ok(), "{:?}", result.err().map(|e| e.to_string()));
+        } else {
+            let message = result.unwrap_err().to_string();
+            prop_assert!(message.starts_with("layer.mlir:8:"), "{}", message);
+            prop_assert!(message.contains("'nn.conv2d' op result shape"), "{}", message);
+        }
+    }
+}
