@@ -384,7 +384,9 @@ mod tests {
 
     #[test]
     fn known_sizes() {
-        let pool = |ceil| Window { kernel: [3, 3], strides: [2, 2], pads: [0; 4], dilations: [1, 1] }.output_size([56, 56], ceil);
+        let pool = |ceil| {
+            Window { kernel: [3, 3], strides: [2, 2], pads: [0; 4], dilations: [1, 1] }.output_size([56, 56], ceil)
+        };
         assert_eq!(pool(false), Ok([27, 27]));
         assert_eq!(pool(true), Ok([28, 28]));
         // ResNet's stem: 224 -> 112 with a 7x7/2 conv and pads 3.
