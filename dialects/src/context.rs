@@ -8,7 +8,7 @@ use melior::dialect::{DialectHandle, DialectRegistry};
 use std::{cell::RefCell, rc::Rc, sync::Once};
 
 /// The IRDL definitions of our dialects, in load order.
-pub const DIALECT_SOURCES: [(&str, &str); 3] = [
+const DIALECT_SOURCES: [(&str, &str); 3] = [
     ("nn.irdl.mlir", include_str!("../irdl/nn.irdl.mlir")),
     ("xbar.irdl.mlir", include_str!("../irdl/xbar.irdl.mlir")),
     ("msg.irdl.mlir", include_str!("../irdl/msg.irdl.mlir")),

@@ -144,11 +144,6 @@ pub enum Error {
 }
 
 impl Error {
-    /// An error about one place in the IR.
-    pub fn at(location: Location, message: impl Into<String>) -> Self {
-        Error::Transform(Diagnostics(vec![Diagnostic::error(location, message)]))
-    }
-
     /// The diagnostics carried by this error, if it has any.
     pub fn diagnostics(&self) -> &[Diagnostic] {
         match self {

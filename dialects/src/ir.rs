@@ -126,15 +126,6 @@ impl<'c> Module<'c> {
         }
     }
 
-    /// Parses a type such as `tensor<64xf32>` in this module's context.
-    pub fn parse_type(&self, text: &str) -> Result<Type<'_>, Error> {
-        let mlir = self.context.mlir();
-        let raw = melior::ir::Type::parse(mlir, text)
-            .map(|t| melior::ir::TypeLike::to_raw(&t))
-            .ok_or_else(|| Error::Internal(format!("invalid type '{text}'")))?;
-        Ok(Type { raw, _module: std::marker::PhantomData })
-    }
-
     /// Handles are tied to the shortest lifetime of context and module borrow.
     fn as_ref(&self) -> &Module<'_> {
         self
@@ -247,18 +238,6 @@ impl<'m> Op<'m> {
         // SAFETY: plain getter; a null result means no parent.
         let raw = unsafe { sys::mlirOperationGetParentOperation(self.raw) };
         (!raw.ptr.is_null()).then_some(Op { raw, module: self.module })
-    }
-
-    /// Whether this op sits (at any depth) inside `ancestor`.
-    pub fn is_inside(&self, ancestor: Op<'m>) -> bool {
-        let mut current = self.parent();
-        while let Some(op) = current {
-            if op == ancestor {
-                return true;
-            }
-            current = op.parent();
-        }
-        false
     }
 
     /// The operations directly inside this op's regions, in order.

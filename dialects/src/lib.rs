@@ -13,6 +13,6 @@ mod verify;
 pub mod xbar;
 
 pub use attrs::AttrResult;
-pub use context::{irdl_definitions, Context, DIALECT_SOURCES, UPSTREAM_PASSES};
+pub use context::{irdl_definitions, Context, UPSTREAM_PASSES};
 pub use diagnostic::{Diagnostic, Diagnostics, Error, Location, Severity};
 pub use ir::{float_literal, Attribute, AttributeValue, Module, Op, OpBuilder, OpId, Type, Value};

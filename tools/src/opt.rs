@@ -126,7 +126,7 @@ fn run_matches(
     let pipeline = pipeline_from(matches).map_err(|e| format!("rram-opt: {e}"))?;
     let input = matches.get_one::<String>("input").map(String::as_str).unwrap_or("-");
     let (source_name, text) = read_input(input, stdin)?;
-    let options = RunOptions { verify_each: matches.get_flag_value("verify-each") };
+    let options = RunOptions { verify_each: matches.get_one::<bool>("verify-each").copied().unwrap_or(true) };
     let print_after_all = matches.get_flag("print-ir-after-all");
 
     let context = Context::new().map_err(|e| e.to_string())?;
@@ -169,16 +169,6 @@ fn render_error(error: &Error, source_name: &str, source: &str) -> String {
     }
     let rendered: Vec<String> = diagnostics.iter().map(|d| d.render_with_source(source_name, source)).collect();
     rendered.join("\n")
-}
-
-trait FlagValue {
-    fn get_flag_value(&self, id: &str) -> bool;
-}
-
-impl FlagValue for ArgMatches {
-    fn get_flag_value(&self, id: &str) -> bool {
-        self.get_one::<bool>(id).copied().unwrap_or(true)
-    }
 }
 
 /// The pipeline from `--pass-pipeline`, or from the pass flags in command-line order.
