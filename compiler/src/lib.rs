@@ -1,4 +1,5 @@
-//! The compiler proper: pass pipelines over the dialects of `rram-dialects`
-//! and the passes of `rram-passes`.
+//! The compiler proper: frontends that bring networks in, and pass pipelines
+//! over the dialects of `rram-dialects` and the passes of `rram-passes`.
 
+pub mod frontend;
 pub mod pipeline;

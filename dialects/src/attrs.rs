@@ -9,8 +9,12 @@ pub fn i64_attr(op: &Op, name: &str) -> AttrResult<i64> {
     op.attribute(name).and_then(|a| a.as_i64()).ok_or_else(|| format!("attribute '{name}' must be an integer"))
 }
 
-pub fn f64_attr(op: &Op, name: &str) -> AttrResult<f64> {
-    op.attribute(name).and_then(|a| a.as_f64()).ok_or_else(|| format!("attribute '{name}' must be a float"))
+/// A float attribute; every float attribute of ours is an f32, so this is exact.
+pub fn f32_attr(op: &Op, name: &str) -> AttrResult<f32> {
+    op.attribute(name)
+        .and_then(|a| a.as_f64())
+        .map(|v| v as f32)
+        .ok_or_else(|| format!("attribute '{name}' must be a float"))
 }
 
 pub fn bool_attr(op: &Op, name: &str) -> AttrResult<bool> {

@@ -44,6 +44,13 @@ impl<'c> Module<'c> {
         self.inner.as_operation().to_string()
     }
 
+    /// The module's text with every op's location, as
+    /// `mlir-opt --mlir-print-debuginfo` prints it.
+    pub fn print_with_locations(&self) -> String {
+        let flags = melior::ir::operation::OperationPrintingFlags::new().enable_debug_info(true, false);
+        self.inner.as_operation().to_string_with_flags(flags).unwrap_or_else(|_| self.print())
+    }
+
     /// Every operation nested in the module, in pre-order (parents before
     /// their bodies, then program order).
     pub fn operations(&self) -> Vec<Op<'_>> {
@@ -415,7 +422,7 @@ impl fmt::Display for Attribute<'_> {
 pub enum AttributeValue {
     I64(i64),
     I64Array(Vec<i64>),
-    F32(f64),
+    F32(f32),
     Bool(bool),
     String(String),
     /// Any attribute in MLIR syntax, e.g. `dense<1.0> : tensor<4xf32>`.
@@ -423,14 +430,15 @@ pub enum AttributeValue {
 }
 
 impl AttributeValue {
-    fn text(&self) -> String {
+    /// The attribute in MLIR syntax.
+    pub fn to_mlir(&self) -> String {
         match self {
             AttributeValue::I64(v) => format!("{v} : i64"),
             AttributeValue::I64Array(values) => {
                 let items: Vec<String> = values.iter().map(i64::to_string).collect();
                 format!("array<i64: {}>", items.join(", "))
             }
-            AttributeValue::F32(v) => format!("{} : f32", float_literal(*v)),
+            AttributeValue::F32(v) => format!("{} : f32", float_literal(f64::from(*v))),
             AttributeValue::Bool(v) => v.to_string(),
             AttributeValue::String(s) => format!("{s:?}"),
             AttributeValue::Text(t) => t.clone(),
@@ -486,7 +494,7 @@ impl<'m> OpBuilder<'m> {
         let location = unsafe { melior::ir::Location::from_raw(self.location) };
         let mut attributes = Vec::new();
         for (name, value) in &self.attributes {
-            let text = value.text();
+            let text = value.to_mlir();
             let attribute = melior::ir::Attribute::parse(mlir, &text)
                 .ok_or_else(|| Error::Internal(format!("invalid attribute {name} = {text}")))?;
             attributes.push((melior::ir::Identifier::new(mlir, name), attribute));

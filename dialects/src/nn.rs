@@ -7,8 +7,8 @@
 //! verifier. [`NnOp::infer_shape`] computes the result shape, which
 //! `nn-verify-shapes` compares with the declared result type.
 
-use crate::attrs::{self, array_attr, bool_attr, check_all, f64_attr, i64_attr, string_attr, AttrResult};
-use crate::ir::{Op, Value};
+use crate::attrs::{self, array_attr, bool_attr, check_all, f32_attr, i64_attr, string_attr, AttrResult};
+use crate::ir::{AttributeValue, Op, Value};
 
 /// A sliding window: kernel, strides and dilations are `[h, w]`, pads are
 /// `[top, left, bottom, right]`.
@@ -79,13 +79,13 @@ pub enum NnOp {
     Conv2d(Conv2d),
     Dense,
     Relu,
-    Clip { min: f64, max: f64 },
+    Clip { min: f32, max: f32 },
     MaxPool2d(Pool),
     AvgPool2d { pool: Pool, count_include_pad: bool },
     GlobalAvgPool,
     Add,
     Concat { axis: i64 },
-    BatchNorm { epsilon: f64 },
+    BatchNorm { epsilon: f32 },
     ScaleChannels,
     Flatten { axis: i64 },
     Reshape,
@@ -119,7 +119,7 @@ impl NnOp {
             "dense" => NnOp::Dense,
             "relu" => NnOp::Relu,
             "clip" => {
-                let (min, max) = (f64_attr(op, "min")?, f64_attr(op, "max")?);
+                let (min, max) = (f32_attr(op, "min")?, f32_attr(op, "max")?);
                 if min > max {
                     return Err(format!("attribute 'min' ({min}) must not exceed 'max' ({max})"));
                 }
@@ -140,7 +140,7 @@ impl NnOp {
             "add" => NnOp::Add,
             "concat" => NnOp::Concat { axis: non_negative_axis(op)? },
             "batchnorm" => {
-                let epsilon = f64_attr(op, "epsilon")?;
+                let epsilon = f32_attr(op, "epsilon")?;
                 if epsilon.is_nan() || epsilon < 0.0 {
                     return Err(format!("attribute 'epsilon' must be non-negative, got {epsilon}"));
                 }
@@ -154,9 +154,101 @@ impl NnOp {
         }))
     }
 
-    /// Checks the operands against each other and the attributes.
+    /// Checks the operands of `op` against each other and the attributes.
     pub fn check_operands(&self, op: &Op) -> AttrResult<()> {
-        let shapes = operand_shapes(op)?;
+        self.check_shapes(&operand_shapes(op)?)
+    }
+
+    /// The result shape `op` computes from its operands.
+    pub fn infer_shape(&self, op: &Op) -> AttrResult<Vec<i64>> {
+        let declared = match self {
+            NnOp::Weight { .. } | NnOp::Reshape => Some(result_shape(op)?),
+            _ => None,
+        };
+        self.infer_from_shapes(&operand_shapes(op)?, declared.as_deref())
+    }
+
+    /// The op's full name, e.g. `nn.conv2d`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            NnOp::Weight { .. } => "nn.weight",
+            NnOp::Conv2d(_) => "nn.conv2d",
+            NnOp::Dense => "nn.dense",
+            NnOp::Relu => "nn.relu",
+            NnOp::Clip { .. } => "nn.clip",
+            NnOp::MaxPool2d(_) => "nn.maxpool2d",
+            NnOp::AvgPool2d { .. } => "nn.avgpool2d",
+            NnOp::GlobalAvgPool => "nn.global_avgpool",
+            NnOp::Add => "nn.add",
+            NnOp::Concat { .. } => "nn.concat",
+            NnOp::BatchNorm { .. } => "nn.batchnorm",
+            NnOp::ScaleChannels => "nn.scale_channels",
+            NnOp::Flatten { .. } => "nn.flatten",
+            NnOp::Reshape => "nn.reshape",
+            NnOp::Softmax { .. } => "nn.softmax",
+        }
+    }
+
+    /// The op's attributes as the IR spells them; [`NnOp::read`] reads them back.
+    pub fn attributes(&self) -> Vec<(&'static str, AttributeValue)> {
+        use AttributeValue::{Bool, I64Array, String as Str, F32, I64};
+        let window = |w: &Window, with_dilations: bool| {
+            let mut attributes = vec![
+                ("kernel", I64Array(w.kernel.to_vec())),
+                ("strides", I64Array(w.strides.to_vec())),
+                ("pads", I64Array(w.pads.to_vec())),
+            ];
+            if with_dilations {
+                attributes.push(("dilations", I64Array(w.dilations.to_vec())));
+            }
+            attributes
+        };
+        match self {
+            NnOp::Weight { name } => vec![("name", Str(name.clone()))],
+            NnOp::Conv2d(c) => vec![
+                ("strides", I64Array(c.strides.to_vec())),
+                ("pads", I64Array(c.pads.to_vec())),
+                ("dilations", I64Array(c.dilations.to_vec())),
+                ("groups", I64(c.groups)),
+            ],
+            NnOp::Clip { min, max } => vec![("min", F32(*min)), ("max", F32(*max))],
+            NnOp::MaxPool2d(pool) => {
+                let mut attributes = window(&pool.window, true);
+                attributes.push(("ceil_mode", Bool(pool.ceil_mode)));
+                attributes
+            }
+            NnOp::AvgPool2d { pool, count_include_pad } => {
+                let mut attributes = window(&pool.window, false);
+                attributes.push(("ceil_mode", Bool(pool.ceil_mode)));
+                attributes.push(("count_include_pad", Bool(*count_include_pad)));
+                attributes
+            }
+            NnOp::Concat { axis } | NnOp::Flatten { axis } | NnOp::Softmax { axis } => vec![("axis", I64(*axis))],
+            NnOp::BatchNorm { epsilon } => vec![("epsilon", F32(*epsilon))],
+            NnOp::Dense | NnOp::Relu | NnOp::GlobalAvgPool | NnOp::Add | NnOp::ScaleChannels | NnOp::Reshape => vec![],
+        }
+    }
+
+    /// How many operands the op takes: `(required, optional)`.
+    pub fn arity(&self) -> (usize, usize) {
+        match self {
+            NnOp::Weight { .. } => (0, 0),
+            NnOp::Conv2d(_) | NnOp::Dense => (2, 1),
+            NnOp::Add | NnOp::Concat { .. } | NnOp::ScaleChannels => (2, 0),
+            NnOp::BatchNorm { .. } => (5, 0),
+            _ => (1, 0),
+        }
+    }
+
+    /// Checks operand shapes against each other and the attributes.
+    pub fn check_shapes(&self, shapes: &[Vec<i64>]) -> AttrResult<()> {
+        let (required, optional) = self.arity();
+        if shapes.len() < required || shapes.len() > required + optional {
+            return Err(format!("expects {required} operands (+{optional} optional), got {}", shapes.len()));
+        }
+        if let Some((i, shape)) = shapes.iter().enumerate().find(|(_, s)| s.iter().any(|&d| d <= 0)) {
+            return Err(format!("operand #{i} has a non-positive dimension: {}", fmt_shape(shape)));
+        }
         let rank = |i: usize, expected: usize, what: &str| -> AttrResult<()> {
             if shapes[i].len() == expected {
                 Ok(())
@@ -237,10 +329,11 @@ impl NnOp {
         }
     }
 
-    /// The result shape this op computes from its operands.
-    pub fn infer_shape(&self, op: &Op) -> AttrResult<Vec<i64>> {
-        let shapes = operand_shapes(op)?;
-        let declared = || result_shape(op);
+    /// The result shape computed from operand shapes that passed
+    /// [`NnOp::check_shapes`]. `declared` is the result shape where the op
+    /// cannot compute it: the weight's shape, the reshape's target.
+    pub fn infer_from_shapes(&self, shapes: &[Vec<i64>], declared: Option<&[i64]>) -> AttrResult<Vec<i64>> {
+        let declared = || declared.map(<[i64]>::to_vec).ok_or("needs the declared result shape");
         Ok(match self {
             NnOp::Weight { .. } => declared()?,
             NnOp::Conv2d(conv) => {
