@@ -13,12 +13,12 @@ fn mlir_opt() -> &'static str {
         .expect("mlir-opt-22 not found: run scripts/setup-mlir.sh (the README's test command does)")
 }
 
-fn upstream_print(irdl: &std::path::Path, text: &str, split: bool) -> Result<String, String> {
+/// Flags of ours that change how output is printed, which mlir-opt shares.
+const PRINTING_FLAGS: [&str; 2] = ["--split-input-file", "--mlir-print-debuginfo"];
+
+fn upstream_print(irdl: &std::path::Path, text: &str, flags: &[&str]) -> Result<String, String> {
     let mut command = Command::new(mlir_opt());
-    command.arg(format!("--irdl-file={}", irdl.display()));
-    if split {
-        command.arg("--split-input-file");
-    }
+    command.arg(format!("--irdl-file={}", irdl.display())).args(flags);
     let mut child = command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
     child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
     let output = child.wait_with_output().unwrap();
@@ -41,8 +41,8 @@ fn printed_ir_round_trips_through_upstream_mlir_opt() {
         if outcome.exit_code != 0 || !outcome.stdout.starts_with("module") {
             continue;
         }
-        let split = test.args.iter().any(|a| a == "--split-input-file");
-        match upstream_print(irdl.path(), &outcome.stdout, split) {
+        let flags: Vec<&str> = PRINTING_FLAGS.into_iter().filter(|f| test.args.iter().any(|a| a == f)).collect();
+        match upstream_print(irdl.path(), &outcome.stdout, &flags) {
             Ok(text) if text == outcome.stdout => checked += 1,
             Ok(text) => {
                 failures.push(format!("{}: mlir-opt printed\n{text}\nwe printed\n{}", path.display(), outcome.stdout))

@@ -477,6 +477,23 @@ impl<'m> OpBuilder<'m> {
         self
     }
 
+    /// Locates the new op at all of `ops` (a fused location), for an op
+    /// that replaces several, e.g. a conv with a batchnorm folded into it.
+    pub fn fused_location(mut self, ops: &[Op<'m>]) -> Self {
+        let locations: Vec<sys::MlirLocation> = ops.iter().map(Op::raw_location).collect();
+        // SAFETY: the locations belong to this module's context; a null
+        // attribute means no metadata.
+        self.location = unsafe {
+            sys::mlirLocationFusedGet(
+                self.module.context().mlir().to_raw(),
+                locations.len() as isize,
+                locations.as_ptr(),
+                sys::MlirAttribute { ptr: std::ptr::null() },
+            )
+        };
+        self
+    }
+
     pub fn attribute(mut self, name: &str, value: AttributeValue) -> Self {
         self.attributes.push((name.to_string(), value));
         self

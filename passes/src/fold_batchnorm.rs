@@ -11,6 +11,9 @@
 //! Where the statistics are `arith.constant`s, canonicalize folds the sums,
 //! differences and products (MLIR 22 does not fold `math.rsqrt` on tensors).
 //!
+//! The folded conv and its weight are located at both the conv and the
+//! batchnorm (a fused location); the per-channel arithmetic at the batchnorm.
+//!
 //! Invariants: only a batchnorm whose input is a conv used by nothing else is
 //! folded (otherwise the unfolded conv result would still be needed); the
 //! result type, every other use and the conv's attributes are unchanged; the
@@ -69,6 +72,7 @@ fn fold<'m>(module: &'m Module, batchnorm: Op<'m>, conv: Op<'m>) -> Result<(), E
     let weight = operand(&conv, 1)?;
     let folded_weight = module
         .build("nn.scale_channels", &conv)
+        .fused_location(&[conv, batchnorm])
         .operand(weight)
         .operand(factor)
         .result(weight.ty())
@@ -82,8 +86,12 @@ fn fold<'m>(module: &'m Module, batchnorm: Op<'m>, conv: Op<'m>) -> Result<(), E
     let folded_bias = arith("arith.addf", &[scaled, bias])?;
 
     let output = batchnorm.result(0).ok_or_else(|| batchnorm.error("missing result"))?;
-    let mut builder =
-        module.build("nn.conv2d", &conv).operand(operand(&conv, 0)?).operand(folded_weight).operand(folded_bias);
+    let mut builder = module
+        .build("nn.conv2d", &conv)
+        .fused_location(&[conv, batchnorm])
+        .operand(operand(&conv, 0)?)
+        .operand(folded_weight)
+        .operand(folded_bias);
     for name in ["strides", "pads", "dilations", "groups"] {
         let value = conv.attribute(name).ok_or_else(|| conv.error(format!("missing attribute '{name}'")))?;
         builder = builder.attribute(name, AttributeValue::Text(value.to_string()));

@@ -11,7 +11,7 @@
 use crate::output::write_atomically;
 use clap::{Arg, ArgAction, ArgMatches, Command};
 use rram_compiler::pipeline::{Pipeline, RunOptions, Step};
-use rram_dialects::{irdl_definitions, Context, Error, UPSTREAM_PASSES};
+use rram_dialects::{irdl_definitions, Context, Error, Module, UPSTREAM_PASSES};
 use std::ffi::OsString;
 use std::io::{Read, Write};
 use std::path::Path;
@@ -48,6 +48,12 @@ fn command() -> Command {
                 .long("print-ir-after-all")
                 .action(ArgAction::SetTrue)
                 .help("Print the IR to stderr after each pass"),
+        )
+        .arg(
+            Arg::new("mlir-print-debuginfo")
+                .long("mlir-print-debuginfo")
+                .action(ArgAction::SetTrue)
+                .help("Print each op's location (e.g. the ONNX node it was imported from)"),
         )
         .arg(
             Arg::new("emit-irdl")
@@ -128,6 +134,13 @@ fn run_matches(
     let (source_name, text) = read_input(input, stdin)?;
     let options = RunOptions { verify_each: matches.get_one::<bool>("verify-each").copied().unwrap_or(true) };
     let print_after_all = matches.get_flag("print-ir-after-all");
+    let print = |module: &Module| {
+        if matches.get_flag("mlir-print-debuginfo") {
+            module.print_with_locations()
+        } else {
+            module.print()
+        }
+    };
 
     let context = Context::new().map_err(|e| e.to_string())?;
     let chunks = if matches.get_flag("split-input-file") { split_input(&text) } else { vec![text.clone()] };
@@ -137,11 +150,11 @@ fn run_matches(
         let result = context.parse(chunk, &source_name).and_then(|mut module| {
             pipeline.run(&mut module, options, |pass, module| {
                 if print_after_all {
-                    let _ = writeln!(stderr, "// -----// IR Dump After {pass} //----- //\n{}", module.print());
+                    let _ = writeln!(stderr, "// -----// IR Dump After {pass} //----- //\n{}", print(module));
                 }
             })?;
             // mlir-opt ends each module with an empty line; so do we, for identical text.
-            Ok(module.print() + "\n")
+            Ok(print(&module) + "\n")
         });
         match result {
             Ok(text) => outputs.push(text),

@@ -114,7 +114,9 @@ impl Network {
     }
 
     /// The network as `nn` dialect MLIR: one `func.func` named after the
-    /// network, one op per node, each located at its node's name.
+    /// network, one op per node, each located at its node's name (inputs at
+    /// theirs, the function at the network's), so that printing with
+    /// locations names every op after where it came from.
     pub fn to_mlir(&self) -> String {
         let tensor = |shape: &[i64]| {
             let dims: String = shape.iter().map(|d| format!("{d}x")).collect();
@@ -124,11 +126,15 @@ impl Network {
             Ref::Input(i) => format!("%arg{i}"),
             Ref::Node(i) => format!("%{i}"),
         };
-        let arguments: Vec<String> =
-            self.inputs.iter().enumerate().map(|(i, (_, shape))| format!("%arg{i}: {}", tensor(shape))).collect();
+        let arguments: Vec<String> = self
+            .inputs
+            .iter()
+            .enumerate()
+            .map(|(i, (name, shape))| format!("%arg{i}: {} loc({name:?})", tensor(shape)))
+            .collect();
         let results: Vec<String> = self.outputs.iter().map(|&r| tensor(self.shape(r))).collect();
         let mut text = format!(
-            "func.func @{}({}) -> ({}) {{\n",
+            "module {{\nfunc.func @{}({}) -> ({}) {{\n",
             symbol_name(&self.name),
             arguments.join(", "),
             results.join(", ")
@@ -151,7 +157,9 @@ impl Network {
             );
         }
         let outputs: Vec<String> = self.outputs.iter().map(|&r| value(r)).collect();
-        let _ = writeln!(text, "  return {} : {}\n}}", outputs.join(", "), results.join(", "));
+        let network = format!("{:?}", self.name);
+        let _ = writeln!(text, "  return {} : {} loc({network})", outputs.join(", "), results.join(", "));
+        let _ = writeln!(text, "}} loc({network})\n}} loc({network})");
         text
     }
 }
