@@ -1,5 +1,7 @@
 //! The compiler proper: frontends that bring networks in, and pass pipelines
 //! over the dialects of `rram-dialects` and the passes of `rram-passes`.
 
+pub mod arch;
 pub mod frontend;
 pub mod pipeline;
+pub mod report;

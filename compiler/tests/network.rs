@@ -85,3 +85,48 @@ fn a_node_that_does_not_fit_its_inputs_is_named_in_the_error() {
         "node 'r' (nn.reshape): cannot reshape [1, 3, 8, 8] (192 elements) into [1, 100] (100 elements)"
     );
 }
+
+#[test]
+fn any_name_survives_the_trip_through_mlir() {
+    let names = ["quote\"d", "back\\slash", "line\nbreak", "nul\0char", "carriage\rreturn", "ünïcödé ✓", "tab\t"];
+    let mut net = Network::new("odd \"names\"");
+    let x = net.input("in\u{1}put", vec![1, 4]);
+    let mut last = x;
+    for name in names {
+        last = net.add(name, NnOp::Relu, &[last]).unwrap();
+    }
+    let w = net.weight("w\r\0\"", vec![2, 4]).unwrap();
+    let clip = net.add("unbounded", NnOp::Clip { min: f32::NEG_INFINITY, max: f32::INFINITY }, &[last]).unwrap();
+    net.outputs = vec![net.add("fc", NnOp::Dense, &[clip, w]).unwrap()];
+    let context = Context::new().unwrap();
+    let module = context.parse(&net.to_mlir(), "odd.mlir").unwrap();
+    let ops: Vec<_> = module.operations().into_iter().filter(|op| op.name().starts_with("nn.")).collect();
+    for (op, node) in ops.iter().zip(&net.nodes) {
+        assert_eq!(op.location(), Location::Name { name: node.name.clone(), at: None });
+        assert_eq!(NnOp::read(op).unwrap().as_ref(), Some(&node.op));
+    }
+}
+
+#[test]
+fn bad_attributes_are_errors_before_any_arithmetic() {
+    let mut net = Network::new("bad");
+    let x = net.input("x", vec![1, 3, 8, 8]);
+    let w = net.weight("w", vec![4, 3, 3, 3]).unwrap();
+    let cases = [
+        (conv([0, 1], [0; 4], 1), "node 'c' (nn.conv2d): attribute 'strides' must be positive, got [0, 1]"),
+        (
+            conv([1, 1], [0, -2, 0, 0], 1),
+            "node 'c' (nn.conv2d): attribute 'pads' must be non-negative, got [0, -2, 0, 0]",
+        ),
+        (conv([1, 1], [i64::MAX; 4], 1), "node 'c' (nn.conv2d): window arithmetic overflows in dimension 2"),
+        (conv([1, 1], [0; 4], 0), "node 'c' (nn.conv2d): attribute 'groups' must be positive, got 0"),
+    ];
+    for (op, expected) in cases {
+        assert_eq!(net.add("c", op, &[x, w]).unwrap_err().to_string(), expected);
+    }
+    let nan = net.add("bn", NnOp::Clip { min: f32::NAN, max: 0.0 }, &[x]).unwrap_err();
+    assert_eq!(nan.to_string(), "node 'bn' (nn.clip): attribute 'min' (NaN) must not exceed 'max' (0)");
+    let huge = net.input("huge", vec![i64::MAX, 4, 4]);
+    let flatten = net.add("f", NnOp::Flatten { axis: 0 }, &[huge]).unwrap_err();
+    assert!(flatten.to_string().contains("more elements than fit in 64 bits"), "{flatten}");
+}

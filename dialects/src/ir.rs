@@ -440,15 +440,39 @@ impl AttributeValue {
             }
             AttributeValue::F32(v) => format!("{} : f32", float_literal(f64::from(*v))),
             AttributeValue::Bool(v) => v.to_string(),
-            AttributeValue::String(s) => format!("{s:?}"),
+            AttributeValue::String(s) => string_literal(s),
             AttributeValue::Text(t) => t.clone(),
         }
     }
 }
 
-/// A float in MLIR's literal syntax, which needs a decimal point (`1.0e-05`,
-/// never `1e-5`). Exact: the shortest text that reads back as the same f64.
+/// A string in MLIR's literal syntax: quotes and backslashes escaped,
+/// control characters as two-digit hex escapes (`\0A`), the rest as is.
+pub fn string_literal(text: &str) -> String {
+    let mut literal = String::with_capacity(text.len() + 2);
+    literal.push('"');
+    for c in text.chars() {
+        match c {
+            '"' | '\\' => {
+                literal.push('\\');
+                literal.push(c);
+            }
+            c if c.is_ascii_control() => literal.push_str(&format!("\\{:02X}", c as u32)),
+            c => literal.push(c),
+        }
+    }
+    literal.push('"');
+    literal
+}
+
+/// An f32 value in MLIR's literal syntax, which needs a decimal point
+/// (`1.0e-05`, never `1e-5`); infinities and NaN as f32 bit patterns. Exact:
+/// the text reads back as the same value.
 pub fn float_literal(value: f64) -> String {
+    if !value.is_finite() {
+        // MLIR has no word for infinity or NaN: it takes the f32 bit pattern.
+        return format!("0x{:08X}", (value as f32).to_bits());
+    }
     let text = format!("{value:e}");
     match text.split_once('e') {
         Some((mantissa, exponent)) if !mantissa.contains('.') => format!("{mantissa}.0e{exponent}"),

@@ -23,12 +23,19 @@ pub struct Window {
 impl Window {
     /// Output height and width for an input of `[h, w]`. With `ceil_mode`
     /// the last partial window counts, unless it would start in the bottom or
-    /// right padding (the ONNX / PyTorch rule).
+    /// right padding (the ONNX / PyTorch rule). Expects checked attributes
+    /// (positive strides); sizes too large for i64 are an error.
     pub fn output_size(&self, input: [i64; 2], ceil_mode: bool) -> AttrResult<[i64; 2]> {
         let mut out = [0; 2];
         for d in 0..2 {
-            let padded = input[d] + self.pads[d] + self.pads[d + 2];
-            let span = self.dilations[d] * (self.kernel[d] - 1) + 1;
+            let overflow = || format!("window arithmetic overflows in dimension {}", d + 2);
+            let stride = self.strides[d];
+            let begin = input[d].checked_add(self.pads[d]).ok_or_else(overflow)?;
+            let padded = begin.checked_add(self.pads[d + 2]).ok_or_else(overflow)?;
+            let span = self.dilations[d]
+                .checked_mul(self.kernel[d] - 1)
+                .and_then(|s| s.checked_add(1))
+                .ok_or_else(overflow)?;
             if span > padded {
                 return Err(format!(
                     "window of extent {span} does not fit the padded input of extent {padded} (dimension {})",
@@ -36,23 +43,14 @@ impl Window {
                 ));
             }
             let steps = padded - span;
-            let mut size =
-                if ceil_mode { (steps + self.strides[d] - 1) / self.strides[d] } else { steps / self.strides[d] } + 1;
-            if ceil_mode && (size - 1) * self.strides[d] >= input[d] + self.pads[d] {
+            let mut size = if ceil_mode { steps / stride + i64::from(steps % stride != 0) } else { steps / stride } + 1;
+            // An overflowing start lies past any input.
+            if ceil_mode && (size - 1).checked_mul(stride).is_none_or(|start| start >= begin) {
                 size -= 1;
             }
             out[d] = size;
         }
         Ok(out)
-    }
-
-    fn read(op: &Op, kernel: [i64; 2], dilations: [i64; 2]) -> AttrResult<Self> {
-        Ok(Window {
-            kernel,
-            strides: check_all("strides", array_attr(op, "strides")?, "positive", attrs::positive)?,
-            pads: check_all("pads", array_attr(op, "pads")?, "non-negative", attrs::non_negative)?,
-            dilations,
-        })
     }
 }
 
@@ -93,65 +91,85 @@ pub enum NnOp {
 }
 
 impl NnOp {
-    /// Reads the attributes of an `nn` op; `Ok(None)` for ops of other dialects.
+    /// Reads the attributes of an `nn` op and checks them; `Ok(None)` for
+    /// ops of other dialects.
     pub fn read(op: &Op) -> AttrResult<Option<Self>> {
         let name = op.name();
         let Some(short) = name.strip_prefix("nn.") else {
             return Ok(None);
         };
-        let positive_pair = |attr| check_all(attr, array_attr::<2>(op, attr)?, "positive", attrs::positive);
-        Ok(Some(match short {
-            "weight" => {
-                let name = string_attr(op, "name")?;
-                if name.is_empty() {
-                    return Err("attribute 'name' must not be empty".into());
-                }
-                NnOp::Weight { name }
-            }
+        let window = |kernel| -> AttrResult<Window> {
+            Ok(Window {
+                kernel,
+                strides: array_attr(op, "strides")?,
+                pads: array_attr(op, "pads")?,
+                dilations: if short == "avgpool2d" { [1, 1] } else { array_attr(op, "dilations")? },
+            })
+        };
+        let nn = match short {
+            "weight" => NnOp::Weight { name: string_attr(op, "name")? },
             "conv2d" => {
-                let window = Window::read(op, [1, 1], positive_pair("dilations")?)?;
+                let window = window([1, 1])?;
                 let groups = i64_attr(op, "groups")?;
-                if groups < 1 {
-                    return Err(format!("attribute 'groups' must be positive, got {groups}"));
-                }
                 NnOp::Conv2d(Conv2d { strides: window.strides, pads: window.pads, dilations: window.dilations, groups })
             }
             "dense" => NnOp::Dense,
             "relu" => NnOp::Relu,
-            "clip" => {
-                let (min, max) = (f32_attr(op, "min")?, f32_attr(op, "max")?);
-                if min > max {
-                    return Err(format!("attribute 'min' ({min}) must not exceed 'max' ({max})"));
-                }
-                NnOp::Clip { min, max }
-            }
+            "clip" => NnOp::Clip { min: f32_attr(op, "min")?, max: f32_attr(op, "max")? },
             "maxpool2d" => NnOp::MaxPool2d(Pool {
-                window: Window::read(op, positive_pair("kernel")?, positive_pair("dilations")?)?,
+                window: window(array_attr(op, "kernel")?)?,
                 ceil_mode: bool_attr(op, "ceil_mode")?,
             }),
             "avgpool2d" => NnOp::AvgPool2d {
-                pool: Pool {
-                    window: Window::read(op, positive_pair("kernel")?, [1, 1])?,
-                    ceil_mode: bool_attr(op, "ceil_mode")?,
-                },
+                pool: Pool { window: window(array_attr(op, "kernel")?)?, ceil_mode: bool_attr(op, "ceil_mode")? },
                 count_include_pad: bool_attr(op, "count_include_pad")?,
             },
             "global_avgpool" => NnOp::GlobalAvgPool,
             "add" => NnOp::Add,
-            "concat" => NnOp::Concat { axis: non_negative_axis(op)? },
-            "batchnorm" => {
-                let epsilon = f32_attr(op, "epsilon")?;
-                if epsilon.is_nan() || epsilon < 0.0 {
-                    return Err(format!("attribute 'epsilon' must be non-negative, got {epsilon}"));
-                }
-                NnOp::BatchNorm { epsilon }
-            }
+            "concat" => NnOp::Concat { axis: i64_attr(op, "axis")? },
+            "batchnorm" => NnOp::BatchNorm { epsilon: f32_attr(op, "epsilon")? },
             "scale_channels" => NnOp::ScaleChannels,
-            "flatten" => NnOp::Flatten { axis: non_negative_axis(op)? },
+            "flatten" => NnOp::Flatten { axis: i64_attr(op, "axis")? },
             "reshape" => NnOp::Reshape,
-            "softmax" => NnOp::Softmax { axis: non_negative_axis(op)? },
+            "softmax" => NnOp::Softmax { axis: i64_attr(op, "axis")? },
             _ => return Ok(None),
-        }))
+        };
+        nn.check_attributes()?;
+        Ok(Some(nn))
+    }
+
+    /// Checks the attributes on their own: windows positive (pads
+    /// non-negative), groups positive, clip bounds ordered, epsilon and axes
+    /// non-negative, weight names not empty.
+    pub fn check_attributes(&self) -> AttrResult<()> {
+        let window = |w: &Window| -> AttrResult<()> {
+            check_all("kernel", w.kernel, "positive", attrs::positive)?;
+            check_all("strides", w.strides, "positive", attrs::positive)?;
+            check_all("pads", w.pads, "non-negative", attrs::non_negative)?;
+            check_all("dilations", w.dilations, "positive", attrs::positive)?;
+            Ok(())
+        };
+        match self {
+            NnOp::Weight { name } if name.is_empty() => Err("attribute 'name' must not be empty".into()),
+            NnOp::Conv2d(c) => {
+                window(&Window { kernel: [1, 1], strides: c.strides, pads: c.pads, dilations: c.dilations })?;
+                if c.groups < 1 {
+                    return Err(format!("attribute 'groups' must be positive, got {}", c.groups));
+                }
+                Ok(())
+            }
+            NnOp::Clip { min, max } if min.partial_cmp(max).is_none_or(|o| o.is_gt()) => {
+                Err(format!("attribute 'min' ({min}) must not exceed 'max' ({max})"))
+            }
+            NnOp::MaxPool2d(pool) | NnOp::AvgPool2d { pool, .. } => window(&pool.window),
+            NnOp::BatchNorm { epsilon } if epsilon.is_nan() || *epsilon < 0.0 => {
+                Err(format!("attribute 'epsilon' must be non-negative, got {epsilon}"))
+            }
+            NnOp::Concat { axis } | NnOp::Flatten { axis } | NnOp::Softmax { axis } if *axis < 0 => {
+                Err(format!("attribute 'axis' must be non-negative, got {axis}"))
+            }
+            _ => Ok(()),
+        }
     }
 
     /// Checks the operands of `op` against each other and the attributes.
@@ -273,7 +291,7 @@ impl NnOp {
                 if weight[0] % conv.groups != 0 {
                     return Err(format!("groups = {} does not divide the {} output channels", conv.groups, weight[0]));
                 }
-                check_bias(&shapes, weight[0])
+                check_bias(shapes, weight[0])
             }
             NnOp::Dense => {
                 rank(0, 2, "input")?;
@@ -285,7 +303,7 @@ impl NnOp {
                         fmt_shape(&shapes[1])
                     ));
                 }
-                check_bias(&shapes, shapes[1][0])
+                check_bias(shapes, shapes[1][0])
             }
             NnOp::MaxPool2d(_) | NnOp::AvgPool2d { .. } | NnOp::GlobalAvgPool => rank(0, 4, "input"),
             NnOp::Add => same_shapes(&shapes[0], &shapes[1]),
@@ -361,11 +379,11 @@ impl NnOp {
             }
             NnOp::Flatten { axis } => {
                 let (outer, inner) = shapes[0].split_at(*axis as usize);
-                vec![outer.iter().product(), inner.iter().product()]
+                vec![element_count(outer)?, element_count(inner)?]
             }
             NnOp::Reshape => {
                 let shape = declared()?;
-                let (from, to) = (shapes[0].iter().product::<i64>(), shape.iter().product::<i64>());
+                let (from, to) = (element_count(&shapes[0])?, element_count(&shape)?);
                 if from != to {
                     return Err(format!(
                         "cannot reshape {} ({from} elements) into {} ({to} elements)",
@@ -383,6 +401,14 @@ impl NnOp {
             | NnOp::Softmax { .. } => shapes[0].clone(),
         })
     }
+}
+
+/// The number of elements of a shape, or an error where it exceeds i64.
+pub fn element_count(shape: &[i64]) -> AttrResult<i64> {
+    shape
+        .iter()
+        .try_fold(1i64, |count, &d| count.checked_mul(d))
+        .ok_or_else(|| format!("shape {} has more elements than fit in 64 bits", fmt_shape(shape)))
 }
 
 /// `[1, 64, 56, 56]`
@@ -421,14 +447,6 @@ fn same_shapes(lhs: &[i64], rhs: &[i64]) -> AttrResult<()> {
     } else {
         Err(format!("operands must have one shape, got {} and {}", fmt_shape(lhs), fmt_shape(rhs)))
     }
-}
-
-fn non_negative_axis(op: &Op) -> AttrResult<i64> {
-    let axis = i64_attr(op, "axis")?;
-    if axis < 0 {
-        return Err(format!("attribute 'axis' must be non-negative, got {axis}"));
-    }
-    Ok(axis)
 }
 
 fn check_axis(axis: i64, bound: usize) -> AttrResult<()> {

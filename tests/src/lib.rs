@@ -4,9 +4,11 @@
 //! // RUN: rram-opt %s --nn-fold-batchnorm
 //! ```
 //!
-//! The harness runs that command in-process (`%s` is the file itself; it is
-//! appended when absent) and compares what it printed with an insta
-//! snapshot. A file that must fail declares the errors it expects:
+//! The harness runs that command in-process and compares what it printed
+//! with an insta snapshot. `%s` is the file itself; for `rram-opt` it is
+//! appended when absent. `// RUN: rram-translate <flags>` runs the importer
+//! and `// RUN: rramc <flags>` the driver (paths are relative to this crate,
+//! e.g. `../models/lenet5.struct.onnx`). A file that must fail declares the errors it expects:
 //!
 //! ```text
 //! // EXPECT-ERROR: pads.mlir:5:8: error: 'nn.conv2d' op attribute 'pads' must be non-negative
@@ -18,10 +20,19 @@
 
 use std::path::Path;
 
+/// The tools a RUN line can name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tool {
+    Opt,
+    Translate,
+    Rramc,
+}
+
 /// What a test file asks for.
 #[derive(Debug)]
 pub struct LitTest {
-    /// The arguments after `rram-opt`, with `%s` substituted.
+    pub tool: Tool,
+    /// The arguments after the tool's name, with `%s` substituted.
     pub args: Vec<String>,
     pub expected_errors: Vec<String>,
 }
@@ -38,14 +49,23 @@ impl LitTest {
     /// Reads the header of the test at `path` (relative to this crate).
     pub fn parse(path: &Path, text: &str) -> Result<Self, String> {
         let first = text.lines().next().unwrap_or("");
-        let command = first
-            .strip_prefix("// RUN: rram-opt")
-            .ok_or_else(|| format!("{}: first line must be '// RUN: rram-opt <flags>'", path.display()))?;
+        let (tool, command) = if let Some(command) = first.strip_prefix("// RUN: rram-opt") {
+            (Tool::Opt, command)
+        } else if let Some(command) = first.strip_prefix("// RUN: rram-translate") {
+            (Tool::Translate, command)
+        } else if let Some(command) = first.strip_prefix("// RUN: rramc") {
+            (Tool::Rramc, command)
+        } else {
+            return Err(format!(
+                "{}: first line must be '// RUN: rram-opt|rram-translate|rramc <flags>'",
+                path.display()
+            ));
+        };
         let file = path.to_string_lossy().into_owned();
         let mut args = split_command(command)?;
         if args.iter().any(|a| a.contains("%s")) {
             args = args.into_iter().map(|a| a.replace("%s", &file)).collect();
-        } else {
+        } else if tool == Tool::Opt {
             args.push(file);
         }
         let expected_errors = text
@@ -53,14 +73,26 @@ impl LitTest {
             .filter_map(|l| l.trim_start().strip_prefix("// EXPECT-ERROR:"))
             .map(|e| e.trim().to_string())
             .collect();
-        Ok(LitTest { args, expected_errors })
+        Ok(LitTest { tool, args, expected_errors })
     }
 
-    /// Runs rram-opt in-process.
+    /// Runs the tool in-process.
     pub fn run(&self) -> LitOutcome {
         let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
-        let args = std::iter::once("rram-opt".to_string()).chain(self.args.iter().cloned());
-        let exit_code = rram_tools::opt::run(args, &mut std::io::empty(), &mut stdout, &mut stderr);
+        let exit_code = match self.tool {
+            Tool::Opt => {
+                let args = std::iter::once("rram-opt".to_string()).chain(self.args.iter().cloned());
+                rram_tools::opt::run(args, &mut std::io::empty(), &mut stdout, &mut stderr)
+            }
+            Tool::Translate => {
+                let args = std::iter::once("rram-translate".to_string()).chain(self.args.iter().cloned());
+                rram_tools::translate::run(args, &mut stdout, &mut stderr)
+            }
+            Tool::Rramc => {
+                let args = std::iter::once("rramc".to_string()).chain(self.args.iter().cloned());
+                rram_tools::rramc::run(args, &mut stdout, &mut stderr)
+            }
+        };
         LitOutcome {
             exit_code,
             stdout: String::from_utf8_lossy(&stdout).into_owned(),
@@ -149,5 +181,10 @@ mod tests {
         assert_eq!(test.args, ["--cse", "lit/x.mlir"]);
         assert_eq!(test.expected_errors, ["boom"]);
         assert!(LitTest::parse(Path::new("y.mlir"), "func.func @f() { return }").is_err());
+        let translate = LitTest::parse(Path::new("lit/t.mlir"), "// RUN: rram-translate --zoo lenet5\n").unwrap();
+        assert_eq!(
+            (translate.tool, translate.args),
+            (Tool::Translate, vec!["--zoo".to_string(), "lenet5".to_string()])
+        );
     }
 }

@@ -3,3 +3,5 @@
 
 pub mod opt;
 mod output;
+pub mod rramc;
+pub mod translate;

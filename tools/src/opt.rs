@@ -8,7 +8,7 @@
 //! Errors go to stderr as `file:line:col: error: message`; the exit code is 1
 //! and no output file is written.
 
-use crate::output::write_atomically;
+use crate::output::{report_usage, write_atomically};
 use clap::{Arg, ArgAction, ArgMatches, Command};
 use rram_compiler::pipeline::{Pipeline, RunOptions, Step};
 use rram_dialects::{irdl_definitions, Context, Error, Module, UPSTREAM_PASSES};
@@ -97,10 +97,7 @@ pub fn run(
 ) -> u8 {
     let matches = match command().try_get_matches_from(args) {
         Ok(m) => m,
-        Err(e) => {
-            let _ = write!(stderr, "{}", e.render());
-            return if e.use_stderr() { 1 } else { 0 };
-        }
+        Err(error) => return report_usage(&error, stdout, stderr),
     };
     match run_matches(&matches, stdin, stdout, stderr) {
         Ok(()) => 0,

@@ -5,5 +5,7 @@
 //! node's name.
 
 pub mod network;
+pub mod onnx;
+pub mod zoo;
 
 pub use network::{Network, NetworkError, Node, Ref, WeightData};

@@ -2,6 +2,7 @@
 //! and the weight data where it is known.
 
 use rram_dialects::nn::{fmt_shape, NnOp};
+use rram_dialects::string_literal;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
@@ -107,6 +108,7 @@ impl Network {
         if let Some(shape) = declared.as_ref().filter(|s| s.iter().any(|&d| d <= 0)) {
             return Err(error(format!("shape {} has a non-positive dimension", fmt_shape(shape))));
         }
+        op.check_attributes().map_err(&error)?;
         op.check_shapes(&shapes).map_err(&error)?;
         let shape = op.infer_from_shapes(&shapes, declared.as_deref()).map_err(&error)?;
         self.nodes.push(Node { name, op, inputs: inputs.to_vec(), shape });
@@ -130,7 +132,7 @@ impl Network {
             .inputs
             .iter()
             .enumerate()
-            .map(|(i, (name, shape))| format!("%arg{i}: {} loc({name:?})", tensor(shape)))
+            .map(|(i, (name, shape))| format!("%arg{i}: {} loc({})", tensor(shape), string_literal(name)))
             .collect();
         let results: Vec<String> = self.outputs.iter().map(|&r| tensor(self.shape(r))).collect();
         let mut text = format!(
@@ -148,16 +150,16 @@ impl Network {
                 if attributes.is_empty() { String::new() } else { format!(" {{{}}}", attributes.join(", ")) };
             let _ = writeln!(
                 text,
-                "  %{i} = \"{}\"({}){attributes} : ({}) -> {} loc({:?})",
+                "  %{i} = \"{}\"({}){attributes} : ({}) -> {} loc({})",
                 node.op.name(),
                 operands.join(", "),
                 operand_types.join(", "),
                 tensor(&node.shape),
-                node.name
+                string_literal(&node.name)
             );
         }
         let outputs: Vec<String> = self.outputs.iter().map(|&r| value(r)).collect();
-        let network = format!("{:?}", self.name);
+        let network = string_literal(&self.name);
         let _ = writeln!(text, "  return {} : {} loc({network})", outputs.join(", "), results.join(", "));
         let _ = writeln!(text, "}} loc({network})\n}} loc({network})");
         text

@@ -1,0 +1,1 @@
+// RUN: rram-translate --list-zoo
