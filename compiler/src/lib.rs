@@ -3,5 +3,7 @@
 
 pub mod arch;
 pub mod frontend;
+pub mod isa;
 pub mod pipeline;
 pub mod report;
+pub mod sim;

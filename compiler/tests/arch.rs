@@ -3,6 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
+mod common;
+
+use common::mutation::{mutate, mutations};
 use proptest::prelude::*;
 use rram_compiler::arch::{preset_names, Arbitration, ArchError, Architecture, LineColumn, MeshNoc};
 
@@ -391,44 +394,9 @@ fn deep_nesting_is_an_error_not_a_stack_overflow() {
 
 // ---- fuzzing ----
 
-/// One edit of a preset's bytes.
-#[derive(Debug, Clone)]
-enum Mutation {
-    Flip { at: usize, bit: u8 },
-    Insert { at: usize, byte: u8 },
-    Delete { at: usize },
-    Truncate { at: usize },
-}
-
 /// Bytes that change TOML's structure or a number, more likely to reach
 /// the validator's corners than random bytes alone.
 const STRUCTURAL_BYTES: &[u8] = b"[]{}=\"'#\n.,-+_e0123456789\xff";
-
-fn mutation() -> impl Strategy<Value = Mutation> {
-    let byte = prop_oneof![any::<u8>(), prop::sample::select(STRUCTURAL_BYTES)];
-    prop_oneof![
-        (any::<usize>(), 0u8..8).prop_map(|(at, bit)| Mutation::Flip { at, bit }),
-        (any::<usize>(), byte).prop_map(|(at, byte)| Mutation::Insert { at, byte }),
-        any::<usize>().prop_map(|at| Mutation::Delete { at }),
-        any::<usize>().prop_map(|at| Mutation::Truncate { at }),
-    ]
-}
-
-fn mutate(mut bytes: Vec<u8>, mutations: &[Mutation]) -> Vec<u8> {
-    for mutation in mutations {
-        let len = bytes.len();
-        match *mutation {
-            Mutation::Flip { at, bit } if len > 0 => bytes[at % len] ^= 1 << bit,
-            Mutation::Insert { at, byte } => bytes.insert(at % (len + 1), byte),
-            Mutation::Delete { at } if len > 0 => {
-                bytes.remove(at % len);
-            }
-            Mutation::Truncate { at } => bytes.truncate(at % (len + 1)),
-            _ => {}
-        }
-    }
-    bytes
-}
 
 /// Whatever `from_toml_str` accepts must be usable: no derived quantity
 /// overflows, and it round-trips. Whatever it rejects names the file.
@@ -460,7 +428,7 @@ proptest! {
     #[test]
     fn mutated_presets_never_panic(
         preset in prop::sample::select(preset_names()),
-        mutations in prop::collection::vec(mutation(), 1..8),
+        mutations in mutations(STRUCTURAL_BYTES, 1..8),
     ) {
         let original = Architecture::preset(preset).unwrap().to_toml().unwrap();
         let text_of_file = std::fs::read(preset_dir().join(format!("{preset}.toml"))).unwrap();

@@ -2,6 +2,9 @@
 //! with and without weights), on small models built here for each feature
 //! and each error, and on mutated files that must never make it panic.
 
+mod common;
+
+use common::mutation::{mutate, mutations};
 use proptest::prelude::*;
 use prost::Message;
 use rram_compiler::frontend::onnx::proto::{
@@ -978,40 +981,8 @@ fn a_shape_the_file_records_differently_is_an_error() {
 
 // ---- fuzzing ----
 
-#[derive(Debug, Clone)]
-enum Mutation {
-    Flip(prop::sample::Index, u8),
-    Insert(prop::sample::Index, u8),
-    Delete(prop::sample::Index),
-    Truncate(prop::sample::Index),
-}
-
-fn mutation() -> impl Strategy<Value = Mutation> {
-    prop_oneof![
-        4 => (any::<prop::sample::Index>(), 0u8..8).prop_map(|(at, bit)| Mutation::Flip(at, bit)),
-        2 => (any::<prop::sample::Index>(), any::<u8>()).prop_map(|(at, byte)| Mutation::Insert(at, byte)),
-        2 => any::<prop::sample::Index>().prop_map(Mutation::Delete),
-        1 => any::<prop::sample::Index>().prop_map(Mutation::Truncate),
-    ]
-}
-
-fn mutate(mut bytes: Vec<u8>, mutations: &[Mutation]) -> Vec<u8> {
-    for mutation in mutations {
-        if bytes.is_empty() {
-            break;
-        }
-        let length = bytes.len();
-        match mutation {
-            Mutation::Flip(at, bit) => bytes[at.index(length)] ^= 1 << bit,
-            Mutation::Insert(at, byte) => bytes.insert(at.index(length + 1), *byte),
-            Mutation::Delete(at) => {
-                bytes.remove(at.index(length));
-            }
-            Mutation::Truncate(at) => bytes.truncate(at.index(length)),
-        }
-    }
-    bytes
-}
+/// Protobuf wire bytes: field tags, lengths, varint continuation.
+const STRUCTURAL_BYTES: &[u8] = b"\x00\x01\x08\x0a\x10\x12\x1a\x22\x7f\x80\xff";
 
 /// Whatever the bytes, the importer answers: a network whose MLIR can be
 /// written, or a one-line error naming the file.
@@ -1139,7 +1110,7 @@ proptest! {
     #[test]
     fn mutated_models_never_panic(
         file in prop::sample::select(vec!["lenet5.struct.onnx", "resnet18.struct.onnx"]),
-        mutations in prop::collection::vec(mutation(), 1..6),
+        mutations in mutations(STRUCTURAL_BYTES, 1..6),
     ) {
         let bytes = std::fs::read(models_dir().join(file)).unwrap();
         check_importer_on(&mutate(bytes, &mutations))?;

@@ -7,7 +7,7 @@
 //! The harness runs that command in-process and compares what it printed
 //! with an insta snapshot. `%s` is the file itself; for `rram-opt` it is
 //! appended when absent. `// RUN: rram-translate <flags>` runs the importer
-//! and `// RUN: rramc <flags>` the driver (paths are relative to this crate,
+//! `// RUN: rram-sim <flags>` the simulator and `// RUN: rramc <flags>` the driver (paths are relative to this crate,
 //! e.g. `../models/lenet5.struct.onnx`). A file that must fail declares the errors it expects:
 //!
 //! ```text
@@ -25,6 +25,7 @@ use std::path::Path;
 pub enum Tool {
     Opt,
     Translate,
+    Sim,
     Rramc,
 }
 
@@ -53,11 +54,13 @@ impl LitTest {
             (Tool::Opt, command)
         } else if let Some(command) = first.strip_prefix("// RUN: rram-translate") {
             (Tool::Translate, command)
+        } else if let Some(command) = first.strip_prefix("// RUN: rram-sim") {
+            (Tool::Sim, command)
         } else if let Some(command) = first.strip_prefix("// RUN: rramc") {
             (Tool::Rramc, command)
         } else {
             return Err(format!(
-                "{}: first line must be '// RUN: rram-opt|rram-translate|rramc <flags>'",
+                "{}: first line must be '// RUN: rram-opt|rram-translate|rram-sim|rramc <flags>'",
                 path.display()
             ));
         };
@@ -87,6 +90,10 @@ impl LitTest {
             Tool::Translate => {
                 let args = std::iter::once("rram-translate".to_string()).chain(self.args.iter().cloned());
                 rram_tools::translate::run(args, &mut stdout, &mut stderr)
+            }
+            Tool::Sim => {
+                let args = std::iter::once("rram-sim".to_string()).chain(self.args.iter().cloned());
+                rram_tools::sim::run(args, &mut stdout, &mut stderr)
             }
             Tool::Rramc => {
                 let args = std::iter::once("rramc".to_string()).chain(self.args.iter().cloned());

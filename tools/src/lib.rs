@@ -4,4 +4,5 @@
 pub mod opt;
 mod output;
 pub mod rramc;
+pub mod sim;
 pub mod translate;

@@ -114,3 +114,26 @@ fn emit_irdl_prints_the_three_dialects() {
         assert!(text.contains(dialect), "missing {dialect}");
     }
 }
+
+#[test]
+fn rram_sim_writes_a_trace_and_rejects_what_it_cannot_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("run.json");
+    let program = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/lit/sim/linear");
+    let sim = |args: &[&str]| Command::new(env!("CARGO_BIN_EXE_rram-sim")).args(args).output().unwrap();
+    let traced = sim(&[program, "--trace", trace.to_str().unwrap()]);
+    assert!(traced.status.success(), "{}", stderr(&traced));
+    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&trace).unwrap()).unwrap();
+    assert!(json["traceEvents"].as_array().unwrap().iter().any(|e| e["name"] == "MVM"));
+
+    let cases: [(&[&str], &str); 3] = [
+        (&[program, "--dump", "100:8"], "--dump needs --functional"),
+        (&["/no/such/dir"], "/no/such/dir"),
+        (&[program, "--functional=int4"], "invalid value 'int4'"),
+    ];
+    for (args, expected) in cases {
+        let output = sim(args);
+        assert_eq!(output.status.code(), Some(1), "{args:?}");
+        assert!(stderr(&output).contains(expected), "{args:?}: {}", stderr(&output));
+    }
+}

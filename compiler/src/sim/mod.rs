@@ -1,0 +1,1015 @@
+//! `rram-sim`'s engine: an event-driven, cycle-approximate simulation of a
+//! [`Program`] on an [`Architecture`], optionally computing every value.
+//!
+//! Timing (docs/isa.md has the full model): cores issue in order, one
+//! instruction at a time; MVM takes the crossbar latency, vector-unit ops
+//! the vector unit's; LOAD, STORE, CALL and barrier arrivals are bus
+//! transactions of `overhead + ceil(bytes / width)` cycles, granted
+//! round-robin among the cores waiting when the bus frees, so contention is
+//! real. A core runs its local instructions in one go (they touch nothing
+//! another core sees); the event queue orders what does: bus grants, the
+//! delivery of a CALL to a sequence register, barrier releases.
+//!
+//! Functional mode computes values (f32, or int8 weights and inputs with
+//! int32 accumulation) and checks the program: reading uninitialised memory,
+//! and any two accesses to a shared word by different cores, one a write,
+//! that no CALL/WAIT or barrier orders (vector clocks), are errors naming the
+//! core, the instruction and the address. Every run detects deadlock: all
+//! cores that have not finished waiting, with nothing left to wake them.
+
+pub mod bench;
+mod code;
+mod memory;
+mod stats;
+mod trace;
+
+pub use stats::{BusBytes, CoreStats, Stats};
+pub use trace::Trace;
+
+use crate::arch::Architecture;
+use crate::isa::{BinaryOp, Class, Program, UnaryOp};
+use code::{lower, Code, Op};
+use memory::{Access, AccessHistory, Conflict, Words};
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+/// How values are computed in functional mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NumericMode {
+    /// Every result rounded to f32.
+    F32,
+    /// Weights and MVM inputs are int8, sums int32 (an overflow is an error).
+    Int8,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SimOptions {
+    /// Compute values and check for races; `None` simulates timing only.
+    pub functional: Option<NumericMode>,
+    /// Record a Chrome trace.
+    pub trace: bool,
+}
+
+/// What a run produced.
+#[derive(Debug, Clone)]
+pub struct SimResult {
+    pub stats: Stats,
+    /// Shared memory at the end, in functional mode.
+    pub shared: Option<SharedMemory>,
+    pub trace: Option<Trace>,
+}
+
+/// Shared memory after a functional run.
+#[derive(Debug, Clone)]
+pub struct SharedMemory(Words);
+
+impl SharedMemory {
+    /// `n` words from `address`; `None` where a word was never written.
+    pub fn read(&self, address: usize, n: usize) -> Vec<Option<f64>> {
+        (address..address + n).map(|a| self.0.get(a)).collect()
+    }
+}
+
+/// Where in a program something happened: core, instruction, loop counters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Site {
+    pub core: u32,
+    /// Index of the instruction in the core's program (pre-order, from 0).
+    pub instruction: u32,
+    /// `(loop variable, value)` of the enclosing loops.
+    pub counters: Vec<(String, i64)>,
+}
+
+impl std::fmt::Display for Site {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "core {} instruction {}", self.core, self.instruction)?;
+        if !self.counters.is_empty() {
+            let counters: Vec<String> = self.counters.iter().map(|(v, i)| format!("{v}={i}")).collect();
+            write!(f, " ({})", counters.join(", "))?;
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SimError {
+    /// The program does not fit the architecture or is malformed.
+    #[error("core {core}: {message}")]
+    Program { core: u32, message: String },
+    #[error("{site}: {memory} words [{address}, {end}) are outside its {size} words", end = *address + i64::from(*n))]
+    OutOfRange { site: Site, memory: &'static str, address: i64, n: u32, size: usize },
+    #[error("{site}: reads uninitialised {memory} word {address}")]
+    Uninitialized { site: Site, memory: &'static str, address: usize },
+    #[error("{site}: race on shared word {address}: it {action} it while the {earlier_action} by core {other_core} instruction {other_instruction} is not synchronized with it (no CALL/WAIT or barrier orders them)")]
+    Race {
+        site: Site,
+        address: usize,
+        action: &'static str,
+        earlier_action: &'static str,
+        other_core: u32,
+        other_instruction: u32,
+    },
+    #[error("{site}: {message}")]
+    Arithmetic { site: Site, message: String },
+    #[error("deadlock: every unfinished core waits and nothing can wake it: {}", .waiting.join("; "))]
+    Deadlock { waiting: Vec<String> },
+}
+
+/// Runs `program` on `arch`.
+pub fn simulate(arch: &Architecture, program: &Program, options: &SimOptions) -> Result<SimResult, SimError> {
+    Engine::new(arch, program, options)?.run()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Status {
+    Ready,
+    WaitBus { since: u64 },
+    WaitSync { since: u64, value: u64 },
+    Barrier { since: u64, id: u32 },
+    Done { at: u64 },
+}
+
+/// The weights of one crossbar, in functional mode.
+#[derive(Debug, Clone)]
+struct Weights {
+    rows: usize,
+    cols: usize,
+    values: Vec<f64>,
+}
+
+struct CoreState {
+    id: u32,
+    code: Code,
+    pc: usize,
+    counters: Vec<i64>,
+    status: Status,
+    register: u64,
+    stats: CoreStats,
+    /// Crossbars by index: `(rows, cols)` and, in functional mode, weights.
+    crossbars: Vec<Option<(usize, usize, Option<Weights>)>>,
+    local: Option<Words>,
+    /// Vector clock, in functional mode.
+    clock: Vec<u32>,
+    local_peak_words: u64,
+}
+
+/// A request granted the bus.
+struct Granted {
+    core: usize,
+    time: u64,
+    transfer: Transfer,
+}
+
+/// A bus transaction a core waits for.
+#[derive(Debug, Clone, Copy)]
+enum Transfer {
+    Load { local: i64, shared: i64, n: u32, class: Class },
+    Store { shared: i64, local: i64, n: u32, class: Class },
+    Call { target: usize, value: u64 },
+    Arrive { id: u32 },
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Request {
+    time: u64,
+    transfer: Transfer,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Event {
+    Deliver { target: usize, value: u64, from: usize },
+    Run { core: usize },
+    Arbitrate,
+}
+
+/// A core's run in the queue, ordered by time, then insertion.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct ScheduledRun {
+    time: u64,
+    sequence: u64,
+    core: usize,
+}
+
+struct Engine<'a> {
+    arch: &'a Architecture,
+    cores: Vec<CoreState>,
+    /// Core index by core id.
+    index_of: Vec<Option<usize>>,
+    /// Cores to run. The bus serializes everything else, so at most one
+    /// CALL delivery and one arbitration are ever due: they wait in slots.
+    queue: BinaryHeap<Reverse<ScheduledRun>>,
+    sequence: u64,
+    delivery: Option<(u64, Event)>,
+    arbitration: Option<u64>,
+    /// A core known to be the next event: it skips the queue.
+    next_run: Option<(u64, usize)>,
+    /// The bus request of each core, if it has one.
+    pending: Vec<Option<Request>>,
+    pending_count: usize,
+    bus_free_at: u64,
+    last_granted: usize,
+    /// Vector clocks released by CALLs in flight, by sending core (functional mode).
+    released: Vec<Option<Vec<u32>>>,
+    /// Vector clock of each register: the join of every CALL delivered to it.
+    register_clocks: Vec<Vec<u32>>,
+    barrier_arrivals: Vec<(usize, u64)>,
+    mode: Option<NumericMode>,
+    shared: Option<Words>,
+    history: Option<AccessHistory>,
+    shared_peak_words: u64,
+    stats: Stats,
+    trace: Option<Trace>,
+}
+
+impl<'a> Engine<'a> {
+    fn new(arch: &'a Architecture, program: &Program, options: &SimOptions) -> Result<Self, SimError> {
+        let mut programs: Vec<_> = program.cores.iter().collect();
+        programs.sort_by_key(|p| p.core);
+        let mut index_of = vec![None; arch.core.count as usize];
+        let functional = options.functional.is_some();
+        let count = programs.len();
+        let mut cores = Vec::with_capacity(count);
+        for (index, p) in programs.iter().enumerate() {
+            let error = |message: String| SimError::Program { core: p.core, message };
+            let slot = index_of
+                .get_mut(p.core as usize)
+                .ok_or_else(|| error(format!("the architecture has only {} cores", arch.core.count)))?;
+            if slot.replace(index).is_some() {
+                return Err(error("has two programs".into()));
+            }
+            let code = lower(p).map_err(|e| {
+                error(format!(
+                    "instruction {} uses loop variable '{}' that no enclosing loop defines",
+                    e.instruction, e.variable
+                ))
+            })?;
+            let mut crossbars = vec![None; arch.core.crossbars as usize];
+            for xbar in &p.crossbars {
+                let entry = crossbars.get_mut(xbar.index as usize).ok_or_else(|| {
+                    error(format!("crossbar {} does not exist: cores have {}", xbar.index, arch.core.crossbars))
+                })?;
+                if xbar.rows > arch.crossbar.rows || xbar.cols > arch.crossbar.cols {
+                    return Err(error(format!(
+                        "crossbar {} holds {}x{} weights; the architecture's crossbars are {}x{}",
+                        xbar.index, xbar.rows, xbar.cols, arch.crossbar.rows, arch.crossbar.cols
+                    )));
+                }
+                let weights = match (&xbar.weights, options.functional) {
+                    (Some(values), Some(_)) => {
+                        if values.len() != (xbar.rows * xbar.cols) as usize {
+                            return Err(error(format!(
+                                "crossbar {} has {} weights for {}x{}",
+                                xbar.index,
+                                values.len(),
+                                xbar.rows,
+                                xbar.cols
+                            )));
+                        }
+                        if options.functional == Some(NumericMode::Int8) {
+                            if let Some(w) = values.iter().find(|w| !is_int8(**w)) {
+                                return Err(error(format!("crossbar {} holds {w}, not an int8 weight", xbar.index)));
+                            }
+                        }
+                        let values = values.iter().map(|&w| as_f32_if(options.functional, w)).collect();
+                        Some(Weights { rows: xbar.rows as usize, cols: xbar.cols as usize, values })
+                    }
+                    (None, Some(_)) => {
+                        return Err(error(format!("crossbar {} has no weights to compute with", xbar.index)))
+                    }
+                    (_, None) => None,
+                };
+                *entry = Some((xbar.rows as usize, xbar.cols as usize, weights));
+            }
+            cores.push(CoreState {
+                id: p.core,
+                counters: vec![0; code.counter_names.len()],
+                code,
+                pc: 0,
+                status: Status::Ready,
+                register: 0,
+                stats: CoreStats { core: p.core, ..Default::default() },
+                crossbars,
+                local: functional.then(Words::default),
+                clock: if functional { vec![0; count] } else { Vec::new() },
+                local_peak_words: 0,
+            });
+            if functional {
+                cores[index].clock[index] = 1;
+            }
+        }
+        let shared_words = (arch.shared_memory.size_bytes / 4) as usize;
+        let mut shared = functional.then(Words::default);
+        if let Some(shared) = &mut shared {
+            for init in &program.memory {
+                let start = init.address as usize;
+                if start.checked_add(init.values.len()).is_none_or(|end| end > shared_words) {
+                    return Err(SimError::Program {
+                        core: 0,
+                        message: format!(
+                            "initial shared memory [{start}, {}) is outside its {shared_words} words",
+                            start + init.values.len()
+                        ),
+                    });
+                }
+                if options.functional == Some(NumericMode::Int8) {
+                    if let Some((i, v)) = init.values.iter().enumerate().find(|(_, v)| !is_int32(**v)) {
+                        return Err(SimError::Program {
+                            core: 0,
+                            message: format!("initial shared word {} holds {v}, not an int32 value", start + i),
+                        });
+                    }
+                }
+                let values: Vec<f64> = init.values.iter().map(|&v| as_f32_if(options.functional, v)).collect();
+                shared.write(start, &values);
+            }
+        }
+        let ids: Vec<u32> = cores.iter().map(|c| c.id).collect();
+        let mut engine = Engine {
+            arch,
+            index_of,
+            queue: BinaryHeap::new(),
+            sequence: 0,
+            pending: vec![None; count],
+            pending_count: 0,
+            bus_free_at: 0,
+            delivery: None,
+            arbitration: None,
+            next_run: None,
+            last_granted: count.saturating_sub(1),
+            released: vec![None; count],
+            register_clocks: if functional { vec![vec![0; count]; count] } else { Vec::new() },
+            barrier_arrivals: Vec::new(),
+            mode: options.functional,
+            history: functional.then(AccessHistory::default),
+            shared,
+            shared_peak_words: 0,
+            stats: Stats::default(),
+            trace: options.trace.then(|| Trace::new(arch.clock_mhz, &ids)),
+            cores,
+        };
+        for core in 0..count {
+            engine.schedule(0, Event::Run { core });
+        }
+        Ok(engine)
+    }
+
+    fn schedule(&mut self, time: u64, event: Event) {
+        match event {
+            Event::Run { core } => {
+                self.sequence += 1;
+                self.queue.push(Reverse(ScheduledRun { time, sequence: self.sequence, core }));
+            }
+            Event::Deliver { .. } => {
+                debug_assert!(self.delivery.is_none(), "the bus carries one CALL at a time");
+                self.delivery = Some((time, event));
+            }
+            Event::Arbitrate => self.arbitration = Some(time),
+        }
+    }
+
+    /// The next event: at one time, a delivery first (a WAIT then sees it),
+    /// then cores in the order they were scheduled (their requests then
+    /// compete), then the bus.
+    fn next_event(&mut self) -> Option<(u64, Event)> {
+        if let Some((time, core)) = self.next_run.take() {
+            return Some((time, Event::Run { core }));
+        }
+        let run = self.queue.peek().map(|Reverse(r)| r.time);
+        if let Some((time, event)) = self.delivery {
+            if run.is_none_or(|t| time <= t) && self.arbitration.is_none_or(|t| time <= t) {
+                self.delivery = None;
+                return Some((time, event));
+            }
+        }
+        if run.is_some_and(|t| self.arbitration.is_none_or(|a| t <= a)) {
+            let Reverse(run) = self.queue.pop()?;
+            return Some((run.time, Event::Run { core: run.core }));
+        }
+        self.arbitration.take().map(|time| (time, Event::Arbitrate))
+    }
+
+    fn run(mut self) -> Result<SimResult, SimError> {
+        while let Some((time, event)) = self.next_event() {
+            match event {
+                Event::Run { core } => self.run_core(core, time)?,
+                Event::Deliver { target, value, from } => self.deliver(target, value, from, time),
+                Event::Arbitrate => self.arbitrate(time)?,
+            }
+        }
+        let waiting: Vec<String> = self.cores.iter().filter_map(|c| self.describe_wait(c)).collect();
+        if !waiting.is_empty() {
+            return Err(SimError::Deadlock { waiting });
+        }
+        Ok(self.finish())
+    }
+
+    fn describe_wait(&self, core: &CoreState) -> Option<String> {
+        let site = self.site(core);
+        match core.status {
+            Status::WaitSync { value, .. } => Some(format!(
+                "{site} (WAIT {value}) waits for its sequence register to reach {value}; it is {}",
+                core.register
+            )),
+            Status::Barrier { id, .. } => {
+                let absent: Vec<String> = self
+                    .cores
+                    .iter()
+                    .filter(|c| !matches!(c.status, Status::Barrier { .. } | Status::Done { .. }))
+                    .map(|c| c.id.to_string())
+                    .collect();
+                Some(format!("{site} waits at barrier {id} for cores {}", absent.join(", ")))
+            }
+            Status::Ready | Status::WaitBus { .. } | Status::Done { .. } => None,
+        }
+    }
+
+    fn site(&self, core: &CoreState) -> Site {
+        let pc = core.pc.min(core.code.source_index.len().saturating_sub(1));
+        Site {
+            core: core.id,
+            instruction: core.code.source_index.get(pc).copied().unwrap_or(0),
+            counters: active_counters(core),
+        }
+    }
+
+    /// Runs `core` from time `time` until it needs the bus, waits, or stops.
+    /// Local instructions run ahead of the event queue (nobody else sees
+    /// them); a WAIT is only evaluated once every earlier event, such as a
+    /// CALL's delivery, has happened.
+    fn run_core(&mut self, index: usize, mut time: u64) -> Result<(), SimError> {
+        let now = time;
+        self.cores[index].status = Status::Ready;
+        loop {
+            let core = &mut self.cores[index];
+            let Some(op) = core.code.ops.get(core.pc) else {
+                return self.halt(index, time);
+            };
+            let cycles;
+            let name: &'static str;
+            match op {
+                Op::LoopStart { slot, count, end } => {
+                    core.counters[*slot] = 0;
+                    core.pc = if *count == 0 { end + 1 } else { core.pc + 1 };
+                    continue;
+                }
+                Op::LoopEnd { slot, count, start } => {
+                    core.counters[*slot] += 1;
+                    core.pc = if core.counters[*slot] < i64::from(*count) { start + 1 } else { core.pc + 1 };
+                    continue;
+                }
+                Op::Halt => return self.halt(index, time),
+                // Registers only grow: a WAIT met now is met later too. One not
+                // yet met is looked at again once every earlier delivery is in.
+                Op::Wait { value }
+                    if time > now && core.register < value.eval(&core.code.terms, &core.counters).max(0) as u64 =>
+                {
+                    self.schedule(time, Event::Run { core: index });
+                    return Ok(());
+                }
+                Op::Wait { value } => {
+                    let value = value.eval(&core.code.terms, &core.counters).max(0) as u64;
+                    core.stats.instructions += 1;
+                    if core.register < value {
+                        core.status = Status::WaitSync { since: time, value };
+                        return Ok(());
+                    }
+                    core.pc += 1;
+                    self.acquire(index);
+                    continue;
+                }
+                Op::Load { local, shared, n, class } => {
+                    let transfer = Transfer::Load {
+                        local: local.eval(&core.code.terms, &core.counters),
+                        shared: shared.eval(&core.code.terms, &core.counters),
+                        n: *n,
+                        class: *class,
+                    };
+                    return self.request(index, time, transfer);
+                }
+                Op::Store { shared, local, n, class } => {
+                    let transfer = Transfer::Store {
+                        shared: shared.eval(&core.code.terms, &core.counters),
+                        local: local.eval(&core.code.terms, &core.counters),
+                        n: *n,
+                        class: *class,
+                    };
+                    return self.request(index, time, transfer);
+                }
+                Op::Call { core: target, value } => {
+                    let (target, value) = (*target, value.eval(&core.code.terms, &core.counters).max(0) as u64);
+                    let Some(target_index) = self.index_of.get(target as usize).copied().flatten() else {
+                        let message = format!("CALL to core {target}, which has no program");
+                        return Err(SimError::Program { core: self.cores[index].id, message });
+                    };
+                    return self.request(index, time, Transfer::Call { target: target_index, value });
+                }
+                Op::Barrier { id } => {
+                    let id = *id;
+                    return self.request(index, time, Transfer::Arrive { id });
+                }
+                Op::Mvm { xbar, dst, src } => {
+                    name = "MVM";
+                    cycles = self.arch.mvm_latency_cycles();
+                    let (dst, src, xbar) = (
+                        dst.eval(&core.code.terms, &core.counters),
+                        src.eval(&core.code.terms, &core.counters),
+                        *xbar as usize,
+                    );
+                    self.mvm(index, xbar, dst, src)?;
+                }
+                Op::Mov { dst, src, n } => {
+                    name = "MOV";
+                    cycles = self.arch.vector_op_cycles(u64::from(*n));
+                    let (dst, src, n) =
+                        (dst.eval(&core.code.terms, &core.counters), src.eval(&core.code.terms, &core.counters), *n);
+                    self.vector(index, dst, &[src], n, |v| Ok(v[0]))?;
+                }
+                Op::Binary { op, dst, a, b, n } => {
+                    let (op, n) = (*op, *n);
+                    name = match op {
+                        BinaryOp::Add => "ADD",
+                        BinaryOp::Bias => "BIAS",
+                        BinaryOp::Max => "MAX",
+                    };
+                    cycles = self.arch.vector_op_cycles(u64::from(n));
+                    let (dst, a, b) = (
+                        dst.eval(&core.code.terms, &core.counters),
+                        a.eval(&core.code.terms, &core.counters),
+                        b.eval(&core.code.terms, &core.counters),
+                    );
+                    let mode = self.mode;
+                    self.vector(index, dst, &[a, b], n, |v| match op {
+                        BinaryOp::Add | BinaryOp::Bias => arithmetic(mode, v[0] + v[1]),
+                        BinaryOp::Max => Ok(v[0].max(v[1])),
+                    })?;
+                }
+                Op::Unary { op, dst, a, n } => {
+                    let (op, n) = (*op, *n);
+                    name = match op {
+                        UnaryOp::Relu => "RELU",
+                        UnaryOp::Clip { .. } => "CLIP",
+                        UnaryOp::Avg { .. } => "AVG",
+                    };
+                    cycles = self.arch.vector_op_cycles(u64::from(n));
+                    let (dst, a) =
+                        (dst.eval(&core.code.terms, &core.counters), a.eval(&core.code.terms, &core.counters));
+                    let mode = self.mode;
+                    self.vector(index, dst, &[a], n, |v| match op {
+                        UnaryOp::Relu => Ok(v[0].max(0.0)),
+                        UnaryOp::Clip { lo, hi } => clip(mode, v[0], f64::from(lo), f64::from(hi)),
+                        UnaryOp::Avg { count } if mode == Some(NumericMode::Int8) => {
+                            Ok((v[0] / f64::from(count)).trunc())
+                        }
+                        UnaryOp::Avg { count } => arithmetic(mode, v[0] / f64::from(count)),
+                    })?;
+                }
+            }
+            let core = &mut self.cores[index];
+            core.stats.busy += cycles;
+            core.stats.instructions += 1;
+            core.pc += 1;
+            if let Some(trace) = &mut self.trace {
+                trace.slice(core.id, name, time, cycles);
+            }
+            time += cycles;
+        }
+    }
+
+    fn halt(&mut self, index: usize, time: u64) -> Result<(), SimError> {
+        self.cores[index].status = Status::Done { at: time };
+        self.release_barrier_if_complete(time);
+        Ok(())
+    }
+
+    fn request(&mut self, core: usize, time: u64, transfer: Transfer) -> Result<(), SimError> {
+        self.cores[core].status = Status::WaitBus { since: time };
+        self.pending[core] = Some(Request { time, transfer });
+        self.pending_count += 1;
+        // A core that ran ahead may have asked for a later arbitration: the
+        // bus decides at the earliest time anyone waits for it.
+        let at = time.max(self.bus_free_at);
+        if self.arbitration.is_none_or(|scheduled| at < scheduled) {
+            self.schedule(at, Event::Arbitrate);
+        }
+        Ok(())
+    }
+
+    /// Grants the bus at `time` to the next waiting core in round-robin order.
+    fn arbitrate(&mut self, time: u64) -> Result<(), SimError> {
+        let count = self.cores.len();
+        let eligible = |request: &Option<Request>| request.is_some_and(|r| r.time <= time);
+        // Cores after the last one granted come first; when the bus is the
+        // bottleneck nearly every core waits, so the search is short.
+        let chosen = (1..=count).map(|k| (self.last_granted + k) % count).find(|&c| eligible(&self.pending[c]));
+        let Some(core) = chosen else {
+            // Only requests made later: come back when the first is made.
+            let next = self.pending.iter().flatten().map(|r| r.time).min();
+            if let Some(next) = next {
+                self.schedule(next, Event::Arbitrate);
+            }
+            return Ok(());
+        };
+        let request = self.pending[core].take().expect("chosen among pending requests");
+        self.pending_count -= 1;
+        let request = Granted { core, time: request.time, transfer: request.transfer };
+        self.last_granted = request.core;
+        let (class, elements) = match request.transfer {
+            Transfer::Load { n, class, .. } | Transfer::Store { n, class, .. } => (class, u64::from(n)),
+            Transfer::Call { .. } | Transfer::Arrive { .. } => (Class::Sync, 1),
+        };
+        let bytes = elements * self.element_bytes(class);
+        let cycles = self.arch.bus_transfer_cycles(bytes);
+        let done = time + cycles;
+        self.stats.bus_bytes.add(class, bytes);
+        self.stats.bus_transactions += 1;
+        self.stats.bus_busy_cycles += cycles;
+        self.bus_free_at = done;
+        let core = &mut self.cores[request.core];
+        core.stats.wait_bus += time - request.time;
+        core.stats.busy += cycles;
+        core.stats.instructions += 1;
+        if let Some(trace) = &mut self.trace {
+            let name = transfer_name(&request.transfer);
+            trace.slice(core.id, "wait bus", request.time, time - request.time);
+            trace.slice(core.id, name, time, cycles);
+            trace.bus(name, time, cycles);
+        }
+        match request.transfer {
+            Transfer::Load { local, shared, n, .. } => {
+                self.transfer(request.core, shared, local, n, true)?;
+                self.resume_after_bus(request.core, done);
+            }
+            Transfer::Store { shared, local, n, .. } => {
+                self.transfer(request.core, shared, local, n, false)?;
+                self.resume_after_bus(request.core, done);
+            }
+            Transfer::Call { target, value } => {
+                if self.mode.is_some() {
+                    let clock = &mut self.cores[request.core].clock;
+                    self.released[request.core] = Some(clock.clone());
+                    clock[request.core] += 1;
+                }
+                self.schedule(done, Event::Deliver { target, value, from: request.core });
+                self.resume_after_bus(request.core, done);
+            }
+            Transfer::Arrive { id } => {
+                let core = &mut self.cores[request.core];
+                core.pc += 1;
+                core.status = Status::Barrier { since: done, id };
+                if let Some(other) = self.cores.iter().find_map(|c| match c.status {
+                    Status::Barrier { id: other, .. } if other != id => Some((c.id, other)),
+                    _ => None,
+                }) {
+                    let site = self.site(&self.cores[request.core]);
+                    return Err(SimError::Arithmetic {
+                        site,
+                        message: format!("arrives at barrier {id} while core {} waits at barrier {}", other.0, other.1),
+                    });
+                }
+                self.barrier_arrivals.push((request.core, done));
+                self.release_barrier_if_complete(done);
+            }
+        }
+        if self.pending_count > 0 {
+            self.schedule(done, Event::Arbitrate);
+        }
+        Ok(())
+    }
+
+    fn resume_after_bus(&mut self, core: usize, done: u64) {
+        self.cores[core].pc += 1;
+        // Most of the time nothing else happens before the transfer ends: the
+        // core is then the next event and need not go through the queue.
+        let before = |time: Option<u64>| time.is_some_and(|t| t <= done);
+        if self.next_run.is_none()
+            && !before(self.queue.peek().map(|Reverse(r)| r.time))
+            && !before(self.delivery.map(|(t, _)| t))
+        {
+            self.next_run = Some((done, core));
+        } else {
+            self.schedule(done, Event::Run { core });
+        }
+    }
+
+    /// Releases a barrier once every core that has not finished has arrived.
+    fn release_barrier_if_complete(&mut self, time: u64) {
+        if self.barrier_arrivals.is_empty() {
+            return;
+        }
+        let live = self.cores.iter().filter(|c| !matches!(c.status, Status::Done { .. })).count();
+        if self.barrier_arrivals.len() < live {
+            return;
+        }
+        let release = self.barrier_arrivals.iter().map(|&(_, t)| t).max().unwrap_or(time).max(time);
+        let arrivals = std::mem::take(&mut self.barrier_arrivals);
+        if self.mode.is_some() {
+            let mut joined = vec![0; self.cores.len()];
+            for &(core, _) in &arrivals {
+                join(&mut joined, &self.cores[core].clock);
+            }
+            for &(core, _) in &arrivals {
+                let clock = &mut self.cores[core].clock;
+                join(clock, &joined);
+                clock[core] += 1;
+            }
+        }
+        for (core, _) in arrivals {
+            let state = &mut self.cores[core];
+            if let Status::Barrier { since, .. } = state.status {
+                state.stats.wait_sync += release - since;
+                if let Some(trace) = &mut self.trace {
+                    trace.slice(state.id, "wait sync", since, release - since);
+                }
+            }
+            self.schedule(release, Event::Run { core });
+        }
+    }
+
+    fn deliver(&mut self, target: usize, value: u64, from: usize, time: u64) {
+        if let Some(clock) = self.released[from].take() {
+            join(&mut self.register_clocks[target], &clock);
+        }
+        let core = &mut self.cores[target];
+        core.register = core.register.max(value);
+        if let Status::WaitSync { since, value } = core.status {
+            if core.register >= value {
+                core.stats.wait_sync += time - since;
+                core.pc += 1;
+                if let Some(trace) = &mut self.trace {
+                    trace.slice(core.id, "wait sync", since, time - since);
+                }
+                self.acquire(target);
+                self.schedule(time, Event::Run { core: target });
+            }
+        }
+    }
+
+    /// A satisfied WAIT orders everything the CALLs delivered so far released
+    /// before the core's next accesses (functional mode).
+    fn acquire(&mut self, core: usize) {
+        if self.mode.is_some() {
+            join(&mut self.cores[core].clock, &self.register_clocks[core]);
+        }
+    }
+
+    fn element_bytes(&self, class: Class) -> u64 {
+        let crossbar = &self.arch.crossbar;
+        match class {
+            Class::Input | Class::Output => u64::from(crossbar.input_bits.div_ceil(8)),
+            Class::Partial => u64::from(crossbar.output_bits.div_ceil(8)),
+            Class::Sync => u64::from(self.arch.sync.register_bytes),
+        }
+    }
+
+    fn check_range(
+        &self,
+        core: usize,
+        memory: &'static str,
+        address: i64,
+        n: u32,
+        size: usize,
+    ) -> Result<usize, SimError> {
+        match usize::try_from(address) {
+            Ok(start) if start.checked_add(n as usize).is_some_and(|end| end <= size) => Ok(start),
+            _ => Err(SimError::OutOfRange { site: self.site(&self.cores[core]), memory, address, n, size }),
+        }
+    }
+
+    fn local_range(&mut self, core: usize, address: i64, n: u32) -> Result<usize, SimError> {
+        let size = (self.arch.core.local_memory_bytes / 4) as usize;
+        let start = self.check_range(core, "local", address, n, size)?;
+        let state = &mut self.cores[core];
+        state.local_peak_words = state.local_peak_words.max((start + n as usize) as u64);
+        Ok(start)
+    }
+
+    /// A bus transfer between shared and local memory (`load`: shared to local).
+    fn transfer(&mut self, core: usize, shared: i64, local: i64, n: u32, load: bool) -> Result<(), SimError> {
+        let shared_size = (self.arch.shared_memory.size_bytes / 4) as usize;
+        let shared_start = self.check_range(core, "shared", shared, n, shared_size)?;
+        let local_start = self.local_range(core, local, n)?;
+        self.shared_peak_words = self.shared_peak_words.max((shared_start + n as usize) as u64);
+        if self.mode.is_none() {
+            return Ok(());
+        }
+        let n = n as usize;
+        let state = &mut self.cores[core];
+        let instruction = state.code.source_index[state.pc];
+        let access = Access { core: core as u32, clock: state.clock[core], instruction };
+        let (Some(shared_words), Some(history), Some(local_words)) =
+            (&mut self.shared, &mut self.history, state.local.as_mut())
+        else {
+            return Ok(());
+        };
+        // Errors are rare: the failing check is recorded, the site computed after.
+        let failure = if load {
+            match shared_words.first_uninitialized(shared_start, n) {
+                Some(address) => Some(Err(("shared", address))),
+                None => match history.read(shared_start, n, access, &state.clock) {
+                    Err(conflict) => Some(Ok((conflict, "reads"))),
+                    Ok(()) => {
+                        local_words.write(local_start, shared_words.read(shared_start, n));
+                        None
+                    }
+                },
+            }
+        } else {
+            match local_words.first_uninitialized(local_start, n) {
+                Some(address) => Some(Err(("local", address))),
+                None => match history.write(shared_start, n, access, &state.clock) {
+                    Err(conflict) => Some(Ok((conflict, "writes"))),
+                    Ok(()) => {
+                        shared_words.write(shared_start, local_words.read(local_start, n));
+                        None
+                    }
+                },
+            }
+        };
+        let Some(failure) = failure else { return Ok(()) };
+        let site = self.site(&self.cores[core]);
+        Err(match failure {
+            Err((memory, address)) => SimError::Uninitialized { site, memory, address },
+            Ok((conflict, action)) => race(site, conflict, action, &self.cores),
+        })
+    }
+
+    /// A vector-unit op: `dst[i] = f(sources[..][i])` over `n` words
+    /// (at most two sources).
+    fn vector(
+        &mut self,
+        core: usize,
+        dst: i64,
+        sources: &[i64],
+        n: u32,
+        f: impl Fn(&[f64]) -> Result<f64, String>,
+    ) -> Result<(), SimError> {
+        let dst = self.local_range(core, dst, n)?;
+        let mut starts = [0usize; 2];
+        for (start, &source) in starts.iter_mut().zip(sources) {
+            *start = self.local_range(core, source, n)?;
+        }
+        let starts = &starts[..sources.len()];
+        let Some(local) = self.cores[core].local.as_mut() else { return Ok(()) };
+        for &s in starts {
+            if let Some(address) = local.first_uninitialized(s, n as usize) {
+                return Err(SimError::Uninitialized { site: self.site(&self.cores[core]), memory: "local", address });
+            }
+        }
+        let mut results = Vec::with_capacity(n as usize);
+        let mut operands = [0.0; 2];
+        for i in 0..n as usize {
+            for (operand, &s) in operands.iter_mut().zip(starts) {
+                *operand = local.read(s + i, 1)[0];
+            }
+            match f(&operands[..starts.len()]) {
+                Ok(v) => results.push(v),
+                Err(message) => return Err(SimError::Arithmetic { site: self.site(&self.cores[core]), message }),
+            }
+        }
+        local.write(dst, &results);
+        Ok(())
+    }
+
+    fn mvm(&mut self, core: usize, xbar: usize, dst: i64, src: i64) -> Result<(), SimError> {
+        let (rows, cols) = match self.cores[core].crossbars.get(xbar) {
+            Some(Some((rows, cols, _))) => (*rows, *cols),
+            _ => {
+                return Err(SimError::Program {
+                    core: self.cores[core].id,
+                    message: format!("MVM on crossbar {xbar}, which holds no weights"),
+                })
+            }
+        };
+        let src = self.local_range(core, src, rows as u32)?;
+        let dst = self.local_range(core, dst, cols as u32)?;
+        let mode = self.mode;
+        let state = &mut self.cores[core];
+        let (Some(local), Some(Some((_, _, Some(weights))))) = (&state.local, state.crossbars.get(xbar)) else {
+            return Ok(());
+        };
+        if let Some(address) = local.first_uninitialized(src, rows) {
+            return Err(SimError::Uninitialized { site: self.site(&self.cores[core]), memory: "local", address });
+        }
+        let input = local.read(src, rows);
+        if mode == Some(NumericMode::Int8) {
+            if let Some(x) = input.iter().find(|x| !is_int8(**x)) {
+                let message = format!("MVM input {x} is not an int8 value");
+                return Err(SimError::Arithmetic { site: self.site(&self.cores[core]), message });
+            }
+        }
+        let mut output = vec![0.0; cols];
+        for (r, x) in input.iter().enumerate() {
+            for (c, out) in output.iter_mut().enumerate() {
+                *out += weights.values[r * weights.cols + c] * x;
+            }
+        }
+        debug_assert_eq!(weights.rows, rows);
+        let output: Vec<f64> = output
+            .into_iter()
+            .map(|v| arithmetic(mode, v))
+            .collect::<Result<_, _>>()
+            .map_err(|message| SimError::Arithmetic { site: self.site(&self.cores[core]), message })?;
+        self.cores[core].local.as_mut().expect("functional mode").write(dst, &output);
+        Ok(())
+    }
+
+    fn finish(mut self) -> SimResult {
+        let end = self.cores.iter().filter_map(|c| match c.status {
+            Status::Done { at } => Some(at),
+            _ => None,
+        });
+        let cycles = end.max().unwrap_or(0).max(self.bus_free_at);
+        for core in &mut self.cores {
+            if let Status::Done { at } = core.status {
+                core.stats.idle = cycles - at;
+            }
+            core.stats.local_memory_peak_bytes = core.local_peak_words * 4;
+        }
+        let stats = Stats {
+            cycles,
+            time_us: self.arch.cycles_to_us(cycles),
+            instructions: self.cores.iter().map(|c| c.stats.instructions).sum(),
+            cores: self.cores.iter().map(|c| c.stats.clone()).collect(),
+            bus_utilization: if cycles == 0 { 0.0 } else { self.stats.bus_busy_cycles as f64 / cycles as f64 },
+            shared_memory_peak_bytes: self.shared_peak_words * 4,
+            sync_memory_bytes: self.cores.len() as u64 * u64::from(self.arch.sync.register_bytes),
+            ..self.stats
+        };
+        SimResult { stats, shared: self.shared.map(SharedMemory), trace: self.trace }
+    }
+}
+
+fn transfer_name(transfer: &Transfer) -> &'static str {
+    match transfer {
+        Transfer::Load { .. } => "LOAD",
+        Transfer::Store { .. } => "STORE",
+        Transfer::Call { .. } => "CALL",
+        Transfer::Arrive { .. } => "BARRIER",
+    }
+}
+
+fn active_counters(core: &CoreState) -> Vec<(String, i64)> {
+    // Counters of loops enclosing pc: those whose LoopStart is before pc and LoopEnd at or after it.
+    let mut active = Vec::new();
+    for (start, op) in core.code.ops.iter().enumerate() {
+        if let Op::LoopStart { slot, end, .. } = op {
+            if start < core.pc && core.pc <= *end {
+                active.push((core.code.counter_names[*slot].clone(), core.counters[*slot]));
+            }
+        }
+    }
+    active
+}
+
+fn race(site: Site, conflict: Conflict, action: &'static str, cores: &[CoreState]) -> SimError {
+    SimError::Race {
+        site,
+        address: conflict.address,
+        action,
+        earlier_action: if conflict.earlier_was_write { "write" } else { "read" },
+        other_core: cores[conflict.earlier.core as usize].id,
+        other_instruction: conflict.earlier.instruction,
+    }
+}
+
+fn join(into: &mut [u32], other: &[u32]) {
+    for (a, b) in into.iter_mut().zip(other) {
+        *a = (*a).max(*b);
+    }
+}
+
+/// `min(max(value, lo), hi)`; in int mode the bounds are the integers
+/// within `[lo, hi]`, of which there must be one.
+fn clip(mode: Option<NumericMode>, value: f64, lo: f64, hi: f64) -> Result<f64, String> {
+    let (lo, hi) = if mode == Some(NumericMode::Int8) { (lo.ceil(), hi.floor()) } else { (lo, hi) };
+    if lo > hi || lo.is_nan() || hi.is_nan() {
+        return Err(format!("CLIP bounds [{lo}, {hi}] hold no value"));
+    }
+    Ok(value.max(lo).min(hi))
+}
+
+/// Values given to an f32 run are f32s: rounded once when loaded.
+fn as_f32_if(mode: Option<NumericMode>, value: f64) -> f64 {
+    if mode == Some(NumericMode::F32) {
+        f64::from(value as f32)
+    } else {
+        value
+    }
+}
+
+fn is_int32(value: f64) -> bool {
+    value.fract() == 0.0 && (f64::from(i32::MIN)..=f64::from(i32::MAX)).contains(&value)
+}
+
+fn is_int8(value: f64) -> bool {
+    value.fract() == 0.0 && (-128.0..=127.0).contains(&value)
+}
+
+/// Rounds a result to the mode's precision; in int mode it must fit an i32.
+fn arithmetic(mode: Option<NumericMode>, value: f64) -> Result<f64, String> {
+    match mode {
+        Some(NumericMode::Int8) if !is_int32(value) => Err(format!("{value} overflows the int32 accumulator")),
+        Some(NumericMode::F32) => Ok(f64::from(value as f32)),
+        _ => Ok(value),
+    }
+}

@@ -1,0 +1,300 @@
+//! The simulator against hand-computed timings, a convolution computed
+//! through crossbar tiles and shared-memory accumulation, and programs that
+//! race or deadlock.
+
+use rram_compiler::arch::Architecture;
+use rram_compiler::isa::{Affine, BinaryOp, Class, CoreProgram, Crossbar, Instr, MemoryInit, Program};
+use rram_compiler::sim::{simulate, NumericMode, SimError, SimOptions, Stats};
+
+/// Round numbers for hand computation: MVM 10 cycles; vector ops 1 + n/16;
+/// bus transactions 2 + ceil(bytes / 4); inputs 1 byte, partial sums 4.
+fn arch(cores: u32) -> Architecture {
+    let text = format!(
+        "[core]\ncount = {cores}\ncrossbars = 1\nlocal_memory_bytes = 4096\n\
+         [crossbar]\nrows = 16\ncols = 16\nmvm_latency_cycles = 10\n\
+         [vector_unit]\nelements_per_cycle = 16\nlatency_cycles = 1\n\
+         [bus]\nwidth_bytes = 4\noverhead_cycles = 2\n\
+         [shared_memory]\nsize_bytes = 65536\n"
+    );
+    Architecture::from_toml_str(&text, "test.toml").unwrap()
+}
+
+fn c(value: i64) -> Affine {
+    Affine::constant(value)
+}
+
+fn xbar(rows: u32, cols: u32, weights: Option<Vec<f64>>) -> Crossbar {
+    Crossbar { index: 0, rows, cols, weights }
+}
+
+fn core(id: u32, crossbars: Vec<Crossbar>, body: Vec<Instr>) -> CoreProgram {
+    CoreProgram { core: id, crossbars, body }
+}
+
+fn load_mvm_store(id: u32) -> CoreProgram {
+    core(
+        id,
+        vec![xbar(16, 16, None)],
+        vec![
+            Instr::Load { local: c(0), shared: c(0), n: 16, class: Class::Input },
+            Instr::Mvm { xbar: 0, dst: c(16), src: c(0) },
+            Instr::Store { shared: c(1024 + 16 * i64::from(id)), local: c(16), n: 16, class: Class::Partial },
+        ],
+    )
+}
+
+fn timing(arch: &Architecture, program: &Program) -> Stats {
+    let stats = simulate(arch, program, &SimOptions::default()).unwrap().stats;
+    for core in &stats.cores {
+        assert_eq!(core.busy + core.wait_sync + core.wait_bus + core.idle, stats.cycles, "core {}", core.core);
+    }
+    stats
+}
+
+#[test]
+fn one_core_adds_up_its_instructions() {
+    // LOAD 16 B: 2 + 4 = 6; MVM: 10; STORE 64 B: 2 + 16 = 18.
+    let stats = timing(&arch(1), &Program { cores: vec![load_mvm_store(0)], memory: vec![] });
+    assert_eq!(stats.cycles, 34);
+    assert_eq!((stats.cores[0].busy, stats.cores[0].wait_bus), (34, 0));
+    assert_eq!((stats.bus_bytes.input, stats.bus_bytes.partial, stats.bus_bytes.sync), (16, 64, 0));
+    assert_eq!(stats.bus_busy_cycles, 24);
+    assert_eq!(stats.instructions, 3);
+}
+
+#[test]
+fn two_cores_contend_for_the_bus() {
+    // Core 0 loads 0..6, core 1 waits and loads 6..12; MVMs end at 16 and 22;
+    // core 0 stores 16..34, core 1 waits 22..34 and stores 34..52.
+    let stats = timing(&arch(2), &Program { cores: vec![load_mvm_store(0), load_mvm_store(1)], memory: vec![] });
+    assert_eq!(stats.cycles, 52);
+    let [a, b] = [&stats.cores[0], &stats.cores[1]];
+    assert_eq!((a.busy, a.wait_bus, a.idle), (34, 0, 18));
+    assert_eq!((b.busy, b.wait_bus, b.idle), (34, 18, 0));
+    assert_eq!(stats.bus_busy_cycles, 48);
+}
+
+#[test]
+fn a_call_wait_chain_passes_the_token_along() {
+    // Each CALL is a 4-byte sync transaction: 2 + 1 = 3 cycles.
+    let call = |target| Instr::Call { core: target, value: c(1) };
+    let wait = Instr::Wait { value: c(1) };
+    let program = Program {
+        cores: vec![
+            core(0, vec![], vec![call(1)]),
+            core(1, vec![], vec![wait.clone(), call(2)]),
+            core(2, vec![], vec![wait, Instr::Halt]),
+        ],
+        memory: vec![],
+    };
+    let stats = timing(&arch(3), &program);
+    assert_eq!(stats.cycles, 6);
+    let wait_sync: Vec<u64> = stats.cores.iter().map(|c| c.wait_sync).collect();
+    assert_eq!(wait_sync, [0, 3, 6]);
+    assert_eq!(stats.bus_bytes.sync, 8);
+    assert_eq!(stats.sync_memory_bytes, 12);
+}
+
+/// A 3x3 convolution of a 3-channel 6x6 input into 4 channels (a 27 x 4
+/// kernel matrix) on two 16-row crossbars: core 0 holds rows 0..16, core 1
+/// rows 16..27. For each of the 16 output pixels both accumulate into the
+/// output vector in shared memory (read, add, write back) while they own
+/// it; core 0 hands each vector on with a CALL, core 1 adds the bias.
+struct ConvLayer {
+    input: Vec<f64>,  // [3][6][6]
+    weight: Vec<f64>, // [4][3][3][3]
+    bias: Vec<f64>,   // [4]
+}
+
+const PATCHES: i64 = 0; // 16 patches of 27 words (im2col)
+const OUTPUT: i64 = 1024; // 16 vectors of 4 words
+const BIAS: i64 = 2048;
+
+impl ConvLayer {
+    fn new() -> Self {
+        let value = |i: usize, scale: f64| ((i * 7919 % 23) as f64 - 11.0) * scale;
+        ConvLayer {
+            input: (0..108).map(|i| value(i, 0.25)).collect(),
+            weight: (0..108).map(|i| value(i + 5, 0.125)).collect(),
+            bias: vec![0.5, -1.0, 0.25, 2.0],
+        }
+    }
+
+    /// Kernel-matrix row r = (c, ky, kx) of the window at output (y, x).
+    fn patch(&self, y: usize, x: usize) -> Vec<f64> {
+        let mut patch = Vec::new();
+        for c in 0..3 {
+            for ky in 0..3 {
+                for kx in 0..3 {
+                    patch.push(self.input[c * 36 + (y + ky) * 6 + (x + kx)]);
+                }
+            }
+        }
+        patch
+    }
+
+    /// Kernel matrix rows `rows` (27 rows, 4 columns), row-major.
+    fn matrix(&self, rows: std::ops::Range<usize>) -> Vec<f64> {
+        rows.flat_map(|r| (0..4).map(move |k| (r, k))).map(|(r, k)| self.weight[k * 27 + r]).collect()
+    }
+
+    /// Direct convolution in f64: output [4][4][4].
+    fn reference(&self) -> Vec<f64> {
+        let mut out = Vec::new();
+        for k in 0..4 {
+            for y in 0..4 {
+                for x in 0..4 {
+                    let patch = self.patch(y, x);
+                    out.push(self.bias[k] + (0..27).map(|r| self.weight[k * 27 + r] * patch[r]).sum::<f64>());
+                }
+            }
+        }
+        out
+    }
+
+    fn program(&self, synchronized: bool) -> Program {
+        let p = |constant: i64, stride: i64| Affine::constant(constant).plus("p", stride);
+        let accumulate = |extra: Vec<Instr>| -> Vec<Instr> {
+            let mut body = vec![
+                Instr::Load { local: c(32), shared: p(OUTPUT, 4), n: 4, class: Class::Partial },
+                Instr::Binary { op: BinaryOp::Add, dst: c(16), a: c(16), b: c(32), n: 4 },
+            ];
+            body.extend(extra);
+            body.push(Instr::Store { shared: p(OUTPUT, 4), local: c(16), n: 4, class: Class::Partial });
+            body
+        };
+        let mut first = vec![
+            Instr::Load { local: c(0), shared: p(PATCHES, 27), n: 16, class: Class::Input },
+            Instr::Mvm { xbar: 0, dst: c(16), src: c(0) },
+        ];
+        first.extend(accumulate(vec![]));
+        let mut last = vec![
+            Instr::Load { local: c(0), shared: p(PATCHES + 16, 27), n: 11, class: Class::Input },
+            Instr::Mvm { xbar: 0, dst: c(16), src: c(0) },
+        ];
+        if synchronized {
+            first.push(Instr::Call { core: 1, value: p(1, 1) });
+            last.push(Instr::Wait { value: p(1, 1) });
+        }
+        last.extend(accumulate(vec![Instr::Binary { op: BinaryOp::Bias, dst: c(16), a: c(16), b: c(48), n: 4 }]));
+        let mut patches = Vec::new();
+        for y in 0..4 {
+            for x in 0..4 {
+                patches.extend(self.patch(y, x));
+            }
+        }
+        Program {
+            cores: vec![
+                core(
+                    0,
+                    vec![xbar(16, 4, Some(self.matrix(0..16)))],
+                    vec![Instr::Loop { var: "p".into(), count: 16, body: first }],
+                ),
+                core(
+                    1,
+                    vec![xbar(11, 4, Some(self.matrix(16..27)))],
+                    vec![
+                        Instr::Load { local: c(48), shared: c(BIAS), n: 4, class: Class::Input },
+                        Instr::Loop { var: "p".into(), count: 16, body: last },
+                    ],
+                ),
+            ],
+            memory: vec![
+                MemoryInit { address: PATCHES as u64, values: patches },
+                MemoryInit { address: OUTPUT as u64, values: vec![0.0; 64] },
+                MemoryInit { address: BIAS as u64, values: self.bias.clone() },
+            ],
+        }
+    }
+}
+
+#[test]
+fn a_tiled_convolution_computes_the_direct_convolution() {
+    let layer = ConvLayer::new();
+    let options = SimOptions { functional: Some(NumericMode::F32), trace: false };
+    let result = simulate(&arch(2), &layer.program(true), &options).unwrap();
+    let memory = result.shared.unwrap();
+    let reference = layer.reference();
+    for pixel in 0..16 {
+        let vector = memory.read(OUTPUT as usize + 4 * pixel, 4);
+        for k in 0..4 {
+            let (got, want) = (vector[k].unwrap(), reference[k * 16 + pixel]);
+            assert!((got - want).abs() <= 1e-5 * want.abs().max(1.0), "pixel {pixel} channel {k}: {got} vs {want}");
+        }
+    }
+}
+
+#[test]
+fn accumulating_without_a_hand_off_is_a_race() {
+    let layer = ConvLayer::new();
+    let options = SimOptions { functional: Some(NumericMode::F32), trace: false };
+    let error = simulate(&arch(2), &layer.program(false), &options).unwrap_err();
+    assert!(matches!(error, SimError::Race { .. }), "{error}");
+    // Core 0's STORE of pixel 0 (instruction 5) meets core 1's LOAD of the same vector.
+    assert_eq!(
+        error.to_string(),
+        "core 0 instruction 5 (p=0): race on shared word 1024: it writes it while the read by core 1 \
+         instruction 4 is not synchronized with it (no CALL/WAIT or barrier orders them)"
+    );
+}
+
+#[test]
+fn cores_waiting_for_each_other_deadlock() {
+    let program = Program {
+        cores: vec![
+            core(0, vec![], vec![Instr::Wait { value: c(1) }, Instr::Call { core: 1, value: c(1) }]),
+            core(1, vec![], vec![Instr::Wait { value: c(2) }, Instr::Call { core: 0, value: c(1) }]),
+        ],
+        memory: vec![],
+    };
+    let error = simulate(&arch(2), &program, &SimOptions::default()).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "deadlock: every unfinished core waits and nothing can wake it: \
+         core 0 instruction 0 (WAIT 1) waits for its sequence register to reach 1; it is 0; \
+         core 1 instruction 0 (WAIT 2) waits for its sequence register to reach 2; it is 0"
+    );
+}
+
+#[test]
+fn the_benchmark_program_runs_the_instructions_it_promises() {
+    use rram_compiler::sim::bench::{instructions_per_pass, synthetic_program};
+    let arch = Architecture::default();
+    let stats = timing(&arch, &synthetic_program(8, 2, arch.crossbar.rows, arch.crossbar.cols));
+    assert_eq!(stats.instructions, 2 * instructions_per_pass(8));
+    // Every hand-off of the linear chains is a 4-byte CALL: 3 per group per pixel.
+    assert_eq!(stats.bus_bytes.sync, 2 * 256 * 2 * 3 * 4);
+}
+
+#[test]
+fn the_trace_is_chrome_json_with_a_slice_per_instruction_and_wait() {
+    let options = SimOptions { functional: None, trace: true };
+    let program = Program { cores: vec![load_mvm_store(0), load_mvm_store(1)], memory: vec![] };
+    let result = simulate(&arch(2), &program, &options).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&result.trace.unwrap().to_json()).unwrap();
+    let events = json["traceEvents"].as_array().unwrap();
+    let named = |name: &str| events.iter().filter(|e| e["name"] == name && e["ph"] == "X").count();
+    // Per core LOAD, MVM, STORE; the bus row repeats the 4 transfers; core 1 waits twice.
+    assert_eq!((named("LOAD"), named("MVM"), named("STORE"), named("wait bus")), (4, 2, 4, 2));
+    assert_eq!(events.iter().filter(|e| e["ph"] == "M").count(), 3, "a name for each core and the bus");
+    let total: f64 =
+        events.iter().filter(|e| e["ph"] == "X" && e["tid"] == 1).map(|e| e["dur"].as_f64().unwrap()).sum();
+    assert!((total - 52.0 / 1000.0).abs() < 1e-9, "core 1 is busy or waiting for all 52 cycles: {total}");
+}
+
+#[test]
+fn a_core_running_ahead_does_not_hold_back_the_bus() {
+    // Core 0 computes 10 cycles before it asks for the bus; core 1 asks at
+    // once and must get it at once: 0..6, core 0's load 10..16.
+    let load = Instr::Load { local: c(0), shared: c(0), n: 16, class: Class::Input };
+    let program = Program {
+        cores: vec![
+            core(0, vec![xbar(16, 16, None)], vec![Instr::Mvm { xbar: 0, dst: c(16), src: c(0) }, load.clone()]),
+            core(1, vec![], vec![load]),
+        ],
+        memory: vec![],
+    };
+    let stats = timing(&arch(2), &program);
+    assert_eq!(stats.cycles, 16);
+    assert_eq!((stats.cores[1].wait_bus, stats.cores[1].idle), (0, 10));
+}

@@ -1,0 +1,2 @@
+// RUN: rram-sim lit/sim/linear --json
+// The statistics as JSON, for scripts.
