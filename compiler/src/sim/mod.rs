@@ -371,8 +371,17 @@ impl<'a> Engine<'a> {
     /// then cores in the order they were scheduled (their requests then
     /// compete), then the bus.
     fn next_event(&mut self) -> Option<(u64, Event)> {
-        if let Some((time, core)) = self.next_run.take() {
-            return Some((time, Event::Run { core }));
+        if let Some((time, core)) = self.next_run {
+            match self.delivery {
+                Some((delivery, event)) if delivery <= time => {
+                    self.delivery = None;
+                    return Some((delivery, event));
+                }
+                _ => {
+                    self.next_run = None;
+                    return Some((time, Event::Run { core }));
+                }
+            }
         }
         let run = self.queue.peek().map(|Reverse(r)| r.time);
         if let Some((time, event)) = self.delivery {
@@ -678,13 +687,10 @@ impl<'a> Engine<'a> {
 
     fn resume_after_bus(&mut self, core: usize, done: u64) {
         self.cores[core].pc += 1;
-        // Most of the time nothing else happens before the transfer ends: the
-        // core is then the next event and need not go through the queue.
-        let before = |time: Option<u64>| time.is_some_and(|t| t <= done);
-        if self.next_run.is_none()
-            && !before(self.queue.peek().map(|Reverse(r)| r.time))
-            && !before(self.delivery.map(|(t, _)| t))
-        {
+        // Most of the time no other core runs before the transfer ends: this
+        // one is then the next to run (after a CALL's delivery at the same
+        // time) and need not go through the queue.
+        if self.next_run.is_none() && self.queue.peek().is_none_or(|Reverse(r)| r.time > done) {
             self.next_run = Some((done, core));
         } else {
             self.schedule(done, Event::Run { core });
