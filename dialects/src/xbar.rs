@@ -45,7 +45,13 @@ impl Grid {
             v: positive("v")?,
             replicas: positive("replicas")?,
         };
-        if grid.h * grid.xbar[0] < grid.matrix[0] || grid.v * grid.xbar[1] < grid.matrix[1] {
+        // A grouped layer's matrix is block-diagonal: the grid must hold one
+        // group's block (groups are cut alike, or packed several per tile).
+        if grid.matrix[0] % grid.groups != 0 || grid.matrix[1] % grid.groups != 0 {
+            return Err(format!("a {:?} kernel matrix does not split into {} groups", grid.matrix, grid.groups));
+        }
+        let block = [grid.matrix[0] / grid.groups, grid.matrix[1] / grid.groups];
+        if grid.h * grid.xbar[0] < block[0] || grid.v * grid.xbar[1] < block[1] {
             return Err(format!(
                 "{} x {} tiles of {:?} cells cannot hold a {:?} kernel matrix",
                 grid.h, grid.v, grid.xbar, grid.matrix

@@ -5,6 +5,7 @@
 //! the safe layer of `rram-dialects`.
 
 mod fold_batchnorm;
+pub mod tiling;
 mod verify_shapes;
 
 use rram_dialects::{Error, Module};

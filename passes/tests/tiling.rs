@@ -1,0 +1,122 @@
+//! The tiling plan: every weight on exactly one crossbar cell, no crossbar
+//! overfilled, horizontal groups as small as the crossbar allows.
+
+use proptest::prelude::*;
+use rram_passes::tiling::{plan, KernelMatrix, Tile, TilePlan};
+
+fn area(tile: &Tile) -> i64 {
+    (tile.rows[1] - tile.rows[0]) * (tile.cols[1] - tile.cols[0])
+}
+
+fn overlap(a: [i64; 2], b: [i64; 2]) -> i64 {
+    (a[1].min(b[1]) - a[0].max(b[0])).max(0)
+}
+
+/// Checks the plan's invariants; returns why it is wrong, if it is.
+fn check(matrix: &KernelMatrix, xbar: [i64; 2], plan: &TilePlan) -> Result<(), String> {
+    for t in &plan.tiles {
+        if t.rows[1] - t.rows[0] > xbar[0] || t.cols[1] - t.cols[0] > xbar[1] {
+            return Err(format!("{t:?} overfills a {xbar:?} crossbar"));
+        }
+        if !(0 <= t.rows[0] && t.rows[0] < t.rows[1] && t.rows[1] <= matrix.rows()) {
+            return Err(format!("{t:?} rows outside the matrix"));
+        }
+        if !(0 <= t.cols[0] && t.cols[0] < t.cols[1] && t.cols[1] <= matrix.cols()) {
+            return Err(format!("{t:?} cols outside the matrix"));
+        }
+        if t.cols[0] % matrix.slices != 0 || t.cols[1] % matrix.slices != 0 {
+            return Err(format!("{t:?} splits a weight's slices"));
+        }
+        if t.h >= plan.h || t.v >= plan.v {
+            return Err(format!("{t:?} outside the {}x{} grid", plan.h, plan.v));
+        }
+    }
+    for (i, a) in plan.tiles.iter().enumerate() {
+        for b in &plan.tiles[i + 1..] {
+            if overlap(a.rows, b.rows) * overlap(a.cols, b.cols) > 0 {
+                return Err(format!("{a:?} and {b:?} overlap"));
+            }
+            if (a.h, a.v) == (b.h, b.v) {
+                return Err(format!("{a:?} and {b:?} share a grid position"));
+            }
+        }
+    }
+    // Disjoint tiles whose overlaps with each diagonal block add up to the
+    // block cover every weight exactly once.
+    for g in 0..matrix.groups {
+        let rows = [g * matrix.rows_per_group, (g + 1) * matrix.rows_per_group];
+        let cols = [g * matrix.cols_per_group, (g + 1) * matrix.cols_per_group];
+        let covered: i64 = plan.tiles.iter().map(|t| overlap(t.rows, rows) * overlap(t.cols, cols)).sum();
+        if covered != matrix.rows_per_group * matrix.cols_per_group {
+            return Err(format!("group {g}: {covered} of its cells are on crossbars"));
+        }
+    }
+    if plan.tiles.len() as i64 != plan.h * plan.v {
+        return Err(format!("{} tiles in a {}x{} grid", plan.tiles.len(), plan.h, plan.v));
+    }
+    Ok(())
+}
+
+fn matrices() -> impl Strategy<Value = (KernelMatrix, [i64; 2])> {
+    let side = prop::sample::select(vec![16i64, 32, 64, 128, 256]);
+    (1i64..5, 1i64..65, 1i64..300, 1i64..200, prop::sample::select(vec![1i64, 2, 4, 8]), side.clone(), side).prop_map(
+        |(kernel, groups, cin, cout, slices, rows, cols)| {
+            // Half the layers depthwise-like (one input channel per group).
+            let cin_per_group = if cin % 2 == 0 { 1 } else { cin };
+            let weight = [cout * groups, cin_per_group, kernel, kernel];
+            (KernelMatrix::conv(weight, groups, slices), [rows, cols])
+        },
+    )
+}
+
+proptest! {
+    #[test]
+    fn every_weight_is_on_exactly_one_cell_and_no_crossbar_overfills((matrix, xbar) in matrices()) {
+        let plan = plan(&matrix, xbar[0], xbar[1]);
+        // The pairwise checks are quadratic: keep the layers they see small.
+        prop_assume!(plan.tiles.len() <= 400);
+        prop_assert!(check(&matrix, xbar, &plan).is_ok(), "{:?}", check(&matrix, xbar, &plan));
+    }
+
+    #[test]
+    fn horizontal_groups_are_as_short_as_the_crossbar_allows((matrix, xbar) in matrices()) {
+        let plan = plan(&matrix, xbar[0], xbar[1]);
+        let usable = xbar[1] / matrix.slices * matrix.slices;
+        let fits = matrix.rows_per_group <= xbar[0] && matrix.cols_per_group <= usable;
+        if matrix.groups > 1 && fits {
+            // Packed: as many groups per crossbar as fit, so as few tiles as possible.
+            let per_tile = (xbar[0] / matrix.rows_per_group).min(usable / matrix.cols_per_group);
+            prop_assert_eq!((plan.h, plan.groups_per_tile), (1, per_tile));
+            prop_assert_eq!(plan.v, (matrix.groups + per_tile - 1) / per_tile);
+        } else {
+            prop_assert_eq!(plan.h, (matrix.rows_per_group + xbar[0] - 1) / xbar[0]);
+        }
+    }
+}
+
+#[test]
+fn the_check_itself_catches_a_missing_and_a_doubled_tile() {
+    let matrix = KernelMatrix::conv([64, 64, 3, 3], 1, 4);
+    let mut plan = plan(&matrix, 128, 128);
+    let last = plan.tiles.pop().unwrap();
+    assert!(check(&matrix, [128, 128], &plan).is_err());
+    plan.tiles.push(last);
+    plan.tiles.push(Tile { h: 9, ..last });
+    assert!(check(&matrix, [128, 128], &plan).is_err());
+}
+
+#[test]
+fn known_layers() {
+    // ResNet-18's 3x3 64 -> 64 conv with 4 slices per weight on 128x128:
+    // 576 rows in 5 crossbars (PV = 5), 256 cells in 2 column blocks.
+    let resnet = plan(&KernelMatrix::conv([64, 64, 3, 3], 1, 4), 128, 128);
+    assert_eq!((resnet.h, resnet.v, resnet.tiles.len()), (5, 2, 10));
+    assert_eq!(resnet.tiles[4], Tile { h: 4, v: 0, rows: [512, 576], cols: [0, 128] });
+    // MobileNet's 3x3 depthwise over 32 channels: 9 x 4 blocks, 14 per crossbar.
+    let depthwise = plan(&KernelMatrix::conv([32, 1, 3, 3], 32, 4), 128, 128);
+    assert_eq!((depthwise.h, depthwise.v, depthwise.groups_per_tile), (1, 3, 14));
+    assert_eq!(depthwise.tiles[2], Tile { h: 0, v: 2, rows: [252, 288], cols: [112, 128] });
+    // A dense layer 512 -> 1000 on 256x256 with 2 slices: 2 x 8 tiles.
+    let dense = plan(&KernelMatrix::dense([1000, 512], 2), 256, 256);
+    assert_eq!((dense.h, dense.v), (2, 8));
+}
