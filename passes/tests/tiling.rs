@@ -4,10 +4,6 @@
 use proptest::prelude::*;
 use rram_passes::tiling::{plan, KernelMatrix, Tile, TilePlan};
 
-fn area(tile: &Tile) -> i64 {
-    (tile.rows[1] - tile.rows[0]) * (tile.cols[1] - tile.cols[0])
-}
-
 fn overlap(a: [i64; 2], b: [i64; 2]) -> i64 {
     (a[1].min(b[1]) - a[0].max(b[0])).max(0)
 }
