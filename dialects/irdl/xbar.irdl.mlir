@@ -60,6 +60,16 @@ irdl.dialect @xbar {
     irdl.results(partial: %out)
   }
 
+  // Adds a per-channel bias to the accumulated output: the work of the
+  // last owner of each output vector. output [N, C, H, W], bias [C].
+  irdl.operation @bias {
+    %in = irdl.base "!builtin.tensor"
+    %b = irdl.base "!builtin.tensor"
+    %out = irdl.base "!builtin.tensor"
+    irdl.operands(input: %in, bias: %b)
+    irdl.results(output: %out)
+  }
+
   // Sum of the partial sums of one horizontal group (all of one type).
   irdl.operation @accumulate {
     %p = irdl.base "!builtin.tensor"

@@ -133,6 +133,15 @@ impl<'c> Module<'c> {
         }
     }
 
+    /// Parses a type such as `tensor<64xf32>` or `!xbar.grid_ref` in this
+    /// module's context.
+    pub fn parse_type(&self, text: &str) -> Result<Type<'_>, Error> {
+        let raw = melior::ir::Type::parse(self.context.mlir(), text)
+            .map(|t| melior::ir::TypeLike::to_raw(&t))
+            .ok_or_else(|| Error::Internal(format!("invalid type '{text}'")))?;
+        Ok(Type { raw, _module: std::marker::PhantomData })
+    }
+
     /// Handles are tied to the shortest lifetime of context and module borrow.
     fn as_ref(&self) -> &Module<'_> {
         self

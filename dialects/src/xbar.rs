@@ -154,6 +154,23 @@ pub fn verify(op: &Op) -> AttrResult<()> {
             }
             Ok(())
         }
+        "xbar.bias" => {
+            let shapes: Vec<Vec<i64>> = [op.operand(0), op.operand(1), op.result(0)]
+                .iter()
+                .zip(["input", "bias", "result"])
+                .map(|(v, what)| static_shape(&v.ok_or(format!("missing {what}"))?, what))
+                .collect::<AttrResult<_>>()?;
+            let (input, bias, result) = (&shapes[0], &shapes[1], &shapes[2]);
+            if input.len() != 4 || result != input || bias != &[input[1]] {
+                return Err(format!(
+                    "adds a [C] bias to [N, C, H, W] of the same result shape, got {}, {} -> {}",
+                    fmt_shape(input),
+                    fmt_shape(bias),
+                    fmt_shape(result)
+                ));
+            }
+            Ok(())
+        }
         "xbar.accumulate" => {
             let result = op.result(0).ok_or("expected one result")?;
             match op.operand(0) {

@@ -5,6 +5,7 @@
 //! the safe layer of `rram-dialects`.
 
 mod fold_batchnorm;
+mod tile;
 pub mod tiling;
 mod verify_shapes;
 
@@ -12,6 +13,7 @@ use rram_dialects::{Error, Module};
 use std::collections::BTreeMap;
 
 pub use fold_batchnorm::FoldBatchnorm;
+pub use tile::TileLayers;
 pub use verify_shapes::VerifyShapes;
 
 /// A transformation or check over a whole module.
@@ -24,6 +26,16 @@ pub trait Pass {
 pub struct PassOptions(pub BTreeMap<String, String>);
 
 impl PassOptions {
+    /// A positive integer option, `default` when absent.
+    pub fn positive(&self, pass: &str, name: &str, default: i64) -> Result<i64, Error> {
+        match self.0.get(name) {
+            None => Ok(default),
+            Some(text) => text.parse::<i64>().ok().filter(|v| *v > 0).ok_or_else(|| {
+                Error::Pipeline(format!("option '{name}' of pass '{pass}' must be a positive integer, got '{text}'"))
+            }),
+        }
+    }
+
     /// Parses the text between the braces of `name{...}`.
     pub fn parse(text: &str) -> Result<Self, Error> {
         let mut options = BTreeMap::new();
@@ -67,12 +79,22 @@ pub fn lookup(name: &str) -> Option<&'static PassInfo> {
     REGISTRY.iter().find(|p| p.name == name)
 }
 
-static REGISTRY: [PassInfo; 2] = [
+static REGISTRY: [PassInfo; 3] = [
     PassInfo {
         name: "nn-fold-batchnorm",
         summary: "Fold each nn.batchnorm that follows an nn.conv2d into the conv's weights and bias",
         options: &[],
         create: |_| Ok(Box::new(FoldBatchnorm)),
+    },
+    PassInfo {
+        name: "rram-tile",
+        summary: "Cut each nn.conv2d's kernel matrix into crossbar tiles (nn -> xbar)",
+        options: &[
+            ("rows", "crossbar rows (default 128)"),
+            ("cols", "crossbar columns (default 128)"),
+            ("slices", "crossbar cells per weight: weight bits / cell bits (default 4)"),
+        ],
+        create: |options| TileLayers::from_options(options).map(|pass| Box::new(pass) as Box<dyn Pass>),
     },
     PassInfo {
         name: "nn-verify-shapes",

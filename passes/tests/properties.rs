@@ -2,7 +2,8 @@
 
 use proptest::prelude::*;
 use rram_dialects::{Context, Module};
-use rram_passes::{FoldBatchnorm, Pass, VerifyShapes};
+use rram_passes::tiling::{plan, KernelMatrix, Tile};
+use rram_passes::{FoldBatchnorm, Pass, PassOptions, TileLayers, VerifyShapes};
 
 /// A conv layer's geometry; `out_hw` is computed by the test, independently
 /// of the dialect's shape inference.
@@ -99,6 +100,36 @@ proptest! {
         let once = module.print();
         FoldBatchnorm.run(&mut module).unwrap();
         prop_assert_eq!(module.print(), once);
+    }
+
+    #[test]
+    fn tiling_writes_the_plan_and_keeps_the_layer_valid(
+        conv in conv(), xbar in prop::sample::select(vec![8i64, 16, 32]), slices in 1i64..4,
+    ) {
+        let context = Context::new().unwrap();
+        let mut module = context.parse(&conv.module(conv.out_hw()), "layer.mlir").unwrap();
+        let text = format!("rows={xbar} cols={xbar} slices={slices}");
+        let pass = TileLayers::from_options(&PassOptions::parse(&text).unwrap()).unwrap();
+        pass.run(&mut module).unwrap();
+        module.verify().unwrap();
+        VerifyShapes.run(&mut module).unwrap();
+        prop_assert_eq!(count(&module, "nn.conv2d"), 0);
+        prop_assert_eq!(count(&module, "xbar.bias"), usize::from(conv.bias));
+        let weight = [conv.cout_per_group * conv.groups, conv.cin_per_group, conv.kernel, conv.kernel];
+        let expected = plan(&KernelMatrix::conv(weight, conv.groups, slices), xbar, xbar);
+        let array = |op: &rram_dialects::Op, name: &str| {
+            let v = op.attribute(name).unwrap().as_i64_array().unwrap();
+            [v[0], v[1]]
+        };
+        let int = |op: &rram_dialects::Op, name: &str| op.attribute(name).unwrap().as_i64().unwrap();
+        let tiles: Vec<Tile> = module
+            .operations_named("xbar.tile")
+            .iter()
+            .map(|t| Tile { h: int(t, "h"), v: int(t, "v"), rows: array(t, "rows"), cols: array(t, "cols") })
+            .collect();
+        prop_assert_eq!(tiles, expected.tiles);
+        prop_assert_eq!(count(&module, "xbar.mvm"), expected.h as usize * expected.v as usize);
+        prop_assert_eq!(count(&module, "xbar.accumulate"), expected.v as usize);
     }
 
     #[test]
