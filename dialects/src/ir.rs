@@ -249,6 +249,23 @@ impl<'m> Op<'m> {
         })
     }
 
+    /// Sets (or replaces) the attribute `name`. Like inserting ops, this
+    /// leaves every other handle valid.
+    pub fn set_attribute(&self, name: &str, value: &AttributeValue) -> Result<(), Error> {
+        let text = value.to_mlir();
+        let attribute = melior::ir::Attribute::parse(self.module.context().mlir(), &text)
+            .ok_or_else(|| Error::Internal(format!("invalid attribute {name} = {text}")))?;
+        // SAFETY: sets an attribute of a live operation of this module.
+        unsafe {
+            sys::mlirOperationSetAttributeByName(
+                self.raw,
+                melior::StringRef::new(name).to_raw(),
+                melior::ir::attribute::AttributeLike::to_raw(&attribute),
+            );
+        }
+        Ok(())
+    }
+
     /// The operation this one is nested in (a `func.func`, an `scf.for`, ...).
     pub fn parent(&self) -> Option<Op<'m>> {
         // SAFETY: plain getter; a null result means no parent.

@@ -5,6 +5,7 @@
 //! the safe layer of `rram-dialects`.
 
 mod fold_batchnorm;
+mod place;
 mod tile;
 pub mod tiling;
 mod verify_shapes;
@@ -13,6 +14,7 @@ use rram_dialects::{Error, Module};
 use std::collections::BTreeMap;
 
 pub use fold_batchnorm::FoldBatchnorm;
+pub use place::Place;
 pub use tile::TileLayers;
 pub use verify_shapes::VerifyShapes;
 
@@ -79,7 +81,7 @@ pub fn lookup(name: &str) -> Option<&'static PassInfo> {
     REGISTRY.iter().find(|p| p.name == name)
 }
 
-static REGISTRY: [PassInfo; 3] = [
+static REGISTRY: [PassInfo; 4] = [
     PassInfo {
         name: "nn-fold-batchnorm",
         summary: "Fold each nn.batchnorm that follows an nn.conv2d into the conv's weights and bias",
@@ -95,6 +97,12 @@ static REGISTRY: [PassInfo; 3] = [
             ("slices", "crossbar cells per weight: weight bits / cell bits (default 4)"),
         ],
         create: |options| TileLayers::from_options(options).map(|pass| Box::new(pass) as Box<dyn Pass>),
+    },
+    PassInfo {
+        name: "rram-place",
+        summary: "Put each crossbar tile on a core of the chip; an error when the network does not fit",
+        options: &[("cores", "cores on the chip (default 1024)"), ("crossbars", "crossbars per core (default 1)")],
+        create: |options| Place::from_options(options).map(|pass| Box::new(pass) as Box<dyn Pass>),
     },
     PassInfo {
         name: "nn-verify-shapes",

@@ -3,7 +3,7 @@
 use proptest::prelude::*;
 use rram_dialects::{Context, Module};
 use rram_passes::tiling::{plan, KernelMatrix, Tile};
-use rram_passes::{FoldBatchnorm, Pass, PassOptions, TileLayers, VerifyShapes};
+use rram_passes::{FoldBatchnorm, Pass, PassOptions, Place, TileLayers, VerifyShapes};
 
 /// A conv layer's geometry; `out_hw` is computed by the test, independently
 /// of the dialect's shape inference.
@@ -130,6 +130,33 @@ proptest! {
         prop_assert_eq!(tiles, expected.tiles);
         prop_assert_eq!(count(&module, "xbar.mvm"), expected.h as usize * expected.v as usize);
         prop_assert_eq!(count(&module, "xbar.accumulate"), expected.v as usize);
+    }
+
+    #[test]
+    fn placement_fills_distinct_crossbars_or_says_it_cannot(conv in conv(), cores in 1i64..40, crossbars in 1i64..4) {
+        let context = Context::new().unwrap();
+        let mut module = context.parse(&conv.module(conv.out_hw()), "layer.mlir").unwrap();
+        let options = |text: &str| PassOptions::parse(text).unwrap();
+        TileLayers::from_options(&options("rows=16 cols=16 slices=2")).unwrap().run(&mut module).unwrap();
+        let needed = count(&module, "xbar.tile") as i64;
+        let place = Place::from_options(&options(&format!("cores={cores} crossbars={crossbars}"))).unwrap();
+        match place.run(&mut module) {
+            Err(error) => {
+                prop_assert!(needed > cores * crossbars);
+                let expected = format!("needs {needed} crossbars, {} available", cores * crossbars);
+                prop_assert!(error.to_string().contains(&expected), "{}", error);
+            }
+            Ok(()) => {
+                module.verify().unwrap();
+                let int = |op: &rram_dialects::Op, name: &str| op.attribute(name).unwrap().as_i64().unwrap();
+                let mut used = std::collections::HashSet::new();
+                for tile in module.operations_named("xbar.tile") {
+                    let (core, crossbar) = (int(&tile, "core"), int(&tile, "crossbar"));
+                    prop_assert!(core < cores && crossbar < crossbars);
+                    prop_assert!(used.insert((core, crossbar)), "crossbar {crossbar} of core {core} holds two tiles");
+                }
+            }
+        }
     }
 
     #[test]
