@@ -338,16 +338,21 @@ const CORE_FAULTS: &[(&str, &str)] = &[
     (".core 0\nEND p\n", "2:5: `END` takes no operands, found 1"),
 ];
 
+/// The cases whose error is not `file:` + the expected text, described.
+fn wrong_messages(cases: &[(&str, &str)], file: &str, error_of: impl Fn(&str) -> String) -> Vec<String> {
+    cases
+        .iter()
+        .filter_map(|(text, expected)| {
+            let got = error_of(text);
+            (got != format!("{file}:{expected}"))
+                .then(|| format!("{text:?}\n  expected {file}:{expected}\n  got      {got}"))
+        })
+        .collect()
+}
+
 #[test]
 fn every_fault_gives_its_exact_message() {
-    let cases = CORE_FAULTS;
-    let mut wrong = Vec::new();
-    for (text, expected) in cases {
-        let got = error_of(text);
-        if got != format!("core0.isa:{expected}") {
-            wrong.push(format!("{text:?}\n  expected core0.isa:{expected}\n  got      {got}"));
-        }
-    }
+    let wrong = wrong_messages(CORE_FAULTS, "core0.isa", error_of);
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
 
@@ -441,14 +446,7 @@ const MEMORY_FAULTS: &[(&str, &str)] = &[
 
 #[test]
 fn every_memory_fault_gives_its_exact_message() {
-    let cases = MEMORY_FAULTS;
-    let mut wrong = Vec::new();
-    for (text, expected) in cases {
-        let got = memory_error_of(text);
-        if got != format!("memory.txt:{expected}") {
-            wrong.push(format!("{text:?}\n  expected memory.txt:{expected}\n  got      {got}"));
-        }
-    }
+    let wrong = wrong_messages(MEMORY_FAULTS, "memory.txt", memory_error_of);
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
     assert_eq!(
         parse_memory("s[18446744073709551615]: 1\n", "m").unwrap(),
