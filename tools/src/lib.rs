@@ -1,6 +1,7 @@
 //! The command-line tools, as libraries so that tests can run them in-process.
 //! Each `src/bin/*.rs` is a thin wrapper around one module here.
 
+mod inputs;
 pub mod opt;
 mod output;
 pub mod rramc;

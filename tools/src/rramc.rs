@@ -1,19 +1,23 @@
-//! `rramc`: the compiler driver. For now it shows architecture descriptions:
+//! `rramc`: the compiler driver.
 //!
 //! ```text
 //! rramc arch                      # the default architecture, every field resolved
 //! rramc arch my-chip.toml         # check a file and show it with its derived quantities
 //! rramc arch --preset xbar64-bus16
 //! rramc arch --list               # the presets
+//! rramc compile --zoo resnet18 --preset xbar64-bus16 --summary   # layers onto crossbars
 //! ```
 
+use crate::inputs;
 use crate::output::{finish, report_usage};
 use clap::{Parser, Subcommand};
 use rram_compiler::arch::{preset_names, Architecture};
+use rram_compiler::pipeline::{Pipeline, RunOptions};
+use rram_dialects::{Context, Module, Op};
 use std::ffi::OsString;
 use std::fmt::Write as _;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 #[derive(Parser, Debug)]
 #[command(name = "rramc", version, about = "Compiles CNNs for multi-core RRAM compute-in-memory chips")]
@@ -36,6 +40,27 @@ enum Command {
         #[arg(long)]
         list: bool,
     },
+    /// Map a network onto a chip's crossbars (fold batchnorms, tile, place)
+    Compile {
+        /// An ONNX model
+        #[arg(long, value_name = "FILE", conflicts_with = "zoo", required_unless_present = "zoo")]
+        import_onnx: Option<PathBuf>,
+        /// A network of the built-in zoo
+        #[arg(long, value_name = "NAME")]
+        zoo: Option<String>,
+        /// Architecture file (default: the built-in default)
+        #[arg(long, value_name = "FILE", conflicts_with = "preset")]
+        arch: Option<PathBuf>,
+        /// A built-in architecture preset
+        #[arg(long, value_name = "NAME")]
+        preset: Option<String>,
+        /// Print a table per layer (tiles, horizontal group size, cores) instead of MLIR
+        #[arg(long)]
+        summary: bool,
+        /// Write the result here instead of stdout
+        #[arg(short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
 }
 
 /// Runs rramc with `args` (including the program name); returns the exit code.
@@ -48,6 +73,10 @@ pub fn run(
         Ok(args) => args,
         Err(error) => return report_usage(&error, stdout, stderr),
     };
+    if let Command::Compile { import_onnx, zoo, arch, preset, summary, output } = &args.command {
+        let result = compile(import_onnx.as_deref(), zoo.as_deref(), arch.as_deref(), preset.as_deref(), *summary);
+        return finish("rramc", result, output.as_deref(), stdout, stderr);
+    }
     let result = match args.command {
         Command::Arch { list: true, .. } => Ok(preset_names().iter().map(|name| format!("{name}\n")).collect()),
         Command::Arch { file: Some(path), .. } => {
@@ -56,9 +85,72 @@ pub fn run(
         Command::Arch { preset: Some(name), .. } => {
             Architecture::preset(&name).map_err(|e| e.to_string()).and_then(|a| show(&a))
         }
-        Command::Arch { .. } => show(&Architecture::default()),
+        Command::Arch { .. } | Command::Compile { .. } => show(&Architecture::default()),
     };
     finish("rramc", result, None, stdout, stderr)
+}
+
+/// Folds batchnorms, checks shapes, tiles every conv for the chip's
+/// crossbars and places the tiles on its cores.
+fn compile(
+    import_onnx: Option<&Path>,
+    zoo: Option<&str>,
+    arch_file: Option<&Path>,
+    preset: Option<&str>,
+    summary: bool,
+) -> Result<String, String> {
+    let network = inputs::network(import_onnx, zoo)?;
+    let arch = inputs::architecture(arch_file, preset, None)?;
+    let context = Context::new().map_err(|e| e.to_string())?;
+    let mut module = context
+        .parse(&network.to_mlir(), &network.name)
+        .map_err(|e| format!("internal error: the imported network does not verify: {e}"))?;
+    let pipeline = format!(
+        "builtin.module(nn-fold-batchnorm,nn-verify-shapes,rram-tile{{rows={} cols={} slices={}}},\
+         rram-place{{cores={} crossbars={}}})",
+        arch.crossbar.rows,
+        arch.crossbar.cols,
+        arch.slices_per_weight(),
+        arch.core.count,
+        arch.core.crossbars
+    );
+    let pipeline = Pipeline::parse(&pipeline).map_err(|e| e.to_string())?;
+    pipeline.run(&mut module, RunOptions::default(), |_, _| {}).map_err(|e| e.to_string())?;
+    if !summary {
+        return Ok(module.print_with_locations() + "\n");
+    }
+    Ok(placement_summary(&module, &network.name, &arch))
+}
+
+/// Per layer: kernel matrix, tile grid, horizontal group size (PV) and the
+/// cores its tiles occupy; then the crossbars used of those available.
+fn placement_summary(module: &Module, network: &str, arch: &Architecture) -> String {
+    let int = |op: &Op, name: &str| op.attribute(name).and_then(|a| a.as_i64()).unwrap_or(0);
+    let pair = |op: &Op, name: &str| op.attribute(name).and_then(|a| a.as_i64_array()).unwrap_or_default();
+    let mut text = format!("{network} on {}\n", arch.name);
+    let _ =
+        writeln!(text, "{:<48} {:>11} {:>7} {:>5} {:>6} {:>11}", "layer", "matrix", "h x v", "PV", "tiles", "cores");
+    let mut total = 0;
+    for grid in module.operations_named("xbar.grid") {
+        let layer = grid.attribute("layer").and_then(|a| a.as_string()).unwrap_or_default();
+        let tiles: Vec<Op> = grid.results()[0].users();
+        let cores: Vec<i64> = tiles.iter().map(|t| int(t, "core")).collect();
+        let (first, last) = (cores.iter().min().copied().unwrap_or(0), cores.iter().max().copied().unwrap_or(0));
+        let matrix = pair(&grid, "matrix");
+        let _ = writeln!(
+            text,
+            "{:<48} {:>11} {:>7} {:>5} {:>6} {:>11}",
+            layer,
+            format!("{}x{}", matrix.first().unwrap_or(&0), matrix.get(1).unwrap_or(&0)),
+            format!("{}x{}", int(&grid, "h"), int(&grid, "v")),
+            int(&grid, "h"),
+            tiles.len(),
+            format!("{first}-{last}")
+        );
+        total += tiles.len();
+    }
+    let _ = writeln!(text, "{total} crossbars used of {}", arch.total_crossbars());
+    text
 }
 
 /// The resolved description (every default explicit, readable back as a

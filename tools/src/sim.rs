@@ -8,6 +8,7 @@
 //! rram-sim --bench                       # simulated instructions per second
 //! ```
 
+use crate::inputs;
 use crate::output::{finish, report_usage, write_atomically};
 use clap::{Parser, ValueEnum};
 use rram_compiler::arch::Architecture;
@@ -80,11 +81,7 @@ pub fn run(
 }
 
 fn architecture(args: &Args, from_dir: Option<Architecture>) -> Result<Architecture, String> {
-    match (&args.arch, &args.preset) {
-        (Some(path), _) => Architecture::load(path).map_err(|e| e.to_string()),
-        (None, Some(name)) => Architecture::preset(name).map_err(|e| e.to_string()),
-        (None, None) => Ok(from_dir.unwrap_or_default()),
-    }
+    inputs::architecture(args.arch.as_deref(), args.preset.as_deref(), from_dir)
 }
 
 fn simulate_dir(args: &Args) -> Result<String, String> {

@@ -9,9 +9,10 @@
 //! output is printed with its locations. Errors are one line on stderr, the
 //! exit code is 1 and no output file is written.
 
+use crate::inputs;
 use crate::output::{finish, report_usage};
 use clap::{ArgGroup, Parser};
-use rram_compiler::frontend::{onnx, zoo, Network};
+use rram_compiler::frontend::zoo;
 use rram_compiler::report::Summary;
 use rram_dialects::Context;
 use std::ffi::OsString;
@@ -62,11 +63,7 @@ fn translate(args: &Args) -> Result<String, String> {
             .map(|name| format!("{name:<16} {}\n", zoo::describe(name).unwrap_or("")))
             .collect());
     }
-    let network: Network = match (&args.import_onnx, &args.zoo) {
-        (Some(path), _) => onnx::import_file(path).map_err(|e| e.to_string())?,
-        (None, Some(name)) => zoo::build(name).map_err(|e| e.to_string())?,
-        (None, None) => return Err("give --import-onnx FILE, --zoo NAME or --list-zoo".into()),
-    };
+    let network = inputs::network(args.import_onnx.as_deref(), args.zoo.as_deref())?;
     if args.summary {
         return Ok(Summary::of(&network).to_string());
     }
