@@ -6,4 +6,5 @@ pub mod frontend;
 pub mod isa;
 pub mod pipeline;
 pub mod report;
+pub mod schedule;
 pub mod sim;

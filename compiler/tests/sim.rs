@@ -2,8 +2,11 @@
 //! through crossbar tiles and shared-memory accumulation, and programs that
 //! race or deadlock.
 
+mod common;
+
+use common::conv::Conv;
 use rram_compiler::arch::Architecture;
-use rram_compiler::isa::{Affine, BinaryOp, Class, CoreProgram, Crossbar, Instr, MemoryInit, Program};
+use rram_compiler::isa::{Affine, BinaryOp, Class, CoreProgram, Crossbar, Instr, MemoryInit, Program, UnaryOp};
 use rram_compiler::sim::{simulate, NumericMode, SimError, SimOptions, Stats};
 
 /// Round numbers for hand computation: MVM 10 cycles; vector ops 1 + n/16;
@@ -99,136 +102,76 @@ fn a_call_wait_chain_passes_the_token_along() {
 /// kernel matrix) on two 16-row crossbars: core 0 holds rows 0..16, core 1
 /// rows 16..27. For each of the 16 output pixels both accumulate into the
 /// output vector in shared memory (read, add, write back) while they own
-/// it; core 0 hands each vector on with a CALL, core 1 adds the bias.
-struct ConvLayer {
-    input: Vec<f64>,  // [3][6][6]
-    weight: Vec<f64>, // [4][3][3][3]
-    bias: Vec<f64>,   // [4]
+/// it; core 0 hands each vector on with a CALL, core 1 adds the bias and
+/// applies ReLU.
+fn conv_layer() -> Conv {
+    Conv::new(3, 4, 3, 6)
 }
 
-const PATCHES: i64 = 0; // 16 patches of 27 words (im2col)
+const PATCHES: i64 = 0; // 16 windows of 27 words (im2col)
 const OUTPUT: i64 = 1024; // 16 vectors of 4 words
 const BIAS: i64 = 2048;
 
-impl ConvLayer {
-    fn new() -> Self {
-        let value = |i: usize, scale: f64| ((i * 7919 % 23) as f64 - 11.0) * scale;
-        ConvLayer {
-            input: (0..108).map(|i| value(i, 0.25)).collect(),
-            weight: (0..108).map(|i| value(i + 5, 0.125)).collect(),
-            bias: vec![0.5, -1.0, 0.25, 2.0],
-        }
-    }
-
-    /// Kernel-matrix row r = (c, ky, kx) of the window at output (y, x).
-    fn patch(&self, y: usize, x: usize) -> Vec<f64> {
-        let mut patch = Vec::new();
-        for c in 0..3 {
-            for ky in 0..3 {
-                for kx in 0..3 {
-                    patch.push(self.input[c * 36 + (y + ky) * 6 + (x + kx)]);
-                }
-            }
-        }
-        patch
-    }
-
-    /// Kernel matrix rows `rows` (27 rows, 4 columns), row-major.
-    fn matrix(&self, rows: std::ops::Range<usize>) -> Vec<f64> {
-        rows.flat_map(|r| (0..4).map(move |k| (r, k))).map(|(r, k)| self.weight[k * 27 + r]).collect()
-    }
-
-    /// Direct convolution in f64: output [4][4][4].
-    fn reference(&self) -> Vec<f64> {
-        let mut out = Vec::new();
-        for k in 0..4 {
-            for y in 0..4 {
-                for x in 0..4 {
-                    let patch = self.patch(y, x);
-                    out.push(self.bias[k] + (0..27).map(|r| self.weight[k * 27 + r] * patch[r]).sum::<f64>());
-                }
-            }
-        }
-        out
-    }
-
-    fn program(&self, synchronized: bool) -> Program {
-        let p = |constant: i64, stride: i64| Affine::constant(constant).plus("p", stride);
-        let accumulate = |extra: Vec<Instr>| -> Vec<Instr> {
-            let mut body = vec![
-                Instr::Load { local: c(32), shared: p(OUTPUT, 4), n: 4, class: Class::Partial },
-                Instr::Binary { op: BinaryOp::Add, dst: c(16), a: c(16), b: c(32), n: 4 },
-            ];
-            body.extend(extra);
-            body.push(Instr::Store { shared: p(OUTPUT, 4), local: c(16), n: 4, class: Class::Partial });
-            body
-        };
-        let mut first = vec![
-            Instr::Load { local: c(0), shared: p(PATCHES, 27), n: 16, class: Class::Input },
-            Instr::Mvm { xbar: 0, dst: c(16), src: c(0) },
+fn conv_program(conv: &Conv, synchronized: bool) -> Program {
+    let p = |constant: i64, stride: i64| Affine::constant(constant).plus("p", stride);
+    let accumulate = |extra: Vec<Instr>| -> Vec<Instr> {
+        let mut body = vec![
+            Instr::Load { local: c(32), shared: p(OUTPUT, 4), n: 4, class: Class::Partial },
+            Instr::Binary { op: BinaryOp::Add, dst: c(16), a: c(16), b: c(32), n: 4 },
         ];
-        first.extend(accumulate(vec![]));
-        let mut last = vec![
-            Instr::Load { local: c(0), shared: p(PATCHES + 16, 27), n: 11, class: Class::Input },
-            Instr::Mvm { xbar: 0, dst: c(16), src: c(0) },
-        ];
-        if synchronized {
-            first.push(Instr::Call { core: 1, value: p(1, 1) });
-            last.push(Instr::Wait { value: p(1, 1) });
-        }
-        last.extend(accumulate(vec![Instr::Binary { op: BinaryOp::Bias, dst: c(16), a: c(16), b: c(48), n: 4 }]));
-        let mut patches = Vec::new();
-        for y in 0..4 {
-            for x in 0..4 {
-                patches.extend(self.patch(y, x));
-            }
-        }
-        Program {
-            cores: vec![
-                core(
-                    0,
-                    vec![xbar(16, 4, Some(self.matrix(0..16)))],
-                    vec![Instr::Loop { var: "p".into(), count: 16, body: first }],
-                ),
-                core(
-                    1,
-                    vec![xbar(11, 4, Some(self.matrix(16..27)))],
-                    vec![
-                        Instr::Load { local: c(48), shared: c(BIAS), n: 4, class: Class::Input },
-                        Instr::Loop { var: "p".into(), count: 16, body: last },
-                    ],
-                ),
-            ],
-            memory: vec![
-                MemoryInit { address: PATCHES as u64, values: patches },
-                MemoryInit { address: OUTPUT as u64, values: vec![0.0; 64] },
-                MemoryInit { address: BIAS as u64, values: self.bias.clone() },
-            ],
-        }
+        body.extend(extra);
+        body.push(Instr::Store { shared: p(OUTPUT, 4), local: c(16), n: 4, class: Class::Partial });
+        body
+    };
+    let mut first = vec![
+        Instr::Load { local: c(0), shared: p(PATCHES, 27), n: 16, class: Class::Input },
+        Instr::Mvm { xbar: 0, dst: c(16), src: c(0) },
+    ];
+    first.extend(accumulate(vec![]));
+    let mut last = vec![
+        Instr::Load { local: c(0), shared: p(PATCHES + 16, 27), n: 11, class: Class::Input },
+        Instr::Mvm { xbar: 0, dst: c(16), src: c(0) },
+    ];
+    if synchronized {
+        first.push(Instr::Call { core: 1, value: p(1, 1) });
+        last.push(Instr::Wait { value: p(1, 1) });
+    }
+    last.extend(accumulate(vec![
+        Instr::Binary { op: BinaryOp::Bias, dst: c(16), a: c(16), b: c(48), n: 4 },
+        Instr::Unary { op: UnaryOp::Relu, dst: c(16), a: c(16), n: 4 },
+    ]));
+    let pixels = |body| vec![Instr::Loop { var: "p".into(), count: 16, body }];
+    let mut last_body = vec![Instr::Load { local: c(48), shared: c(BIAS), n: 4, class: Class::Input }];
+    last_body.extend(pixels(last));
+    Program {
+        cores: vec![
+            core(0, vec![xbar(16, 4, Some(conv.matrix(0..16, 0..4)))], pixels(first)),
+            core(1, vec![xbar(11, 4, Some(conv.matrix(16..27, 0..4)))], last_body),
+        ],
+        memory: vec![
+            MemoryInit { address: PATCHES as u64, values: conv.windows() },
+            MemoryInit { address: OUTPUT as u64, values: vec![0.0; 64] },
+            MemoryInit { address: BIAS as u64, values: conv.bias.clone() },
+        ],
     }
 }
 
 #[test]
 fn a_tiled_convolution_computes_the_direct_convolution() {
-    let layer = ConvLayer::new();
+    let conv = conv_layer();
     let options = SimOptions { functional: Some(NumericMode::F32), trace: false };
-    let result = simulate(&arch(2), &layer.program(true), &options).unwrap();
-    let memory = result.shared.unwrap();
-    let reference = layer.reference();
-    for pixel in 0..16 {
-        let vector = memory.read(OUTPUT as usize + 4 * pixel, 4);
-        for k in 0..4 {
-            let (got, want) = (vector[k].unwrap(), reference[k * 16 + pixel]);
-            assert!((got - want).abs() <= 1e-5 * want.abs().max(1.0), "pixel {pixel} channel {k}: {got} vs {want}");
-        }
+    let result = simulate(&arch(2), &conv_program(&conv, true), &options).unwrap();
+    let outputs = result.shared.unwrap().read(OUTPUT as usize, 64);
+    for (i, (got, want)) in outputs.iter().zip(conv.reference()).enumerate() {
+        let got = got.unwrap();
+        assert!((got - want).abs() <= 1e-5 * want.abs().max(1.0), "pixel {} channel {}: {got} vs {want}", i / 4, i % 4);
     }
 }
 
 #[test]
 fn accumulating_without_a_hand_off_is_a_race() {
-    let layer = ConvLayer::new();
     let options = SimOptions { functional: Some(NumericMode::F32), trace: false };
-    let error = simulate(&arch(2), &layer.program(false), &options).unwrap_err();
+    let error = simulate(&arch(2), &conv_program(&conv_layer(), false), &options).unwrap_err();
     assert!(matches!(error, SimError::Race { .. }), "{error}");
     // Core 0's STORE of pixel 0 (instruction 5) meets core 1's LOAD of the same vector.
     assert_eq!(

@@ -1,3 +1,6 @@
 //! Helpers shared by the integration tests of this crate.
 
+#[allow(dead_code)] // each test binary uses what it needs
+pub mod conv;
+#[allow(dead_code)] // each test binary uses what it needs
 pub mod mutation;
