@@ -109,8 +109,10 @@ pub enum SimError {
         other_core: u32,
         other_instruction: u32,
     },
+    /// An instruction that cannot execute: an int32 overflow, an input that
+    /// is not int8, a barrier other cores do not wait at.
     #[error("{site}: {message}")]
-    Arithmetic { site: Site, message: String },
+    Fault { site: Site, message: String },
     #[error("deadlock: every unfinished core waits and nothing can wake it: {}", .waiting.join("; "))]
     Deadlock { waiting: Vec<String> },
 }
@@ -151,13 +153,6 @@ struct CoreState {
     /// Vector clock, in functional mode.
     clock: Vec<u32>,
     local_peak_words: u64,
-}
-
-/// A request granted the bus.
-struct Granted {
-    core: usize,
-    time: u64,
-    transfer: Transfer,
 }
 
 /// A bus transaction a core waits for.
@@ -620,8 +615,7 @@ impl<'a> Engine<'a> {
         };
         let request = self.pending[core].take().expect("chosen among pending requests");
         self.pending_count -= 1;
-        let request = Granted { core, time: request.time, transfer: request.transfer };
-        self.last_granted = request.core;
+        self.last_granted = core;
         let (class, elements) = match request.transfer {
             Transfer::Load { n, class, .. } | Transfer::Store { n, class, .. } => (class, u64::from(n)),
             Transfer::Call { .. } | Transfer::Arrive { .. } => (Class::Sync, 1),
@@ -633,49 +627,49 @@ impl<'a> Engine<'a> {
         self.stats.bus_transactions += 1;
         self.stats.bus_busy_cycles += cycles;
         self.bus_free_at = done;
-        let core = &mut self.cores[request.core];
-        core.stats.wait_bus += time - request.time;
-        core.stats.busy += cycles;
-        core.stats.instructions += 1;
+        let state = &mut self.cores[core];
+        state.stats.wait_bus += time - request.time;
+        state.stats.busy += cycles;
+        state.stats.instructions += 1;
         if let Some(trace) = &mut self.trace {
             let name = transfer_name(&request.transfer);
-            trace.slice(core.id, "wait bus", request.time, time - request.time);
-            trace.slice(core.id, name, time, cycles);
+            trace.slice(state.id, "wait bus", request.time, time - request.time);
+            trace.slice(state.id, name, time, cycles);
             trace.bus(name, time, cycles);
         }
         match request.transfer {
             Transfer::Load { local, shared, n, .. } => {
-                self.transfer(request.core, shared, local, n, true)?;
-                self.resume_after_bus(request.core, done);
+                self.transfer(core, shared, local, n, true)?;
+                self.resume_after_bus(core, done);
             }
             Transfer::Store { shared, local, n, .. } => {
-                self.transfer(request.core, shared, local, n, false)?;
-                self.resume_after_bus(request.core, done);
+                self.transfer(core, shared, local, n, false)?;
+                self.resume_after_bus(core, done);
             }
             Transfer::Call { target, value } => {
                 if self.mode.is_some() {
-                    let clock = &mut self.cores[request.core].clock;
-                    self.released[request.core] = Some(clock.clone());
-                    clock[request.core] += 1;
+                    let clock = &mut self.cores[core].clock;
+                    self.released[core] = Some(clock.clone());
+                    clock[core] += 1;
                 }
-                self.schedule(done, Event::Deliver { target, value, from: request.core });
-                self.resume_after_bus(request.core, done);
+                self.schedule(done, Event::Deliver { target, value, from: core });
+                self.resume_after_bus(core, done);
             }
             Transfer::Arrive { id } => {
-                let core = &mut self.cores[request.core];
-                core.pc += 1;
-                core.status = Status::Barrier { since: done, id };
+                let state = &mut self.cores[core];
+                state.pc += 1;
+                state.status = Status::Barrier { since: done, id };
                 if let Some(other) = self.cores.iter().find_map(|c| match c.status {
                     Status::Barrier { id: other, .. } if other != id => Some((c.id, other)),
                     _ => None,
                 }) {
-                    let site = self.site(&self.cores[request.core]);
-                    return Err(SimError::Arithmetic {
+                    let site = self.site(&self.cores[core]);
+                    return Err(SimError::Fault {
                         site,
                         message: format!("arrives at barrier {id} while core {} waits at barrier {}", other.0, other.1),
                     });
                 }
-                self.barrier_arrivals.push((request.core, done));
+                self.barrier_arrivals.push((core, done));
                 self.release_barrier_if_complete(done);
             }
         }
@@ -869,7 +863,7 @@ impl<'a> Engine<'a> {
             }
             match f(&operands[..starts.len()]) {
                 Ok(v) => results.push(v),
-                Err(message) => return Err(SimError::Arithmetic { site: self.site(&self.cores[core]), message }),
+                Err(message) => return Err(SimError::Fault { site: self.site(&self.cores[core]), message }),
             }
         }
         local.write(dst, &results);
@@ -900,7 +894,7 @@ impl<'a> Engine<'a> {
         if mode == Some(NumericMode::Int8) {
             if let Some(x) = input.iter().find(|x| !is_int8(**x)) {
                 let message = format!("MVM input {x} is not an int8 value");
-                return Err(SimError::Arithmetic { site: self.site(&self.cores[core]), message });
+                return Err(SimError::Fault { site: self.site(&self.cores[core]), message });
             }
         }
         let mut output = vec![0.0; cols];
@@ -914,7 +908,7 @@ impl<'a> Engine<'a> {
             .into_iter()
             .map(|v| arithmetic(mode, v))
             .collect::<Result<_, _>>()
-            .map_err(|message| SimError::Arithmetic { site: self.site(&self.cores[core]), message })?;
+            .map_err(|message| SimError::Fault { site: self.site(&self.cores[core]), message })?;
         self.cores[core].local.as_mut().expect("functional mode").write(dst, &output);
         Ok(())
     }
