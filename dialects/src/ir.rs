@@ -392,6 +392,13 @@ impl fmt::Display for Type<'_> {
     }
 }
 
+/// `tensor<d0xd1x...xf32>`: the type of an f32 tensor of `shape`, the only
+/// element type our dialects use.
+pub fn tensor_type_text(shape: &[i64]) -> String {
+    let dims: String = shape.iter().map(|d| format!("{d}x")).collect();
+    format!("tensor<{dims}f32>")
+}
+
 /// An attribute value with typed readers.
 #[derive(Clone, Copy)]
 pub struct Attribute<'m> {

@@ -15,4 +15,7 @@ pub mod xbar;
 pub use attrs::AttrResult;
 pub use context::{irdl_definitions, Context, UPSTREAM_PASSES};
 pub use diagnostic::{Diagnostic, Diagnostics, Error, Location, Severity};
-pub use ir::{float_literal, string_literal, Attribute, AttributeValue, Module, Op, OpBuilder, OpId, Type, Value};
+pub use ir::{
+    float_literal, string_literal, tensor_type_text, Attribute, AttributeValue, Module, Op, OpBuilder, OpId, Type,
+    Value,
+};

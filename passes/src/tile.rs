@@ -21,7 +21,7 @@
 use crate::tiling::{plan, KernelMatrix};
 use crate::{Pass, PassOptions};
 use rram_dialects::nn::{result_shape, static_shape, NnOp};
-use rram_dialects::{AttributeValue, Error, Location, Module, Op, OpId, Value};
+use rram_dialects::{tensor_type_text, AttributeValue, Error, Location, Module, Op, OpId, Value};
 
 pub struct TileLayers {
     pub rows: i64,
@@ -55,11 +55,6 @@ impl Pass for TileLayers {
 
 fn i64s(values: &[i64]) -> AttributeValue {
     AttributeValue::I64Array(values.to_vec())
-}
-
-fn tensor(shape: &[i64]) -> String {
-    let dims: String = shape.iter().map(|d| format!("{d}x")).collect();
-    format!("tensor<{dims}f32>")
 }
 
 impl TileLayers {
@@ -122,7 +117,7 @@ impl TileLayers {
                 .build("xbar.mvm", &conv)
                 .operand(tile)
                 .operand(input)
-                .result(module.parse_type(&tensor(&partial))?)
+                .result(module.parse_type(&tensor_type_text(&partial))?)
                 .insert_value_before(conv)?;
             blocks[t.v as usize].push(mvm);
         }
@@ -144,7 +139,7 @@ impl TileLayers {
                         .operand(so_far)
                         .operand(block)
                         .attribute("axis", AttributeValue::I64(1))
-                        .result(module.parse_type(&tensor(&shape))?)
+                        .result(module.parse_type(&tensor_type_text(&shape))?)
                         .insert_value_before(conv)?;
                     (joined, total + channels)
                 }

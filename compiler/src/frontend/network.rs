@@ -2,7 +2,7 @@
 //! and the weight data where it is known.
 
 use rram_dialects::nn::{fmt_shape, NnOp};
-use rram_dialects::string_literal;
+use rram_dialects::{string_literal, tensor_type_text};
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
@@ -120,10 +120,6 @@ impl Network {
     /// theirs, the function at the network's), so that printing with
     /// locations names every op after where it came from.
     pub fn to_mlir(&self) -> String {
-        let tensor = |shape: &[i64]| {
-            let dims: String = shape.iter().map(|d| format!("{d}x")).collect();
-            format!("tensor<{dims}f32>")
-        };
         let value = |r: Ref| match r {
             Ref::Input(i) => format!("%arg{i}"),
             Ref::Node(i) => format!("%{i}"),
@@ -132,9 +128,9 @@ impl Network {
             .inputs
             .iter()
             .enumerate()
-            .map(|(i, (name, shape))| format!("%arg{i}: {} loc({})", tensor(shape), string_literal(name)))
+            .map(|(i, (name, shape))| format!("%arg{i}: {} loc({})", tensor_type_text(shape), string_literal(name)))
             .collect();
-        let results: Vec<String> = self.outputs.iter().map(|&r| tensor(self.shape(r))).collect();
+        let results: Vec<String> = self.outputs.iter().map(|&r| tensor_type_text(self.shape(r))).collect();
         let mut text = format!(
             "module {{\nfunc.func @{}({}) -> ({}) {{\n",
             symbol_name(&self.name),
@@ -143,7 +139,7 @@ impl Network {
         );
         for (i, node) in self.nodes.iter().enumerate() {
             let operands: Vec<String> = node.inputs.iter().map(|&r| value(r)).collect();
-            let operand_types: Vec<String> = node.inputs.iter().map(|&r| tensor(self.shape(r))).collect();
+            let operand_types: Vec<String> = node.inputs.iter().map(|&r| tensor_type_text(self.shape(r))).collect();
             let attributes: Vec<String> =
                 node.op.attributes().iter().map(|(name, v)| format!("{name} = {}", v.to_mlir())).collect();
             let attributes =
@@ -154,7 +150,7 @@ impl Network {
                 node.op.name(),
                 operands.join(", "),
                 operand_types.join(", "),
-                tensor(&node.shape),
+                tensor_type_text(&node.shape),
                 string_literal(&node.name)
             );
         }
