@@ -1,29 +1,51 @@
-//! Where the tools' inputs come from: a network (an ONNX file or a zoo
-//! model) and an architecture (a file, a preset, or the default).
+//! Where the tools' inputs come from, as command-line arguments shared by
+//! every tool: a network (an ONNX file or a zoo model) and an architecture
+//! (a file, a preset, or a fallback).
 
+use clap::Args;
 use rram_compiler::arch::Architecture;
 use rram_compiler::frontend::{onnx, zoo, Network};
-use std::path::Path;
+use std::path::PathBuf;
 
-/// The network of `--import-onnx FILE` or `--zoo NAME`.
-pub fn network(import_onnx: Option<&Path>, zoo_name: Option<&str>) -> Result<Network, String> {
-    match (import_onnx, zoo_name) {
-        (Some(path), _) => onnx::import_file(path).map_err(|e| e.to_string()),
-        (None, Some(name)) => zoo::build(name).map_err(|e| e.to_string()),
-        (None, None) => Err("give --import-onnx FILE or --zoo NAME".into()),
+/// `--import-onnx FILE` or `--zoo NAME`.
+#[derive(Args, Debug)]
+pub struct NetworkArgs {
+    /// Import an ONNX model (with or without its weight data)
+    #[arg(long, value_name = "FILE", conflicts_with = "zoo")]
+    pub import_onnx: Option<PathBuf>,
+    /// A network of the built-in zoo (rram-translate --list-zoo lists them)
+    #[arg(long, value_name = "NAME")]
+    pub zoo: Option<String>,
+}
+
+impl NetworkArgs {
+    pub fn network(&self) -> Result<Network, String> {
+        match (&self.import_onnx, &self.zoo) {
+            (Some(path), _) => onnx::import_file(path).map_err(|e| e.to_string()),
+            (None, Some(name)) => zoo::build(name).map_err(|e| e.to_string()),
+            (None, None) => Err("give --import-onnx FILE or --zoo NAME".into()),
+        }
     }
 }
 
-/// The architecture of `--arch FILE` or `--preset NAME`, else `fallback`,
-/// else the default chip.
-pub fn architecture(
-    file: Option<&Path>,
-    preset: Option<&str>,
-    fallback: Option<Architecture>,
-) -> Result<Architecture, String> {
-    match (file, preset) {
-        (Some(path), _) => Architecture::load(path).map_err(|e| e.to_string()),
-        (None, Some(name)) => Architecture::preset(name).map_err(|e| e.to_string()),
-        (None, None) => Ok(fallback.unwrap_or_default()),
+/// `--arch FILE` or `--preset NAME`.
+#[derive(Args, Debug)]
+pub struct ArchArgs {
+    /// Architecture file
+    #[arg(long, value_name = "FILE", conflicts_with = "preset")]
+    pub arch: Option<PathBuf>,
+    /// A built-in architecture preset (rramc arch --list lists them)
+    #[arg(long, value_name = "NAME")]
+    pub preset: Option<String>,
+}
+
+impl ArchArgs {
+    /// The architecture asked for, else `fallback`, else the default chip.
+    pub fn architecture(&self, fallback: Option<Architecture>) -> Result<Architecture, String> {
+        match (&self.arch, &self.preset) {
+            (Some(path), _) => Architecture::load(path).map_err(|e| e.to_string()),
+            (None, Some(name)) => Architecture::preset(name).map_err(|e| e.to_string()),
+            (None, None) => Ok(fallback.unwrap_or_default()),
+        }
     }
 }

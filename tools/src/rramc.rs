@@ -8,16 +8,16 @@
 //! rramc compile --zoo resnet18 --preset xbar64-bus16 --summary   # layers onto crossbars
 //! ```
 
-use crate::inputs;
+use crate::inputs::{ArchArgs, NetworkArgs};
 use crate::output::{finish, report_usage};
-use clap::{Parser, Subcommand};
+use clap::{ArgGroup, Parser, Subcommand};
 use rram_compiler::arch::{preset_names, Architecture};
 use rram_compiler::pipeline::{Pipeline, RunOptions};
 use rram_dialects::{Context, Module, Op};
 use std::ffi::OsString;
 use std::fmt::Write as _;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 #[derive(Parser, Debug)]
 #[command(name = "rramc", version, about = "Compiles CNNs for multi-core RRAM compute-in-memory chips")]
@@ -41,19 +41,12 @@ enum Command {
         list: bool,
     },
     /// Map a network onto a chip's crossbars (fold batchnorms, tile, place)
+    #[command(group(ArgGroup::new("source").args(["import_onnx", "zoo"]).required(true)))]
     Compile {
-        /// An ONNX model
-        #[arg(long, value_name = "FILE", conflicts_with = "zoo", required_unless_present = "zoo")]
-        import_onnx: Option<PathBuf>,
-        /// A network of the built-in zoo
-        #[arg(long, value_name = "NAME")]
-        zoo: Option<String>,
-        /// Architecture file (default: the built-in default)
-        #[arg(long, value_name = "FILE", conflicts_with = "preset")]
-        arch: Option<PathBuf>,
-        /// A built-in architecture preset
-        #[arg(long, value_name = "NAME")]
-        preset: Option<String>,
+        #[command(flatten)]
+        network: NetworkArgs,
+        #[command(flatten)]
+        arch: ArchArgs,
         /// Print a table per layer (tiles, horizontal group size, cores) instead of MLIR
         #[arg(long)]
         summary: bool,
@@ -73,8 +66,8 @@ pub fn run(
         Ok(args) => args,
         Err(error) => return report_usage(&error, stdout, stderr),
     };
-    if let Command::Compile { import_onnx, zoo, arch, preset, summary, output } = &args.command {
-        let result = compile(import_onnx.as_deref(), zoo.as_deref(), arch.as_deref(), preset.as_deref(), *summary);
+    if let Command::Compile { network, arch, summary, output } = &args.command {
+        let result = compile(network, arch, *summary);
         return finish("rramc", result, output.as_deref(), stdout, stderr);
     }
     let result = match args.command {
@@ -92,15 +85,9 @@ pub fn run(
 
 /// Folds batchnorms, checks shapes, tiles every conv for the chip's
 /// crossbars and places the tiles on its cores.
-fn compile(
-    import_onnx: Option<&Path>,
-    zoo: Option<&str>,
-    arch_file: Option<&Path>,
-    preset: Option<&str>,
-    summary: bool,
-) -> Result<String, String> {
-    let network = inputs::network(import_onnx, zoo)?;
-    let arch = inputs::architecture(arch_file, preset, None)?;
+fn compile(network: &NetworkArgs, arch: &ArchArgs, summary: bool) -> Result<String, String> {
+    let network = network.network()?;
+    let arch = arch.architecture(None)?;
     let context = Context::new().map_err(|e| e.to_string())?;
     let mut module = context
         .parse(&network.to_mlir(), &network.name)

@@ -8,10 +8,9 @@
 //! rram-sim --bench                       # simulated instructions per second
 //! ```
 
-use crate::inputs;
+use crate::inputs::ArchArgs;
 use crate::output::{finish, report_usage, write_atomically};
 use clap::{Parser, ValueEnum};
-use rram_compiler::arch::Architecture;
 use rram_compiler::isa::read_program;
 use rram_compiler::sim::bench::{instructions_per_pass, synthetic_program};
 use rram_compiler::sim::{simulate, NumericMode, SimOptions};
@@ -34,12 +33,9 @@ struct Args {
     /// Program directory: core<N>.isa files, optional memory.txt and arch.toml
     #[arg(required_unless_present = "bench")]
     dir: Option<PathBuf>,
-    /// Architecture file (default: the directory's arch.toml, else the default chip)
-    #[arg(long, value_name = "FILE", conflicts_with = "preset")]
-    arch: Option<PathBuf>,
-    /// A built-in architecture preset (see rramc arch --list)
-    #[arg(long, value_name = "NAME")]
-    preset: Option<String>,
+    /// Architecture (default: the directory's arch.toml, else the default chip)
+    #[command(flatten)]
+    arch: ArchArgs,
     /// Compute values and check for races and uninitialised reads
     #[arg(long, value_enum, num_args = 0..=1, require_equals = true, default_missing_value = "f32")]
     functional: Option<Mode>,
@@ -80,14 +76,10 @@ pub fn run(
     }
 }
 
-fn architecture(args: &Args, from_dir: Option<Architecture>) -> Result<Architecture, String> {
-    inputs::architecture(args.arch.as_deref(), args.preset.as_deref(), from_dir)
-}
-
 fn simulate_dir(args: &Args) -> Result<String, String> {
     let dir = args.dir.as_ref().ok_or("give a program directory, or --bench")?;
     let (program, dir_arch) = read_program(dir).map_err(|e| e.to_string())?;
-    let arch = architecture(args, dir_arch)?;
+    let arch = args.arch.architecture(dir_arch)?;
     let functional = args.functional.map(|mode| match mode {
         Mode::F32 => NumericMode::F32,
         Mode::Int8 => NumericMode::Int8,
@@ -120,7 +112,7 @@ fn simulate_dir(args: &Args) -> Result<String, String> {
 }
 
 fn bench(args: &Args) -> Result<String, String> {
-    let arch = architecture(args, None)?;
+    let arch = args.arch.architecture(None)?;
     let cores = 64.min(arch.core.count / 4 * 4).max(4);
     let passes = args.bench_instructions.div_ceil(instructions_per_pass(cores)).max(1) as u32;
     let program = synthetic_program(cores, passes, arch.crossbar.rows, arch.crossbar.cols);

@@ -9,7 +9,7 @@
 //! output is printed with its locations. Errors are one line on stderr, the
 //! exit code is 1 and no output file is written.
 
-use crate::inputs;
+use crate::inputs::NetworkArgs;
 use crate::output::{finish, report_usage};
 use clap::{ArgGroup, Parser};
 use rram_compiler::frontend::zoo;
@@ -27,12 +27,8 @@ use std::path::PathBuf;
 )]
 #[command(group(ArgGroup::new("source").args(["import_onnx", "zoo", "list_zoo"]).required(true)))]
 struct Args {
-    /// Import an ONNX model (with or without its weight data)
-    #[arg(long, value_name = "FILE")]
-    import_onnx: Option<PathBuf>,
-    /// Build a network of the built-in zoo (see --list-zoo)
-    #[arg(long, value_name = "NAME")]
-    zoo: Option<String>,
+    #[command(flatten)]
+    network: NetworkArgs,
     /// List the networks of the built-in zoo and exit
     #[arg(long)]
     list_zoo: bool,
@@ -63,7 +59,7 @@ fn translate(args: &Args) -> Result<String, String> {
             .map(|name| format!("{name:<16} {}\n", zoo::describe(name).unwrap_or("")))
             .collect());
     }
-    let network = inputs::network(args.import_onnx.as_deref(), args.zoo.as_deref())?;
+    let network = args.network.network()?;
     if args.summary {
         return Ok(Summary::of(&network).to_string());
     }
