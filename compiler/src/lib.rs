@@ -6,5 +6,4 @@ pub mod frontend;
 pub mod isa;
 pub mod pipeline;
 pub mod report;
-pub mod schedule;
 pub mod sim;

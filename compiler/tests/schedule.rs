@@ -6,8 +6,8 @@ mod common;
 
 use common::conv::Conv;
 use rram_compiler::arch::Architecture;
-use rram_compiler::schedule::{layer_program, Layer, SyncMode};
 use rram_compiler::sim::{simulate, NumericMode, SimOptions};
+use rram_passes::schedule::{layer_program, Activation, Layer, SyncMode};
 use rram_passes::tiling::{plan, KernelMatrix, TilePlan};
 
 fn arch(cores: u32, xbar: u32, bus: u32) -> Architecture {
@@ -22,7 +22,13 @@ fn arch(cores: u32, xbar: u32, bus: u32) -> Architecture {
 fn setup(conv: &Conv, xbar: i64) -> (Layer, TilePlan) {
     let matrix = KernelMatrix::conv([conv.cout as i64, conv.cin as i64, conv.kernel as i64, conv.kernel as i64], 1, 1);
     let n = conv.out_size() as i64;
-    let layer = Layer { pixels: n * n, channels: conv.cout as i64, slices: 1, window: conv.rows() as i64 };
+    let layer = Layer {
+        pixels: n * n,
+        channels: conv.cout as i64,
+        slices: 1,
+        window: conv.rows() as i64,
+        activation: Activation::Relu,
+    };
     (layer, plan(&matrix, xbar, xbar))
 }
 

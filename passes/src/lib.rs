@@ -6,6 +6,7 @@
 
 mod fold_batchnorm;
 mod place;
+pub mod schedule;
 mod tile;
 pub mod tiling;
 mod verify_shapes;

@@ -1,13 +1,13 @@
 //! Per-core programs for one tiled layer, for each synchronization scheme
-//! of MISSION.md section 3: the schedule `rram-sync` will write as `msg`
-//! programs, generated here directly as instruction-set programs so that
-//! the schemes can be simulated and compared today.
+//! of MISSION.md section 3, as instruction-set programs (`rram-isa`): what
+//! `rram-sync` writes as `msg` programs, and what experiments simulate
+//! directly.
 //!
 //! Every output pixel's vector (one column block's channels) is owned by
 //! one core of its horizontal group at a time. A core loads its slice of
 //! the pixel's input window, runs its MVM, and while it owns the vector
 //! reads it, adds its partial sum and writes it back; the last owner adds
-//! the bias and applies ReLU. Ownership moves with CALL (the next owner's
+//! the bias and applies the layer's activation. Ownership moves with CALL (the next owner's
 //! sequence register counts the vectors released to it) and WAIT.
 //!
 //! - Sequential: core `h` starts when core `h-1` has finished every pixel.
@@ -21,8 +21,8 @@
 //! contiguous vector of the matrix's rows), then the output vectors, then
 //! the bias. Each tile has its own core.
 
-use crate::isa::{Affine, BinaryOp, Class, CoreProgram, Crossbar, Instr, MemoryInit, Program, UnaryOp};
-use rram_passes::tiling::TilePlan;
+use crate::tiling::TilePlan;
+use rram_isa::{Affine, BinaryOp, Class, CoreProgram, Crossbar, Instr, MemoryInit, Program, UnaryOp};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SyncMode {
@@ -36,7 +36,7 @@ impl SyncMode {
 }
 
 /// What a layer's schedule needs to know besides its tiles.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Layer {
     /// Output pixels (OH * OW, batch 1).
     pub pixels: i64,
@@ -46,6 +46,20 @@ pub struct Layer {
     pub slices: i64,
     /// Rows of the whole kernel matrix: the length of a pixel's input window.
     pub window: i64,
+    /// Applied by the last owner after the bias.
+    pub activation: Activation,
+}
+
+/// The activation fused into a layer's last accumulation step.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Activation {
+    None,
+    Relu,
+    /// `min(max(x, lo), hi)`, e.g. relu6.
+    Clip {
+        lo: f32,
+        hi: f32,
+    },
 }
 
 /// Where things are in shared memory.
@@ -179,7 +193,7 @@ struct Step<'a> {
 impl Step<'_> {
     /// The instructions for the pixel at `pixel` (affine in a loop counter):
     /// the first owner writes its partial sum, later ones add theirs, the
-    /// last adds the bias and applies ReLU.
+    /// last adds the bias and applies the activation.
     fn body(
         &self,
         pixel: Affine,
@@ -208,7 +222,12 @@ impl Step<'_> {
         }
         let class = if last {
             body.push(Instr::Binary { op: BinaryOp::Bias, dst: c(l.partial), a: c(l.partial), b: c(l.bias), n });
-            body.push(Instr::Unary { op: UnaryOp::Relu, dst: c(l.partial), a: c(l.partial), n });
+            let activation = match self.layer.activation {
+                Activation::None => None,
+                Activation::Relu => Some(UnaryOp::Relu),
+                Activation::Clip { lo, hi } => Some(UnaryOp::Clip { lo, hi }),
+            };
+            body.extend(activation.map(|op| Instr::Unary { op, dst: c(l.partial), a: c(l.partial), n }));
             Class::Output
         } else {
             Class::Partial
