@@ -303,7 +303,7 @@ fn every_other_range() {
 fn unknown_key() {
     assert_eq!(
         error_of("[bus]\nwidth_bytes = 8\nspeed = 3"),
-        "arch/x.toml:3:1: unknown field `speed`, expected one of `width_bytes`, `overhead_cycles`, `arbitration`"
+        "arch/x.toml:3:1: unknown field `speed`, expected one of `width_bytes`, `overhead_cycles`, `pipelined`, `arbitration`"
     );
     assert_eq!(
         error_of("clock = 3"),

@@ -56,11 +56,10 @@ fn every_mode_computes_the_convolution_without_races() {
     }
 }
 
-/// Measured: linear reaches 95% of PV here; cyclic 87%, because its cores
-/// run identical instruction streams in lockstep and queue for the bus at
-/// the same instants (12,500 of 105,220 cycles per core wait for the bus,
-/// against about 2,000 in the staggered linear pipeline). Closing that gap
-/// (staggered starts, reordered loads) is future work of issue 5.
+/// Measured: linear reaches 95.2% of PV here (its pipeline fills for 3 of
+/// 403 steps), cyclic 96.2%. Cyclic cores run identical programs; started
+/// together they queued for the bus in lockstep and reached 87%, until the
+/// start chain (a token after each core's first input load) staggered them.
 #[test]
 fn synchronized_modes_approach_pv() {
     // 4 tiles per horizontal group (PV = 4), 400 pixels, a wide bus.
@@ -75,5 +74,6 @@ fn synchronized_modes_approach_pv() {
         (cycles(SyncMode::Sequential), cycles(SyncMode::Linear), cycles(SyncMode::Cyclic));
     let pv = plan.h as f64;
     assert!(sequential / linear > 0.95 * pv, "linear speedup {} of PV {pv}", sequential / linear);
-    assert!(sequential / cyclic > 0.85 * pv, "cyclic speedup {} of PV {pv}", sequential / cyclic);
+    assert!(sequential / cyclic > 0.96 * pv, "cyclic speedup {} of PV {pv}", sequential / cyclic);
+    assert!(cyclic < linear, "cyclic {cyclic} cycles, linear {linear}");
 }

@@ -78,6 +78,42 @@ fn two_cores_contend_for_the_bus() {
 }
 
 #[test]
+fn a_pipelined_bus_is_held_only_for_data_beats() {
+    // Loads hold the bus 4 cycles (16 B in 4-byte beats), stores 16 (64 B);
+    // each ends 2 cycles of overhead later. Core 0 loads 0..6 (bus 0..4),
+    // core 1 is granted at 4 and loads 4..10; MVMs end at 16 and 20; core 0
+    // stores 16..34 (bus 16..32), core 1 waits 20..32 and stores 32..50.
+    let mut chip = arch(2);
+    chip.bus.pipelined = true;
+    let stats = timing(&chip, &Program { cores: vec![load_mvm_store(0), load_mvm_store(1)], memory: vec![] });
+    assert_eq!(stats.cycles, 50);
+    let [a, b] = [&stats.cores[0], &stats.cores[1]];
+    assert_eq!((a.busy, a.wait_bus, a.idle), (34, 0, 16));
+    assert_eq!((b.busy, b.wait_bus, b.idle), (34, 16, 0));
+    assert_eq!(stats.bus_busy_cycles, 40);
+}
+
+#[test]
+fn pipelined_calls_overlap_and_land_in_grant_order() {
+    // Cores 0 and 1 CALL core 2 at once: grants at 0 and 1 (one beat each),
+    // values land at 3 and 4; core 2 waits for both.
+    let program = Program {
+        cores: vec![
+            core(0, vec![], vec![Instr::Call { core: 2, value: c(1) }]),
+            core(1, vec![], vec![Instr::Call { core: 2, value: c(2) }]),
+            core(2, vec![], vec![Instr::Wait { value: c(2) }]),
+        ],
+        memory: vec![],
+    };
+    let mut chip = arch(3);
+    chip.bus.pipelined = true;
+    let stats = timing(&chip, &program);
+    assert_eq!(stats.cycles, 4);
+    assert_eq!(stats.cores[2].wait_sync, 4);
+    assert_eq!(stats.cores[1].wait_bus, 1);
+}
+
+#[test]
 fn a_call_wait_chain_passes_the_token_along() {
     // Each CALL is a 4-byte sync transaction: 2 + 1 = 3 cycles.
     let call = |target| Instr::Call { core: target, value: c(1) };

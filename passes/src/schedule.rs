@@ -93,6 +93,7 @@ pub fn layer_program(
 ) -> Program {
     let layout = layer.layout();
     let h_count = plan.h;
+    let starts = StartChain::new(plan, mode);
     let mut cores = Vec::new();
     for (index, tile) in plan.tiles.iter().enumerate() {
         let rows = tile.rows[1] - tile.rows[0];
@@ -100,7 +101,7 @@ pub fn layer_program(
         let first_channel = tile.cols[0] / layer.slices;
         let core = index as u32;
         // The cores of this tile's horizontal group are consecutive: h = 0 first.
-        let neighbour = |dh: i64| (index as i64 - tile.h + (tile.h + dh).rem_euclid(h_count)) as u32;
+        let neighbour = |dh: i64| (index as i64 - tile.h + (tile.h + dh).rem_euclid(h_count)) as usize;
         let local = Locals { input: LOCAL_INPUT, partial: rows, owned: rows + channels, bias: rows + 2 * channels };
         let step = Step { layer, layout, tile_rows: tile.rows[0], rows, channels, first_channel, local };
         let mut body = Vec::new();
@@ -112,20 +113,27 @@ pub fn layer_program(
                 class: Class::Input,
             });
         }
+        let token = starts.offset(index);
+        if token > 0 {
+            body.push(Instr::Wait { value: Affine::constant(token) });
+        }
+        // A hand-off to `target` counts on top of the start token it received.
+        let hand_off = |target: usize, released: i64| (target as u32, released + starts.offset(target));
+        let mut walk = Walk { step: &step, body: &mut body, token_to: starts.successor(index) };
         let (first, last) = (tile.h == 0, tile.h == h_count - 1);
         match mode {
             SyncMode::Sequential | SyncMode::Linear => {
                 let sequential = mode == SyncMode::Sequential;
                 if sequential && !first {
-                    body.push(Instr::Wait { value: Affine::constant(layer.pixels) });
+                    walk.body.push(Instr::Wait { value: Affine::constant(layer.pixels) });
                 }
-                let wait = (!sequential && !first).then(|| Affine::constant(1).plus("p", 1));
-                let call = (!sequential && !last).then(|| (neighbour(1), Affine::constant(1).plus("p", 1)));
-                let pixel = Affine::constant(0).plus("p", 1);
-                let loop_body = step.body(pixel, first, last, wait, call);
-                body.push(Instr::Loop { var: "p".into(), count: layer.pixels as u32, body: loop_body });
+                // Core h takes pixel p once core h-1 has released p + 1 vectors.
+                let wait = (!sequential && !first).then_some(1 + token);
+                let call = (!sequential && !last).then(|| hand_off(neighbour(1), 1));
+                walk.segment("p", 0, layer.pixels, Role { first, last, wait, call });
                 if sequential && !last {
-                    body.push(Instr::Call { core: neighbour(1), value: Affine::constant(layer.pixels) });
+                    let (target, value) = hand_off(neighbour(1), layer.pixels);
+                    walk.body.push(Instr::Call { core: target, value: Affine::constant(value) });
                 }
             }
             SyncMode::Cyclic => {
@@ -136,19 +144,15 @@ pub fn layer_program(
                 for k in 0..h_count {
                     let segment = (tile.h + k) % h_count;
                     let (begin, end) = (start(segment), start(segment + 1));
-                    if end == begin {
-                        continue;
-                    }
-                    let var = format!("p{k}");
-                    // Step i of the walk: pixel begin + j, i = walked + j.
-                    let pixel = Affine::constant(begin).plus(&var, 1);
-                    let first_here = k == 0;
-                    let last_here = k == h_count - 1;
-                    // Core h+1 released its (i - own + 1) first walk steps when this one is free.
-                    let wait = (!first_here).then(|| Affine::constant(walked - own + 1).plus(&var, 1));
-                    let call = (!last_here).then(|| (neighbour(-1), Affine::constant(walked + 1).plus(&var, 1)));
-                    let loop_body = step.body(pixel, first_here, last_here, wait, call);
-                    body.push(Instr::Loop { var, count: (end - begin) as u32, body: loop_body });
+                    // Walk step i = walked + j is pixel begin + j. Core h+1 has
+                    // released its first i - own + 1 steps when this vector is free.
+                    let role = Role {
+                        first: k == 0,
+                        last: k == h_count - 1,
+                        wait: (k > 0).then_some(walked - own + 1 + token),
+                        call: (k < h_count - 1).then(|| hand_off(neighbour(-1), walked + 1)),
+                    };
+                    walk.segment(&format!("p{k}"), begin, end - begin, role);
                     walked += end - begin;
                 }
             }
@@ -191,17 +195,11 @@ struct Step<'a> {
 }
 
 impl Step<'_> {
-    /// The instructions for the pixel at `pixel` (affine in a loop counter):
-    /// the first owner writes its partial sum, later ones add theirs, the
-    /// last adds the bias and applies the activation.
-    fn body(
-        &self,
-        pixel: Affine,
-        first: bool,
-        last: bool,
-        wait: Option<Affine>,
-        call: Option<(u32, Affine)>,
-    ) -> Vec<Instr> {
+    /// The instructions for the pixel at `pixel` (affine in a loop counter,
+    /// as are the sequence values, which count from `step`): the first owner
+    /// writes its partial sum, later ones add theirs, the last adds the bias
+    /// and applies the activation.
+    fn body(&self, pixel: &Affine, step: &Affine, role: &Role) -> Vec<Instr> {
         let scaled = |base: i64, stride: i64| Affine {
             constant: base + pixel.constant * stride,
             terms: pixel.terms.iter().map(|(v, c)| (v.clone(), c * stride)).collect(),
@@ -215,12 +213,12 @@ impl Step<'_> {
             Instr::Load { local: c(l.input), shared: input, n: self.rows as u32, class: Class::Input },
             Instr::Mvm { xbar: 0, dst: c(l.partial), src: c(l.input) },
         ];
-        body.extend(wait.map(|value| Instr::Wait { value }));
-        if !first {
+        body.extend(role.wait.map(|value| Instr::Wait { value: offset(step, value) }));
+        if !role.first {
             body.push(Instr::Load { local: c(l.owned), shared: output.clone(), n, class: Class::Partial });
             body.push(Instr::Binary { op: BinaryOp::Add, dst: c(l.partial), a: c(l.partial), b: c(l.owned), n });
         }
-        let class = if last {
+        let class = if role.last {
             body.push(Instr::Binary { op: BinaryOp::Bias, dst: c(l.partial), a: c(l.partial), b: c(l.bias), n });
             let activation = match self.layer.activation {
                 Activation::None => None,
@@ -233,7 +231,104 @@ impl Step<'_> {
             Class::Partial
         };
         body.push(Instr::Store { shared: output, local: c(l.partial), n, class });
-        body.extend(call.map(|(core, value)| Instr::Call { core, value }));
+        body.extend(role.call.map(|(core, value)| Instr::Call { core, value: offset(step, value) }));
         body
     }
+}
+
+/// What a core does with the vectors of one segment of its walk.
+#[derive(Debug, Clone, Copy)]
+struct Role {
+    /// Writes the first partial sum (nothing to read).
+    first: bool,
+    /// Adds the bias and applies the activation.
+    last: bool,
+    /// Waits for its register to reach this plus the walk step.
+    wait: Option<i64>,
+    /// Hands the vector to a core: register value this plus the walk step.
+    call: Option<(u32, i64)>,
+}
+
+/// A core's program being written, segment by segment.
+struct Walk<'a> {
+    step: &'a Step<'a>,
+    body: &'a mut Vec<Instr>,
+    /// The core to send the start token to, after the first input load.
+    token_to: Option<usize>,
+}
+
+impl Walk<'_> {
+    /// Steps `0..count` over pixels `begin..begin + count`, a loop over `var`.
+    /// The first step of the walk is peeled when a start token follows its
+    /// input load.
+    fn segment(&mut self, var: &str, begin: i64, count: i64, role: Role) {
+        let mut from = 0;
+        if let (Some(successor), true) = (self.token_to, count > 0) {
+            let mut first = self.step.body(&Affine::constant(begin), &Affine::constant(0), &role);
+            // After the input load: see `StartChain`.
+            first.insert(1, Instr::Call { core: successor as u32, value: Affine::constant(1) });
+            self.body.extend(first);
+            self.token_to = None;
+            from = 1;
+        }
+        if count > from {
+            let step = Affine::constant(from).plus(var, 1);
+            let body = self.step.body(&offset(&step, begin), &step, &role);
+            self.body.push(Instr::Loop { var: var.into(), count: (count - from) as u32, body });
+        }
+    }
+}
+
+/// The order in which the cores of a layer start. Cores that run the same
+/// program and start together ask for the bus at the same instants, and
+/// round-robin arbitration then interleaves their transfers so that every
+/// core waits for all the others at every step, a convoy that never
+/// dissolves. So cores start one after another: each but the first waits
+/// for a start token (register value 1), which its predecessor sends right
+/// after its first input load. The chain follows the register's only
+/// writer: in the linear and sequential schemes it links the first cores
+/// of the column blocks (the hand-offs already stagger the others); in the
+/// cyclic scheme every core, within a block from `h = H-1` down to 0 and
+/// then on to the next block. A receiving core's sequence values count on
+/// top of its token.
+struct StartChain {
+    successor: Vec<Option<usize>>,
+    predecessor: Vec<Option<usize>>,
+}
+
+impl StartChain {
+    fn new(plan: &TilePlan, mode: SyncMode) -> Self {
+        let h = plan.h as usize;
+        let blocks = plan.tiles.len() / h;
+        let order: Vec<usize> = (0..blocks)
+            .flat_map(|block| {
+                let cores = match mode {
+                    SyncMode::Cyclic => (0..h).rev().collect(),
+                    SyncMode::Sequential | SyncMode::Linear => vec![0],
+                };
+                cores.into_iter().map(move |k| block * h + k)
+            })
+            .collect();
+        let mut chain =
+            StartChain { successor: vec![None; plan.tiles.len()], predecessor: vec![None; plan.tiles.len()] };
+        for pair in order.windows(2) {
+            chain.successor[pair[0]] = Some(pair[1]);
+            chain.predecessor[pair[1]] = Some(pair[0]);
+        }
+        chain
+    }
+
+    fn successor(&self, core: usize) -> Option<usize> {
+        self.successor[core]
+    }
+
+    /// What the start token adds to `core`'s register: 1 or 0.
+    fn offset(&self, core: usize) -> i64 {
+        i64::from(self.predecessor[core].is_some())
+    }
+}
+
+/// `a + by`
+fn offset(a: &Affine, by: i64) -> Affine {
+    Affine { constant: a.constant + by, terms: a.terms.clone() }
 }

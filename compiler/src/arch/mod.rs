@@ -136,13 +136,18 @@ pub struct Bus {
     pub width_bytes: u32,
     /// Fixed cost of one transaction (address phase, response), cycles.
     pub overhead_cycles: u32,
+    /// Whether the overhead of one transaction overlaps other transactions'
+    /// data, as on an AXI interconnect with separate address and data
+    /// channels: the bus is then held only for the data beats, and the
+    /// overhead is latency seen by the requesting core alone.
+    pub pipelined: bool,
     /// Who gets the bus when several cores want it.
     pub arbitration: Arbitration,
 }
 
 impl Default for Bus {
     fn default() -> Self {
-        Bus { width_bytes: 16, overhead_cycles: 4, arbitration: Arbitration::RoundRobin }
+        Bus { width_bytes: 16, overhead_cycles: 4, pipelined: false, arbitration: Arbitration::RoundRobin }
     }
 }
 
@@ -291,10 +296,25 @@ impl Architecture {
         u64::from(self.input_cycles()) * per_input_cycle
     }
 
-    /// Bus cycles of one transaction of `bytes`: `overhead_cycles + ceil(bytes / width_bytes)`.
+    /// Cycles from the grant of a transaction of `bytes` to its end, as the
+    /// requesting core sees them: `overhead_cycles + ceil(bytes / width_bytes)`.
     pub fn bus_transfer_cycles(&self, bytes: u64) -> u64 {
-        let beats = bytes.div_ceil(u64::from(self.bus.width_bytes));
-        u64::from(self.bus.overhead_cycles).saturating_add(beats)
+        u64::from(self.bus.overhead_cycles).saturating_add(self.bus_beats(bytes))
+    }
+
+    /// Cycles a transaction of `bytes` keeps the bus from the others: its
+    /// data beats `ceil(bytes / width_bytes)` on a pipelined bus, all of
+    /// [`Self::bus_transfer_cycles`] otherwise.
+    pub fn bus_occupancy_cycles(&self, bytes: u64) -> u64 {
+        if self.bus.pipelined {
+            self.bus_beats(bytes)
+        } else {
+            self.bus_transfer_cycles(bytes)
+        }
+    }
+
+    fn bus_beats(&self, bytes: u64) -> u64 {
+        bytes.div_ceil(u64::from(self.bus.width_bytes))
     }
 
     /// Cycles of one vector-unit operation on `elements`: `latency_cycles + ceil(elements / elements_per_cycle)`.

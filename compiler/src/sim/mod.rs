@@ -31,7 +31,7 @@ use crate::isa::{BinaryOp, Class, Program, UnaryOp};
 use code::{lower, Code, Op};
 use memory::{Access, AccessHistory, Conflict, Words};
 use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, VecDeque};
 
 /// How values are computed in functional mode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -190,11 +190,12 @@ struct Engine<'a> {
     cores: Vec<CoreState>,
     /// Core index by core id.
     index_of: Vec<Option<usize>>,
-    /// Cores to run. The bus serializes everything else, so at most one
-    /// CALL delivery and one arbitration are ever due: they wait in slots.
+    /// Cores to run. At most one arbitration is ever due (a slot); CALL
+    /// deliveries overlap only on a pipelined bus, and as every CALL takes
+    /// the same time they are due in the order they were granted (a FIFO).
     queue: BinaryHeap<Reverse<ScheduledRun>>,
     sequence: u64,
-    delivery: Option<(u64, Event)>,
+    deliveries: VecDeque<(u64, Event)>,
     arbitration: Option<u64>,
     /// A core known to be the next event: it skips the queue.
     next_run: Option<(u64, usize)>,
@@ -327,7 +328,7 @@ impl<'a> Engine<'a> {
             pending: vec![None; count],
             pending_count: 0,
             bus_free_at: 0,
-            delivery: None,
+            deliveries: VecDeque::new(),
             arbitration: None,
             next_run: None,
             last_granted: count.saturating_sub(1),
@@ -355,8 +356,8 @@ impl<'a> Engine<'a> {
                 self.queue.push(Reverse(ScheduledRun { time, sequence: self.sequence, core }));
             }
             Event::Deliver { .. } => {
-                debug_assert!(self.delivery.is_none(), "the bus carries one CALL at a time");
-                self.delivery = Some((time, event));
+                debug_assert!(self.deliveries.back().is_none_or(|(t, _)| *t <= time), "CALLs deliver in grant order");
+                self.deliveries.push_back((time, event));
             }
             Event::Arbitrate => self.arbitration = Some(time),
         }
@@ -367,9 +368,9 @@ impl<'a> Engine<'a> {
     /// compete), then the bus.
     fn next_event(&mut self) -> Option<(u64, Event)> {
         if let Some((time, core)) = self.next_run {
-            match self.delivery {
-                Some((delivery, event)) if delivery <= time => {
-                    self.delivery = None;
+            match self.deliveries.front() {
+                Some(&(delivery, event)) if delivery <= time => {
+                    self.deliveries.pop_front();
                     return Some((delivery, event));
                 }
                 _ => {
@@ -379,9 +380,9 @@ impl<'a> Engine<'a> {
             }
         }
         let run = self.queue.peek().map(|Reverse(r)| r.time);
-        if let Some((time, event)) = self.delivery {
+        if let Some(&(time, event)) = self.deliveries.front() {
             if run.is_none_or(|t| time <= t) && self.arbitration.is_none_or(|t| time <= t) {
-                self.delivery = None;
+                self.deliveries.pop_front();
                 return Some((time, event));
             }
         }
@@ -622,11 +623,12 @@ impl<'a> Engine<'a> {
         };
         let bytes = elements * self.element_bytes(class);
         let cycles = self.arch.bus_transfer_cycles(bytes);
+        let held = self.arch.bus_occupancy_cycles(bytes);
         let done = time + cycles;
         self.stats.bus_bytes.add(class, bytes);
         self.stats.bus_transactions += 1;
-        self.stats.bus_busy_cycles += cycles;
-        self.bus_free_at = done;
+        self.stats.bus_busy_cycles += held;
+        self.bus_free_at = time + held;
         let state = &mut self.cores[core];
         state.stats.wait_bus += time - request.time;
         state.stats.busy += cycles;
@@ -635,7 +637,7 @@ impl<'a> Engine<'a> {
             let name = transfer_name(&request.transfer);
             trace.slice(state.id, "wait bus", request.time, time - request.time);
             trace.slice(state.id, name, time, cycles);
-            trace.bus(name, time, cycles);
+            trace.bus(name, time, held);
         }
         match request.transfer {
             Transfer::Load { local, shared, n, .. } => {
@@ -674,7 +676,7 @@ impl<'a> Engine<'a> {
             }
         }
         if self.pending_count > 0 {
-            self.schedule(done, Event::Arbitrate);
+            self.schedule(self.bus_free_at, Event::Arbitrate);
         }
         Ok(())
     }
