@@ -1,7 +1,11 @@
 // The `xbar` dialect: layers cut into crossbar tiles.
 //
 // A layer's weights form an im2col kernel matrix of `matrix = [rows, cols]`
-// (rows = Kh*Kw*Cin/groups, cols = Cout times the cell slices per weight).
+// (rows = Kh*Kw*Cin, cols = Cout times the cell slices per weight; a
+// grouped conv's is block-diagonal, Kh*Kw*Cin/groups rows per block). A
+// dense layer (weight [M, K]) is a 1x1 conv: rows = K, cols = M times the
+// slices, and its grid has kernel, strides and dilations [1, 1], pads 0
+// and groups 1.
 // `xbar.grid` cuts it into h x v tiles of at most `xbar = [rows, cols]`
 // cells, `replicas` times; `xbar.tile` names one tile, its slice of the
 // kernel matrix and where it lives (core, crossbar). The h tiles of one
@@ -50,8 +54,10 @@ irdl.dialect @xbar {
     irdl.results(tile: %tile)
   }
 
-  // One tile's partial sums for every output pixel of its layer:
-  // input [N, Cin, H, W] -> partial [N, cols_end - cols_begin, OH, OW].
+  // One tile's partial sums for every output pixel of its layer, with
+  // channels = (cols_end - cols_begin) / slices per weight:
+  // input [N, Cin, H, W] -> partial [N, channels, OH, OW]; for a dense
+  // layer also input [N, K] -> partial [N, channels].
   irdl.operation @mvm {
     %tile = irdl.base @xbar::@tile_ref
     %in = irdl.base "!builtin.tensor"
@@ -61,7 +67,8 @@ irdl.dialect @xbar {
   }
 
   // Adds a per-channel bias to the accumulated output: the work of the
-  // last owner of each output vector. output [N, C, H, W], bias [C].
+  // last owner of each output vector. output [N, C, H, W] or [N, C],
+  // bias [C].
   irdl.operation @bias {
     %in = irdl.base "!builtin.tensor"
     %b = irdl.base "!builtin.tensor"

@@ -1,6 +1,6 @@
 //! `rram-tile{rows=R cols=C slices=S}` (nn -> xbar): replaces every
-//! `nn.conv2d` by the crossbar tiles of its kernel matrix, cut as
-//! [`crate::tiling::plan`] says, and the dataflow between them:
+//! `nn.conv2d` and `nn.dense` by the crossbar tiles of its kernel matrix,
+//! cut as [`crate::tiling::plan`] says, and the dataflow between them:
 //!
 //! ```text
 //! %g  = xbar.grid(%weight)                  the layer's matrix, h x v tiles
@@ -8,19 +8,24 @@
 //! %p  = xbar.mvm(%t, %input)                one tile's partial sums
 //! %a  = xbar.accumulate(%p_h0, %p_h1, ...)  one column block's horizontal group
 //! %y  = nn.concat(%a_v0, %a_v1) ...         the column blocks, along channels
-//! %yb = xbar.bias(%y, %bias)                if the conv had a bias
+//! %yb = xbar.bias(%y, %bias)                if the layer had a bias
 //! ```
 //!
-//! Each tile gets its own core (one crossbar per core, numbered in program
-//! order); `rram-place` is where tiles meet the chip's budget. Invariants:
-//! the tiles of a grid hold every weight of the layer exactly once, none
-//! holds more than `R x C` cells, and a weight's `S` slices stay on one
-//! crossbar (property-tested in `tests/tiling.rs`); the result keeps the
-//! conv's type. Dense layers are not tiled yet.
+//! A dense layer (`y = W x + b`, weight `[M, K]`) is tiled as the 1x1 conv
+//! it is: a `K` x `M*S` matrix, a grid with the window of a 1x1 conv
+//! ([`rram_dialects::xbar::DENSE_WINDOW`]), and `[N, K] -> [N, channels]`
+//! partial sums, so both kinds of layer share every step after reading
+//! them. Each tile gets its own core (one crossbar per core, numbered in
+//! program order over all layers); `rram-place` is where tiles meet the
+//! chip's budget. Invariants: the tiles of a grid hold every weight of the
+//! layer exactly once, none holds more than `R x C` cells, and a weight's
+//! `S` slices stay on one crossbar (property-tested in `tests/tiling.rs`);
+//! the result keeps the layer's type.
 
 use crate::tiling::{plan, KernelMatrix};
 use crate::{Pass, PassOptions};
-use rram_dialects::nn::{result_shape, static_shape, NnOp};
+use rram_dialects::nn::{fmt_shape, result_shape, static_shape, NnOp, Window};
+use rram_dialects::xbar::DENSE_WINDOW;
 use rram_dialects::{tensor_type_text, AttributeValue, Error, Location, Module, Op, OpId, Value};
 
 pub struct TileLayers {
@@ -44,62 +49,121 @@ impl Pass for TileLayers {
     fn run(&self, module: &mut Module) -> Result<(), Error> {
         let mut replaced: Vec<OpId> = Vec::new();
         let mut next_core = 0;
-        for conv in module.operations_named("nn.conv2d") {
-            self.tile(module, conv, &mut next_core)?;
-            replaced.push(conv.id());
+        for op in module.operations() {
+            if let Some(layer) = self.read_layer(op)? {
+                self.tile(module, op, &layer, &mut next_core)?;
+                replaced.push(op.id());
+            }
         }
         module.erase_if_unused(&replaced);
         Ok(())
     }
 }
 
+/// What tiling needs to know about a conv or dense layer; everything after
+/// reading it is shared by both.
+struct Layer<'m> {
+    input: Value<'m>,
+    weight: Value<'m>,
+    bias: Option<Value<'m>>,
+    matrix: KernelMatrix,
+    /// The grid's window: the conv's, or a dense layer's 1x1 one.
+    window: Window,
+    groups: i64,
+    /// `[N, Cout, OH, OW]` for a conv, `[N, M]` for a dense layer: the
+    /// partial sums have this shape with fewer channels.
+    output: Vec<i64>,
+}
+
 fn i64s(values: &[i64]) -> AttributeValue {
     AttributeValue::I64Array(values.to_vec())
 }
 
-impl TileLayers {
-    fn tile<'m>(&self, module: &'m Module, conv: Op<'m>, next_core: &mut i64) -> Result<(), Error> {
-        let fail = |message: String| conv.error(format!("rram-tile: {message}"));
-        let Ok(Some(NnOp::Conv2d(attrs))) = NnOp::read(&conv) else {
-            return Err(fail("not a valid nn.conv2d".into()));
-        };
-        if self.cols < self.slices {
-            return Err(fail(format!("a {}-column crossbar cannot hold a weight of {} cells", self.cols, self.slices)));
-        }
-        let operand = |i: usize| conv.operand(i).ok_or_else(|| fail(format!("missing operand #{i}")));
-        let (input, weight) = (operand(0)?, operand(1)?);
-        let weight_shape = static_shape(&weight, "weight").map_err(&fail)?;
-        let output_shape = result_shape(&conv).map_err(&fail)?;
-        let weight4 = [weight_shape[0], weight_shape[1], weight_shape[2], weight_shape[3]];
-        let matrix = KernelMatrix::conv(weight4, attrs.groups, self.slices);
-        let plan = plan(&matrix, self.rows, self.cols);
+/// `shape` with `channels` in dimension 1: the shape of a column block's
+/// partial sums, or of the blocks concatenated so far.
+fn with_channels(shape: &[i64], channels: i64) -> Vec<i64> {
+    let mut shape = shape.to_vec();
+    shape[1] = channels;
+    shape
+}
 
-        let layer = match conv.location() {
-            Location::Name { name, .. } => name,
-            other => format!("conv2d at {other}"),
+/// An error of this pass, located at `op`.
+fn fail(op: &Op, message: impl std::fmt::Display) -> Error {
+    op.error(format!("rram-tile: {message}"))
+}
+
+impl TileLayers {
+    /// The layer `op` is, if it is an `nn.conv2d` or `nn.dense`.
+    fn read_layer<'m>(&self, op: Op<'m>) -> Result<Option<Layer<'m>>, Error> {
+        let name = op.name();
+        if name != "nn.conv2d" && name != "nn.dense" {
+            return Ok(None);
+        }
+        let Some(nn) = NnOp::read(&op).map_err(|e| fail(&op, format!("not a valid {name}: {e}")))? else {
+            return Ok(None);
         };
+        let operand = |i: usize| op.operand(i).ok_or_else(|| fail(&op, format!("missing operand #{i}")));
+        let (input, weight) = (operand(0)?, operand(1)?);
+        let shape = static_shape(&weight, "weight").map_err(|e| fail(&op, e))?;
+        let (matrix, window, groups) = match (&nn, shape.as_slice()) {
+            (NnOp::Conv2d(conv), &[cout, cin_per_group, kh, kw]) => {
+                let window =
+                    Window { kernel: [kh, kw], strides: conv.strides, pads: conv.pads, dilations: conv.dilations };
+                (KernelMatrix::conv([cout, cin_per_group, kh, kw], conv.groups, self.slices), window, conv.groups)
+            }
+            (NnOp::Dense, &[m, k]) => (KernelMatrix::dense([m, k], self.slices), DENSE_WINDOW, 1),
+            _ => return Err(fail(&op, format!("{name} has a weight of unexpected shape {}", fmt_shape(&shape)))),
+        };
+        // The partial sums take their shape from the declared result, so it
+        // must be right even where nn-verify-shapes has not run.
+        let output = result_shape(&op).map_err(|e| fail(&op, e))?;
+        let inferred = nn.infer_shape(&op).map_err(|e| fail(&op, e))?;
+        if output != inferred {
+            let message = format!(
+                "result shape {} does not match the inferred shape {}",
+                fmt_shape(&output),
+                fmt_shape(&inferred)
+            );
+            return Err(fail(&op, message));
+        }
+        Ok(Some(Layer { input, weight, bias: op.operand(2), matrix, window, groups, output }))
+    }
+
+    /// Replaces the uses of `op`'s result by the tiled `layer`.
+    fn tile<'m>(&self, module: &'m Module, op: Op<'m>, layer: &Layer<'m>, next_core: &mut i64) -> Result<(), Error> {
+        if self.cols < self.slices {
+            let message = format!("a {}-column crossbar cannot hold a weight of {} cells", self.cols, self.slices);
+            return Err(fail(&op, message));
+        }
+        let plan = plan(&layer.matrix, self.rows, self.cols);
+        let name = match op.location() {
+            Location::Name { name, .. } => name,
+            other => format!("{} at {other}", op.name().trim_start_matches("nn.")),
+        };
+        let window = &layer.window;
         let grid = module
-            .build("xbar.grid", &conv)
-            .operand(weight)
+            .build("xbar.grid", &op)
+            .operand(layer.weight)
             .result(module.parse_type("!xbar.grid_ref")?)
-            .attribute("layer", AttributeValue::String(layer))
-            .attribute("matrix", i64s(&[matrix.rows(), matrix.cols()]))
+            .attribute("layer", AttributeValue::String(name))
+            .attribute("matrix", i64s(&[layer.matrix.rows(), layer.matrix.cols()]))
             .attribute("xbar", i64s(&[self.rows, self.cols]))
-            .attribute("kernel", i64s(&weight_shape[2..4]))
-            .attribute("strides", i64s(&attrs.strides))
-            .attribute("pads", i64s(&attrs.pads))
-            .attribute("dilations", i64s(&attrs.dilations))
-            .attribute("groups", AttributeValue::I64(attrs.groups))
+            .attribute("kernel", i64s(&window.kernel))
+            .attribute("strides", i64s(&window.strides))
+            .attribute("pads", i64s(&window.pads))
+            .attribute("dilations", i64s(&window.dilations))
+            .attribute("groups", AttributeValue::I64(layer.groups))
             .attribute("h", AttributeValue::I64(plan.h))
             .attribute("v", AttributeValue::I64(plan.v))
             .attribute("replicas", AttributeValue::I64(1))
-            .insert_value_before(conv)?;
+            .insert_value_before(op)?;
 
-        // Partial sums of each column block, in h order (the plan lists them so).
-        let mut blocks: Vec<Vec<Value<'m>>> = vec![Vec::new(); plan.v as usize];
+        // Per column block: its channels and its partial sums in h order
+        // (the plan lists them so).
+        let mut blocks: Vec<(i64, Vec<Value<'m>>)> = vec![(0, Vec::new()); plan.v as usize];
         for t in &plan.tiles {
             let tile = module
-                .build("xbar.tile", &conv)
+                .build("xbar.tile", &op)
                 .operand(grid)
                 .result(module.parse_type("!xbar.tile_ref")?)
                 .attribute("h", AttributeValue::I64(t.h))
@@ -109,52 +173,50 @@ impl TileLayers {
                 .attribute("crossbar", AttributeValue::I64(0))
                 .attribute("rows", i64s(&t.rows))
                 .attribute("cols", i64s(&t.cols))
-                .insert_value_before(conv)?;
+                .insert_value_before(op)?;
             *next_core += 1;
             let channels = (t.cols[1] - t.cols[0]) / self.slices;
-            let partial = [output_shape[0], channels, output_shape[2], output_shape[3]];
             let mvm = module
-                .build("xbar.mvm", &conv)
+                .build("xbar.mvm", &op)
                 .operand(tile)
-                .operand(input)
-                .result(module.parse_type(&tensor_type_text(&partial))?)
-                .insert_value_before(conv)?;
-            blocks[t.v as usize].push(mvm);
+                .operand(layer.input)
+                .result(module.parse_type(&tensor_type_text(&with_channels(&layer.output, channels)))?)
+                .insert_value_before(op)?;
+            let block = &mut blocks[t.v as usize];
+            block.0 = channels;
+            block.1.push(mvm);
         }
         let mut output: Option<(Value<'m>, i64)> = None;
-        for partials in blocks {
-            let ty = partials[0].ty();
-            let mut builder = module.build("xbar.accumulate", &conv).result(ty);
+        for (channels, partials) in blocks {
+            let mut builder = module.build("xbar.accumulate", &op).result(partials[0].ty());
             for &p in &partials {
                 builder = builder.operand(p);
             }
-            let block = builder.insert_value_before(conv)?;
-            let channels = static_shape(&block, "block").map_err(&fail)?[1];
+            let block = builder.insert_value_before(op)?;
             output = Some(match output {
                 None => (block, channels),
                 Some((so_far, total)) => {
-                    let shape = [output_shape[0], total + channels, output_shape[2], output_shape[3]];
                     let joined = module
-                        .build("nn.concat", &conv)
+                        .build("nn.concat", &op)
                         .operand(so_far)
                         .operand(block)
                         .attribute("axis", AttributeValue::I64(1))
-                        .result(module.parse_type(&tensor_type_text(&shape))?)
-                        .insert_value_before(conv)?;
+                        .result(module.parse_type(&tensor_type_text(&with_channels(&layer.output, total + channels)))?)
+                        .insert_value_before(op)?;
                     (joined, total + channels)
                 }
             });
         }
-        let (mut result, _) = output.ok_or_else(|| fail("the plan has no tiles".into()))?;
-        if let Some(bias) = conv.operand(2) {
+        let (mut result, _) = output.ok_or_else(|| fail(&op, "the plan has no tiles"))?;
+        if let Some(bias) = layer.bias {
             result = module
-                .build("xbar.bias", &conv)
+                .build("xbar.bias", &op)
                 .operand(result)
                 .operand(bias)
                 .result(result.ty())
-                .insert_value_before(conv)?;
+                .insert_value_before(op)?;
         }
-        conv.result(0).ok_or_else(|| fail("missing result".into()))?.replace_all_uses_with(result);
+        op.result(0).ok_or_else(|| fail(&op, "missing result"))?.replace_all_uses_with(result);
         Ok(())
     }
 }

@@ -1,8 +1,11 @@
 //! The tiling plan: every weight on exactly one crossbar cell, no crossbar
-//! overfilled, horizontal groups as small as the crossbar allows.
+//! overfilled, horizontal groups as small as the crossbar allows; for conv
+//! and dense layers alike. And `rram-tile` on dense layers writes the plan.
 
 use proptest::prelude::*;
+use rram_dialects::{Context, Op};
 use rram_passes::tiling::{plan, KernelMatrix, Tile, TilePlan};
+use rram_passes::{Pass, PassOptions, TileLayers, VerifyShapes};
 
 fn overlap(a: [i64; 2], b: [i64; 2]) -> i64 {
     (a[1].min(b[1]) - a[0].max(b[0])).max(0)
@@ -53,16 +56,24 @@ fn check(matrix: &KernelMatrix, xbar: [i64; 2], plan: &TilePlan) -> Result<(), S
     Ok(())
 }
 
-fn matrices() -> impl Strategy<Value = (KernelMatrix, [i64; 2])> {
+fn slices() -> impl Strategy<Value = i64> {
+    prop::sample::select(vec![1i64, 2, 4, 8])
+}
+
+fn crossbars() -> impl Strategy<Value = [i64; 2]> {
     let side = prop::sample::select(vec![16i64, 32, 64, 128, 256]);
-    (1i64..5, 1i64..65, 1i64..300, 1i64..200, prop::sample::select(vec![1i64, 2, 4, 8]), side.clone(), side).prop_map(
-        |(kernel, groups, cin, cout, slices, rows, cols)| {
-            // Half the layers depthwise-like (one input channel per group).
-            let cin_per_group = if cin % 2 == 0 { 1 } else { cin };
-            let weight = [cout * groups, cin_per_group, kernel, kernel];
-            (KernelMatrix::conv(weight, groups, slices), [rows, cols])
-        },
-    )
+    (side.clone(), side).prop_map(|(rows, cols)| [rows, cols])
+}
+
+/// Conv layers, half of them depthwise-like, and dense layers.
+fn matrices() -> impl Strategy<Value = (KernelMatrix, [i64; 2])> {
+    let conv = (1i64..5, 1i64..65, 1i64..300, 1i64..200, slices()).prop_map(|(kernel, groups, cin, cout, slices)| {
+        // Half the layers depthwise-like (one input channel per group).
+        let cin_per_group = if cin % 2 == 0 { 1 } else { cin };
+        KernelMatrix::conv([cout * groups, cin_per_group, kernel, kernel], groups, slices)
+    });
+    let dense = (1i64..1200, 1i64..1200, slices()).prop_map(|(m, k, slices)| KernelMatrix::dense([m, k], slices));
+    (prop_oneof![conv, dense], crossbars())
 }
 
 proptest! {
@@ -87,6 +98,67 @@ proptest! {
         } else {
             prop_assert_eq!(plan.h, (matrix.rows_per_group + xbar[0] - 1) / xbar[0]);
         }
+    }
+}
+
+/// `rram-tile` on `y = W x (+ b)` with `x: [n, k]`, `W: [m, k]`: the tiles in
+/// the IR are the plan's, every MVM is rank 2 with its tile's channels,
+/// and the layer's result keeps its type.
+fn tile_dense(n: i64, k: i64, m: i64, bias: bool, xbar: [i64; 2], slices: i64) -> Result<(), TestCaseError> {
+    let (input, weight, output) =
+        (format!("tensor<{n}x{k}xf32>"), format!("tensor<{m}x{k}xf32>"), format!("tensor<{n}x{m}xf32>"));
+    let (bias_operand, bias_type) = if bias { (", %b", format!(", tensor<{m}xf32>")) } else { ("", String::new()) };
+    let text = format!(
+        r#"func.func @main(%x: {input}) -> {output} {{
+  %w = "nn.weight"() {{name = "fc.weight"}} : () -> {weight}
+  %b = "nn.weight"() {{name = "fc.bias"}} : () -> tensor<{m}xf32>
+  %y = "nn.dense"(%x, %w{bias_operand}) : ({input}, {weight}{bias_type}) -> {output}
+  %r = "nn.relu"(%y) : ({output}) -> {output}
+  return %r : {output}
+}}"#
+    );
+    let context = Context::new().unwrap();
+    let mut module = context.parse(&text, "dense.mlir").unwrap();
+    let options = PassOptions::parse(&format!("rows={} cols={} slices={slices}", xbar[0], xbar[1])).unwrap();
+    TileLayers::from_options(&options).unwrap().run(&mut module).unwrap();
+    module.verify().unwrap();
+    VerifyShapes.run(&mut module).unwrap();
+
+    let count = |name: &str| module.operations_named(name).len();
+    prop_assert_eq!(count("nn.dense"), 0);
+    prop_assert_eq!(count("xbar.bias"), usize::from(bias));
+    let expected = plan(&KernelMatrix::dense([m, k], slices), xbar[0], xbar[1]);
+    prop_assert_eq!(count("xbar.accumulate"), expected.v as usize);
+    let int = |op: &Op, name: &str| op.attribute(name).unwrap().as_i64().unwrap();
+    let pair = |op: &Op, name: &str| {
+        let v = op.attribute(name).unwrap().as_i64_array().unwrap();
+        [v[0], v[1]]
+    };
+    let mvms = module.operations_named("xbar.mvm");
+    prop_assert_eq!(mvms.len(), expected.tiles.len());
+    for (mvm, planned) in mvms.iter().zip(&expected.tiles) {
+        let tile = mvm.operand(0).unwrap().defining_op().unwrap();
+        let written =
+            Tile { h: int(&tile, "h"), v: int(&tile, "v"), rows: pair(&tile, "rows"), cols: pair(&tile, "cols") };
+        prop_assert_eq!(&written, planned);
+        let channels = (planned.cols[1] - planned.cols[0]) / slices;
+        prop_assert_eq!(mvm.result(0).unwrap().ty().static_shape(), Some(vec![n, channels]));
+    }
+    let relu = module.operations_named("nn.relu")[0];
+    prop_assert_eq!(relu.operand(0).unwrap().ty().to_string(), output);
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn tiling_a_dense_layer_writes_the_plan_and_keeps_its_type(
+        n in 1i64..4, k in 1i64..200, m in 1i64..100, bias in any::<bool>(),
+        side in prop::sample::select(vec![16i64, 32, 64]), slices in 1i64..5,
+    ) {
+        prop_assume!(slices <= side);
+        tile_dense(n, k, m, bias, [side, side], slices)?;
     }
 }
 
@@ -115,4 +187,9 @@ fn known_layers() {
     // A dense layer 512 -> 1000 on 256x256 with 2 slices: 2 x 8 tiles.
     let dense = plan(&KernelMatrix::dense([1000, 512], 2), 256, 256);
     assert_eq!((dense.h, dense.v), (2, 8));
+    // LeNet-5's first dense layer 400 -> 120 on the default 128x128 with 4
+    // slices: 400 rows in 4 crossbars, 480 cells in blocks of 32, 32, 32, 24 outputs.
+    let lenet = plan(&KernelMatrix::dense([120, 400], 4), 128, 128);
+    assert_eq!((lenet.h, lenet.v, lenet.tiles.len()), (4, 4, 16));
+    assert_eq!(lenet.tiles[15], Tile { h: 3, v: 3, rows: [384, 400], cols: [384, 480] });
 }
