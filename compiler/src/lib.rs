@@ -4,6 +4,7 @@
 pub mod arch;
 pub mod frontend;
 pub mod isa;
+pub mod lower_msg;
 pub mod pipeline;
 pub mod report;
 pub mod sim;

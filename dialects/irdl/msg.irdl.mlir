@@ -1,51 +1,123 @@
 // The `msg` dialect: per-core programs that exchange messages.
 //
 // A program is a `func.func` carrying a `msg.core = N : i64` attribute; pixel
-// loops are `scf.for`, so IR size does not grow with the pixel count.
-// Addresses into shared memory are `index` operands (computed with `arith`
-// from loop indices); local-memory addresses and sizes are attributes. Each
-// op maps to one instruction of the instruction set.
+// loops are `scf.for`, so IR size does not grow with the pixel count. Each
+// op is one instruction of the instruction set (docs/isa.md), one op per
+// mnemonic. Every address (local or shared) and every sequence value is an
+// `index` operand, computed with `arith` from loop counters; word counts,
+// crossbar and core numbers, traffic classes and constants of the vector
+// unit are attributes. Memories count 32-bit words.
 irdl.dialect @msg {
-  // Shared memory -> local memory, `bytes` long, over the bus. `class` tells
-  // what the traffic is for: "input", "partial", "output" or "sync".
-  irdl.operation @load {
-    %addr = irdl.is index
-    %bytes = irdl.base "#builtin.integer"
-    %local = irdl.base "#builtin.integer"
-    %class = irdl.base "#builtin.string"
-    irdl.operands(address: %addr)
-    irdl.attributes {"bytes" = %bytes, "local" = %local, "class" = %class}
-  }
-
-  // Local memory -> shared memory.
-  irdl.operation @store {
-    %addr = irdl.is index
-    %bytes = irdl.base "#builtin.integer"
-    %local = irdl.base "#builtin.integer"
-    %class = irdl.base "#builtin.string"
-    irdl.operands(address: %addr)
-    irdl.attributes {"bytes" = %bytes, "local" = %local, "class" = %class}
-  }
-
-  // Crossbar `crossbar` of this core: local[dst..] = W^T local[src..].
-  irdl.operation @mvm {
+  // Declares crossbar `crossbar` of this core, holding a `rows` x `cols`
+  // weight matrix (the `.xbar K RxC` line of a core's program).
+  irdl.operation @crossbar {
     %crossbar = irdl.base "#builtin.integer"
-    %src = irdl.base "#builtin.integer"
-    %dst = irdl.base "#builtin.integer"
-    irdl.attributes {"crossbar" = %crossbar, "src" = %src, "dst" = %dst}
+    %rows = irdl.base "#builtin.integer"
+    %cols = irdl.base "#builtin.integer"
+    irdl.attributes {"crossbar" = %crossbar, "rows" = %rows, "cols" = %cols}
   }
 
-  // Vector unit: local[dst..dst+len] = op(local[srcs[0]..], local[srcs[1]..]).
-  // op is one of add, bias, relu, clip, max, avg.
-  irdl.operation @alu {
-    %op = irdl.base "#builtin.string"
-    %dst = irdl.base "#builtin.integer"
-    %srcs = irdl.base "#builtin.dense_array"
-    %len = irdl.base "#builtin.integer"
-    irdl.attributes {"op" = %op, "dst" = %dst, "srcs" = %srcs, "len" = %len}
+  // LOAD: local[local..local+n] = shared[shared..shared+n] over the bus.
+  // `class` tells what the traffic is for: "input", "partial", "output" or
+  // "sync"; it fixes the bytes per word on the bus.
+  irdl.operation @load {
+    %local = irdl.is index
+    %shared = irdl.is index
+    %n = irdl.base "#builtin.integer"
+    %class = irdl.base "#builtin.string"
+    irdl.operands(local: %local, shared: %shared)
+    irdl.attributes {"n" = %n, "class" = %class}
   }
 
-  // Writes `value` into core `core`'s sequence register over the bus.
+  // STORE: shared[shared..shared+n] = local[local..local+n] over the bus.
+  irdl.operation @store {
+    %shared = irdl.is index
+    %local = irdl.is index
+    %n = irdl.base "#builtin.integer"
+    %class = irdl.base "#builtin.string"
+    irdl.operands(shared: %shared, local: %local)
+    irdl.attributes {"n" = %n, "class" = %class}
+  }
+
+  // MOV: local[dst..dst+n] = local[src..src+n].
+  irdl.operation @mov {
+    %dst = irdl.is index
+    %src = irdl.is index
+    %n = irdl.base "#builtin.integer"
+    irdl.operands(dst: %dst, src: %src)
+    irdl.attributes {"n" = %n}
+  }
+
+  // MVM: local[dst..] = W^T local[src..] with this core's crossbar `crossbar`.
+  irdl.operation @mvm {
+    %dst = irdl.is index
+    %src = irdl.is index
+    %crossbar = irdl.base "#builtin.integer"
+    irdl.operands(dst: %dst, src: %src)
+    irdl.attributes {"crossbar" = %crossbar}
+  }
+
+  // ADD: local[dst+i] = local[a+i] + local[b+i] for i < n.
+  irdl.operation @add {
+    %dst = irdl.is index
+    %a = irdl.is index
+    %b = irdl.is index
+    %n = irdl.base "#builtin.integer"
+    irdl.operands(dst: %dst, a: %a, b: %b)
+    irdl.attributes {"n" = %n}
+  }
+
+  // BIAS: as ADD, `b` being a bias vector.
+  irdl.operation @bias {
+    %dst = irdl.is index
+    %a = irdl.is index
+    %b = irdl.is index
+    %n = irdl.base "#builtin.integer"
+    irdl.operands(dst: %dst, a: %a, b: %b)
+    irdl.attributes {"n" = %n}
+  }
+
+  // MAX: local[dst+i] = max(local[a+i], local[b+i]).
+  irdl.operation @max {
+    %dst = irdl.is index
+    %a = irdl.is index
+    %b = irdl.is index
+    %n = irdl.base "#builtin.integer"
+    irdl.operands(dst: %dst, a: %a, b: %b)
+    irdl.attributes {"n" = %n}
+  }
+
+  // RELU: local[dst+i] = max(local[a+i], 0).
+  irdl.operation @relu {
+    %dst = irdl.is index
+    %a = irdl.is index
+    %n = irdl.base "#builtin.integer"
+    irdl.operands(dst: %dst, a: %a)
+    irdl.attributes {"n" = %n}
+  }
+
+  // CLIP: local[dst+i] = min(max(local[a+i], lo), hi).
+  irdl.operation @clip {
+    %dst = irdl.is index
+    %a = irdl.is index
+    %n = irdl.base "#builtin.integer"
+    %lo = irdl.base "#builtin.float"
+    %hi = irdl.base "#builtin.float"
+    irdl.operands(dst: %dst, a: %a)
+    irdl.attributes {"n" = %n, "lo" = %lo, "hi" = %hi}
+  }
+
+  // AVG: local[dst+i] = local[a+i] / count (the last step of average pooling).
+  irdl.operation @avg {
+    %dst = irdl.is index
+    %a = irdl.is index
+    %n = irdl.base "#builtin.integer"
+    %count = irdl.base "#builtin.integer"
+    irdl.operands(dst: %dst, a: %a)
+    irdl.attributes {"n" = %n, "count" = %count}
+  }
+
+  // CALL: raises core `core`'s sequence register to `value`, over the bus.
   irdl.operation @call {
     %value = irdl.is index
     %core = irdl.base "#builtin.integer"
@@ -53,15 +125,19 @@ irdl.dialect @msg {
     irdl.attributes {"core" = %core}
   }
 
-  // Blocks until this core's sequence register reaches `value`.
+  // WAIT: blocks until this core's sequence register reaches `value`.
   irdl.operation @wait {
     %value = irdl.is index
     irdl.operands(value: %value)
   }
 
-  // All cores meet here (baseline synchronization).
+  // BARRIER: all cores that have not halted meet here.
   irdl.operation @barrier {
     %id = irdl.base "#builtin.integer"
     irdl.attributes {"id" = %id}
+  }
+
+  // HALT: the core stops.
+  irdl.operation @halt {
   }
 }

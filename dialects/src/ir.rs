@@ -63,6 +63,12 @@ impl<'c> Module<'c> {
         raws.into_iter().filter(|raw| raw.ptr != module_op.ptr).map(|raw| Op { raw, module: self.as_ref() }).collect()
     }
 
+    /// The module's own `builtin.module` operation: its attributes describe
+    /// the whole module, its body holds the top-level operations.
+    pub fn operation(&self) -> Op<'_> {
+        Op { raw: self.inner.as_operation().to_raw(), module: self.as_ref() }
+    }
+
     /// The operations named `name`, in program order.
     pub fn operations_named(&self, name: &str) -> Vec<Op<'_>> {
         self.operations().into_iter().filter(|op| op.name() == name).collect()
@@ -130,6 +136,7 @@ impl<'c> Module<'c> {
             operands: Vec::new(),
             results: Vec::new(),
             attributes: Vec::new(),
+            body: None,
         }
     }
 
@@ -288,6 +295,20 @@ impl<'m> Op<'m> {
             }
         }
         ops
+    }
+
+    /// The arguments of the first block of this op's first region: a loop's
+    /// induction variable, a function's parameters. Empty for an op without
+    /// regions.
+    pub fn body_arguments(&self) -> Vec<Value<'m>> {
+        let operation = self.operation_ref();
+        let Some(block) = operation.regions().next().and_then(|region| region.first_block()) else {
+            return Vec::new();
+        };
+        (0..block.argument_count())
+            .filter_map(|i| block.argument(i).ok())
+            .map(|argument| Value { raw: melior::ir::ValueLike::to_raw(&argument), module: self.module })
+            .collect()
     }
 }
 
@@ -513,7 +534,8 @@ pub fn float_literal(value: f64) -> String {
     }
 }
 
-/// Builds one operation and inserts it before an existing one.
+/// Builds one operation and inserts it before an existing one, or at the
+/// end of the module.
 pub struct OpBuilder<'m> {
     module: &'m Module<'m>,
     name: String,
@@ -521,6 +543,8 @@ pub struct OpBuilder<'m> {
     operands: Vec<Value<'m>>,
     results: Vec<Type<'m>>,
     attributes: Vec<(String, AttributeValue)>,
+    /// The argument types and the terminator of the op's one-block body.
+    body: Option<(Vec<Type<'m>>, String)>,
 }
 
 impl<'m> OpBuilder<'m> {
@@ -556,6 +580,16 @@ impl<'m> OpBuilder<'m> {
         self
     }
 
+    /// Gives the op a body: one region of one block with arguments of
+    /// `arguments` types (a loop's induction variable, say), holding only
+    /// `terminator`, an op without operands (`func.return`, `scf.yield`).
+    /// The body is filled by inserting before that terminator, the last op
+    /// of [`Op::body`]; [`Op::body_arguments`] gives the block's arguments.
+    pub fn body(mut self, arguments: &[Type<'m>], terminator: &str) -> Self {
+        self.body = Some((arguments.to_vec(), terminator.to_string()));
+        self
+    }
+
     /// Creates the op right before `anchor` and returns its only result.
     pub fn insert_value_before(self, anchor: Op<'m>) -> Result<Value<'m>, Error> {
         let op = self.insert_before(anchor)?;
@@ -564,7 +598,26 @@ impl<'m> OpBuilder<'m> {
 
     /// Creates the op right before `anchor`, in the same block.
     pub fn insert_before(self, anchor: Op<'m>) -> Result<Op<'m>, Error> {
+        let operation = self.create()?;
+        let block = anchor
+            .operation_ref()
+            .block()
+            .ok_or_else(|| Error::Internal(format!("{} is not in a block", anchor.name())))?;
+        let inserted = block.insert_operation_before(anchor.operation_ref(), operation);
+        Ok(Op { raw: inserted.to_raw(), module: self.module })
+    }
+
+    /// Creates the op at the end of the module's body, e.g. a new function.
+    pub fn append_to_module(self) -> Result<Op<'m>, Error> {
+        let operation = self.create()?;
+        let appended = self.module.inner.body().append_operation(operation);
+        Ok(Op { raw: appended.to_raw(), module: self.module })
+    }
+
+    /// The operation, not yet inserted anywhere.
+    fn create(&self) -> Result<melior::ir::Operation<'m>, Error> {
         let mlir = self.module.context().mlir();
+        // SAFETY: the location belongs to this module's context.
         let location = unsafe { melior::ir::Location::from_raw(self.location) };
         let mut attributes = Vec::new();
         for (name, value) in &self.attributes {
@@ -578,18 +631,27 @@ impl<'m> OpBuilder<'m> {
             self.operands.iter().map(|v| unsafe { melior::ir::Value::from_raw(v.raw) }).collect();
         let results: Vec<melior::ir::Type> =
             self.results.iter().map(|t| unsafe { melior::ir::Type::from_raw(t.raw) }).collect();
-        let operation = melior::ir::operation::OperationBuilder::new(&self.name, location)
+        let mut regions = Vec::new();
+        if let Some((arguments, terminator)) = &self.body {
+            // SAFETY: the argument types are live handles of this module's context.
+            let arguments: Vec<(melior::ir::Type, melior::ir::Location)> =
+                arguments.iter().map(|t| (unsafe { melior::ir::Type::from_raw(t.raw) }, location)).collect();
+            let block = melior::ir::Block::new(&arguments);
+            let end = melior::ir::operation::OperationBuilder::new(terminator, location)
+                .build()
+                .map_err(|e| Error::Internal(format!("cannot build {terminator}: {e}")))?;
+            block.append_operation(end);
+            let region = melior::ir::Region::new();
+            region.append_block(block);
+            regions.push(region);
+        }
+        melior::ir::operation::OperationBuilder::new(&self.name, location)
             .add_operands(&operands)
             .add_results(&results)
             .add_attributes(&attributes)
+            .add_regions_vec(regions)
             .build()
-            .map_err(|e| Error::Internal(format!("cannot build {}: {e}", self.name)))?;
-        let block = anchor
-            .operation_ref()
-            .block()
-            .ok_or_else(|| Error::Internal(format!("{} is not in a block", anchor.name())))?;
-        let inserted = block.insert_operation_before(anchor.operation_ref(), operation);
-        Ok(Op { raw: inserted.to_raw(), module: self.module })
+            .map_err(|e| Error::Internal(format!("cannot build {}: {e}", self.name)))
     }
 }
 

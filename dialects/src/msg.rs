@@ -1,88 +1,284 @@
-//! Invariants of `msg` programs: every op sits in a `func.func` that names its
-//! core with a `msg.core` attribute, each core has one program, and
-//! addresses, sizes and operation kinds are valid.
+//! The `msg` dialect: per-core programs, one op per instruction of the
+//! instruction set (docs/isa.md). [`MsgOp`] is the typed view of an op's
+//! attributes, shared by the verifier, by `rram-sync`, which writes
+//! programs, and by the translation back to the instruction set.
+//!
+//! Invariants: every op sits in a `func.func` that names its core with a
+//! `msg.core` attribute, each core has one program, a crossbar is declared
+//! (`msg.crossbar`, directly in the program's body, once per index) before
+//! an `msg.mvm` can name it, and counts, numbers and classes are within the
+//! instruction set's ranges. Addresses and sequence values are `index`
+//! operands (IRDL checks the type); that they are affine in the loop
+//! counters is checked where a program is translated.
 
-use crate::attrs::{i64_attr, string_attr, AttrResult};
-use crate::ir::Op;
+use crate::attrs::{f32_attr, i64_attr, string_attr, AttrResult};
+use crate::ir::{AttributeValue, Op};
 
 /// The discardable attribute that marks a `func.func` as the program of a core.
 pub const CORE_ATTRIBUTE: &str = "msg.core";
 
+/// The discardable attribute that names an `scf.for`'s counter in the
+/// instruction set (`LOOP p, 64`); a loop without it gets a generated name.
+pub const LOOP_VAR_ATTRIBUTE: &str = "msg.var";
+
+/// The module attribute naming the layer whose programs the module holds.
+pub const LAYER_ATTRIBUTE: &str = "msg.layer";
+
+/// Module attributes that say where a layer's data lives in shared memory,
+/// each `array<i64: address, words>`, and what the region holds.
+pub const LAYOUT_ATTRIBUTES: [(&str, &str); 3] = [
+    ("msg.input", "input windows, pixel after pixel, each in kernel-matrix row order (im2col)"),
+    ("msg.output", "output vectors, pixel after pixel, one word per channel"),
+    ("msg.bias", "bias, one word per output channel"),
+];
+
 /// Traffic classes of loads and stores, as the simulator accounts them.
 pub const TRAFFIC_CLASSES: [&str; 4] = ["input", "partial", "output", "sync"];
 
-/// Vector-unit operations and how many source vectors each reads.
-pub const ALU_OPS: [(&str, usize); 6] = [("add", 2), ("bias", 2), ("relu", 1), ("clip", 1), ("max", 2), ("avg", 2)];
+/// One `msg` op: the instruction it stands for, with its attributes; its
+/// operands (addresses and sequence values) are named by
+/// [`MsgOp::operand_names`], in operand order.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MsgOp {
+    /// `.xbar crossbar rowsxcols`: a declaration, not an instruction.
+    Crossbar {
+        crossbar: u32,
+        rows: u32,
+        cols: u32,
+    },
+    Load {
+        n: u32,
+        class: &'static str,
+    },
+    Store {
+        n: u32,
+        class: &'static str,
+    },
+    Mov {
+        n: u32,
+    },
+    Mvm {
+        crossbar: u32,
+    },
+    Add {
+        n: u32,
+    },
+    Bias {
+        n: u32,
+    },
+    Max {
+        n: u32,
+    },
+    Relu {
+        n: u32,
+    },
+    Clip {
+        n: u32,
+        lo: f32,
+        hi: f32,
+    },
+    Avg {
+        n: u32,
+        count: u32,
+    },
+    Call {
+        core: u32,
+    },
+    Wait,
+    Barrier {
+        id: u32,
+    },
+    Halt,
+}
+
+impl MsgOp {
+    /// Reads a `msg` op's attributes, checking their ranges; `None` for an
+    /// op of another dialect.
+    pub fn read(op: &Op) -> AttrResult<Option<MsgOp>> {
+        let n = || positive_u32(op, "n");
+        Ok(Some(match op.name().as_str() {
+            "msg.crossbar" => MsgOp::Crossbar {
+                crossbar: u32_attr(op, "crossbar")?,
+                rows: positive_u32(op, "rows")?,
+                cols: positive_u32(op, "cols")?,
+            },
+            "msg.load" => MsgOp::Load { n: n()?, class: traffic_class(op)? },
+            "msg.store" => MsgOp::Store { n: n()?, class: traffic_class(op)? },
+            "msg.mov" => MsgOp::Mov { n: n()? },
+            "msg.mvm" => MsgOp::Mvm { crossbar: u32_attr(op, "crossbar")? },
+            "msg.add" => MsgOp::Add { n: n()? },
+            "msg.bias" => MsgOp::Bias { n: n()? },
+            "msg.max" => MsgOp::Max { n: n()? },
+            "msg.relu" => MsgOp::Relu { n: n()? },
+            "msg.clip" => {
+                let (lo, hi) = (f32_attr(op, "lo")?, f32_attr(op, "hi")?);
+                // Also refuses NaN, which is not ordered with anything.
+                if lo.partial_cmp(&hi).is_none_or(|order| order.is_gt()) {
+                    return Err(format!("bounds must satisfy lo <= hi, got lo = {lo}, hi = {hi}"));
+                }
+                MsgOp::Clip { n: n()?, lo, hi }
+            }
+            "msg.avg" => MsgOp::Avg { n: n()?, count: positive_u32(op, "count")? },
+            "msg.call" => MsgOp::Call { core: u32_attr(op, "core")? },
+            "msg.wait" => MsgOp::Wait,
+            "msg.barrier" => MsgOp::Barrier { id: u32_attr(op, "id")? },
+            "msg.halt" => MsgOp::Halt,
+            name if name.starts_with("msg.") => return Err(format!("unknown msg op '{name}'")),
+            _ => return Ok(None),
+        }))
+    }
+
+    /// The op's name, e.g. `msg.load`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            MsgOp::Crossbar { .. } => "msg.crossbar",
+            MsgOp::Load { .. } => "msg.load",
+            MsgOp::Store { .. } => "msg.store",
+            MsgOp::Mov { .. } => "msg.mov",
+            MsgOp::Mvm { .. } => "msg.mvm",
+            MsgOp::Add { .. } => "msg.add",
+            MsgOp::Bias { .. } => "msg.bias",
+            MsgOp::Max { .. } => "msg.max",
+            MsgOp::Relu { .. } => "msg.relu",
+            MsgOp::Clip { .. } => "msg.clip",
+            MsgOp::Avg { .. } => "msg.avg",
+            MsgOp::Call { .. } => "msg.call",
+            MsgOp::Wait => "msg.wait",
+            MsgOp::Barrier { .. } => "msg.barrier",
+            MsgOp::Halt => "msg.halt",
+        }
+    }
+
+    /// The names of the op's `index` operands, in order (as the IRDL
+    /// definition names them).
+    pub fn operand_names(&self) -> &'static [&'static str] {
+        match self {
+            MsgOp::Crossbar { .. } | MsgOp::Barrier { .. } | MsgOp::Halt => &[],
+            MsgOp::Load { .. } => &["local", "shared"],
+            MsgOp::Store { .. } => &["shared", "local"],
+            MsgOp::Mov { .. } | MsgOp::Mvm { .. } => &["dst", "src"],
+            MsgOp::Add { .. } | MsgOp::Bias { .. } | MsgOp::Max { .. } => &["dst", "a", "b"],
+            MsgOp::Relu { .. } | MsgOp::Clip { .. } | MsgOp::Avg { .. } => &["dst", "a"],
+            MsgOp::Call { .. } | MsgOp::Wait => &["value"],
+        }
+    }
+
+    /// The op's attributes, to build it.
+    pub fn attributes(&self) -> Vec<(&'static str, AttributeValue)> {
+        let int = |value: u32| AttributeValue::I64(i64::from(value));
+        let class = |class: &str| AttributeValue::String(class.to_string());
+        match *self {
+            MsgOp::Crossbar { crossbar, rows, cols } => {
+                vec![("crossbar", int(crossbar)), ("rows", int(rows)), ("cols", int(cols))]
+            }
+            MsgOp::Load { n, class: c } | MsgOp::Store { n, class: c } => vec![("n", int(n)), ("class", class(c))],
+            MsgOp::Mov { n } | MsgOp::Add { n } | MsgOp::Bias { n } | MsgOp::Max { n } | MsgOp::Relu { n } => {
+                vec![("n", int(n))]
+            }
+            MsgOp::Mvm { crossbar } => vec![("crossbar", int(crossbar))],
+            MsgOp::Clip { n, lo, hi } => {
+                vec![("n", int(n)), ("lo", AttributeValue::F32(lo)), ("hi", AttributeValue::F32(hi))]
+            }
+            MsgOp::Avg { n, count } => vec![("n", int(n)), ("count", int(count))],
+            MsgOp::Call { core } => vec![("core", int(core))],
+            MsgOp::Barrier { id } => vec![("id", int(id))],
+            MsgOp::Wait | MsgOp::Halt => Vec::new(),
+        }
+    }
+}
+
+/// An integer attribute in `0..=u32::MAX`: a crossbar, core or barrier number.
+fn u32_attr(op: &Op, name: &str) -> AttrResult<u32> {
+    within_u32(name, i64_attr(op, name)?)
+}
+
+/// An integer attribute in `1..=u32::MAX`: a word count or a divisor.
+fn positive_u32(op: &Op, name: &str) -> AttrResult<u32> {
+    match i64_attr(op, name)? {
+        value if value <= 0 => Err(format!("attribute '{name}' must be positive, got {value}")),
+        value => within_u32(name, value),
+    }
+}
+
+fn within_u32(name: &str, value: i64) -> AttrResult<u32> {
+    if value < 0 {
+        return Err(format!("attribute '{name}' must be non-negative, got {value}"));
+    }
+    u32::try_from(value).map_err(|_| format!("attribute '{name}' must be at most {}, got {value}", u32::MAX))
+}
+
+fn traffic_class(op: &Op) -> AttrResult<&'static str> {
+    let class = string_attr(op, "class")?;
+    TRAFFIC_CLASSES
+        .into_iter()
+        .find(|c| *c == class)
+        .ok_or_else(|| format!("attribute 'class' must be one of {TRAFFIC_CLASSES:?}, got \"{class}\""))
+}
 
 /// The core a program (`func.func`) runs on, if it is one.
 pub fn program_core(func: &Op) -> Option<AttrResult<i64>> {
     func.attribute(CORE_ATTRIBUTE).map(|_| i64_attr(func, CORE_ATTRIBUTE))
 }
 
-/// The verifier of `msg` ops and of `func.func`s that carry `msg.core`.
+/// The program (`func.func` with `msg.core`) an op is nested in, at any depth.
+fn enclosing_program<'m>(op: &Op<'m>) -> Option<Op<'m>> {
+    let mut ancestor = op.parent();
+    while let Some(a) = ancestor {
+        if a.name() == "func.func" {
+            return program_core(&a).is_some().then_some(a);
+        }
+        ancestor = a.parent();
+    }
+    None
+}
+
+/// The verifier of `msg` ops, of `func.func`s that carry `msg.core` and of
+/// loops that carry `msg.var`.
 pub fn verify(op: &Op) -> AttrResult<()> {
     let name = op.name();
     if name == "func.func" {
         return verify_program(op);
     }
-    if !name.starts_with("msg.") {
+    if op.attribute(LOOP_VAR_ATTRIBUTE).is_some() {
+        verify_loop_var(op)?;
+    }
+    let Some(msg) = MsgOp::read(op)? else {
         return Ok(());
-    }
-    let mut ancestor = op.parent();
-    while let Some(a) = ancestor {
-        if a.name() == "func.func" {
-            break;
-        }
-        ancestor = a.parent();
-    }
-    if ancestor.and_then(|f| program_core(&f)).is_none() {
-        return Err(format!("must be inside a func.func with a '{CORE_ATTRIBUTE}' attribute"));
-    }
-    let non_negative = |attr: &str| {
-        let value = i64_attr(op, attr)?;
-        if value < 0 {
-            return Err(format!("attribute '{attr}' must be non-negative, got {value}"));
-        }
-        Ok(value)
     };
-    match name.as_str() {
-        "msg.load" | "msg.store" => {
-            if non_negative("bytes")? == 0 {
-                return Err("attribute 'bytes' must be positive, got 0".into());
+    let program =
+        enclosing_program(op).ok_or(format!("must be inside a func.func with a '{CORE_ATTRIBUTE}' attribute"))?;
+    let declarations = || program.body().into_iter().filter(|o| o.name() == "msg.crossbar");
+    let declared = |o: &Op| i64_attr(o, "crossbar").ok();
+    match msg {
+        MsgOp::Crossbar { crossbar, .. } => {
+            if op.parent().as_ref() != Some(&program) {
+                return Err("must be directly in the body of its program, not in a loop".into());
             }
-            non_negative("local")?;
-            let class = string_attr(op, "class")?;
-            if !TRAFFIC_CLASSES.contains(&class.as_str()) {
-                return Err(format!("attribute 'class' must be one of {TRAFFIC_CLASSES:?}, got \"{class}\""));
-            }
-        }
-        "msg.mvm" => {
-            for attr in ["crossbar", "src", "dst"] {
-                non_negative(attr)?;
+            let first = declarations().find(|o| declared(o) == Some(i64::from(crossbar)));
+            if first.is_some_and(|f| f != *op) {
+                return Err(format!("crossbar {crossbar} is already declared"));
             }
         }
-        "msg.alu" => {
-            let kind = string_attr(op, "op")?;
-            let arity = ALU_OPS.iter().find(|(k, _)| *k == kind).map(|(_, n)| *n).ok_or_else(|| {
-                format!("attribute 'op' must be one of {:?}, got \"{kind}\"", ALU_OPS.map(|(k, _)| k))
-            })?;
-            let srcs =
-                op.attribute("srcs").and_then(|a| a.as_i64_array()).ok_or("attribute 'srcs' must be an array<i64>")?;
-            if srcs.len() != arity || srcs.iter().any(|&s| s < 0) {
-                return Err(format!("'{kind}' reads {arity} non-negative local addresses, got srcs = {srcs:?}"));
-            }
-            non_negative("dst")?;
-            if non_negative("len")? == 0 {
-                return Err("attribute 'len' must be positive, got 0".into());
-            }
-        }
-        "msg.call" => {
-            non_negative("core")?;
-        }
-        "msg.barrier" => {
-            non_negative("id")?;
+        MsgOp::Mvm { crossbar } if !declarations().any(|o| declared(&o) == Some(i64::from(crossbar))) => {
+            return Err(format!("crossbar {crossbar} is not declared (no msg.crossbar with crossbar = {crossbar})"));
         }
         _ => {}
+    }
+    Ok(())
+}
+
+/// `msg.var` names the counter of an `scf.for` in the instruction set:
+/// a name the instruction set's text reads, `[A-Za-z_][A-Za-z0-9_]*`.
+fn verify_loop_var(op: &Op) -> AttrResult<()> {
+    if op.name() != "scf.for" {
+        return Err(format!("only scf.for loops carry '{LOOP_VAR_ATTRIBUTE}'"));
+    }
+    let var = string_attr(op, LOOP_VAR_ATTRIBUTE)?;
+    let mut chars = var.chars();
+    let valid = chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !valid {
+        return Err(format!("attribute '{LOOP_VAR_ATTRIBUTE}' must be a name ([A-Za-z_][A-Za-z0-9_]*), got \"{var}\""));
     }
     Ok(())
 }
@@ -92,9 +288,7 @@ fn verify_program(func: &Op) -> AttrResult<()> {
         return Ok(());
     };
     let core = core?;
-    if core < 0 {
-        return Err(format!("attribute '{CORE_ATTRIBUTE}' must be non-negative, got {core}"));
-    }
+    within_u32(CORE_ATTRIBUTE, core)?;
     let siblings = func.parent().map(|p| p.body()).unwrap_or_default();
     let first_with_core =
         siblings.iter().find(|f| f.name() == "func.func" && matches!(program_core(f), Some(Ok(c)) if c == core));

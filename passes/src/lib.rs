@@ -7,6 +7,7 @@
 mod fold_batchnorm;
 mod place;
 pub mod schedule;
+mod sync;
 mod tile;
 pub mod tiling;
 mod verify_shapes;
@@ -16,6 +17,7 @@ use std::collections::BTreeMap;
 
 pub use fold_batchnorm::FoldBatchnorm;
 pub use place::Place;
+pub use sync::Synchronize;
 pub use tile::TileLayers;
 pub use verify_shapes::VerifyShapes;
 
@@ -82,7 +84,7 @@ pub fn lookup(name: &str) -> Option<&'static PassInfo> {
     REGISTRY.iter().find(|p| p.name == name)
 }
 
-static REGISTRY: [PassInfo; 4] = [
+static REGISTRY: [PassInfo; 5] = [
     PassInfo {
         name: "nn-fold-batchnorm",
         summary: "Fold each nn.batchnorm that follows an nn.conv2d into the conv's weights and bias",
@@ -104,6 +106,13 @@ static REGISTRY: [PassInfo; 4] = [
         summary: "Put each crossbar tile on a core of the chip; an error when the network does not fit",
         options: &[("cores", "cores on the chip (default 1024)"), ("crossbars", "crossbars per core (default 1)")],
         create: |options| Place::from_options(options).map(|pass| Box::new(pass) as Box<dyn Pass>),
+    },
+    PassInfo {
+        name: "rram-sync",
+        summary: "Turn a module's tiled, placed conv layer into per-core programs that synchronize its partial sums \
+                  (xbar -> msg)",
+        options: &[("mode", "sequential, linear or cyclic (default cyclic)")],
+        create: |options| Synchronize::from_options(options).map(|pass| Box::new(pass) as Box<dyn Pass>),
     },
     PassInfo {
         name: "nn-verify-shapes",

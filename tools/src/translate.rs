@@ -1,34 +1,54 @@
-//! `rram-translate`: brings networks in as `nn` dialect MLIR.
+//! `rram-translate`: brings networks in as `nn` dialect MLIR, and takes
+//! per-core `msg` programs out as the instruction set.
 //!
 //! ```text
 //! rram-translate --import-onnx models/resnet18.struct.onnx -o resnet18.mlir
 //! rram-translate --zoo mobilenet_v1 --summary
 //! rram-translate --list-zoo
+//! rram-translate conv.msg.mlir --emit-isa prog/ --preset xbar32-bus4   # then: rram-sim prog/
 //! ```
-//! Every op is located at the ONNX node (or zoo layer) it comes from, and the
-//! output is printed with its locations. Errors are one line on stderr, the
-//! exit code is 1 and no output file is written.
+//! Every imported op is located at the ONNX node (or zoo layer) it comes
+//! from, and the output is printed with its locations. `--emit-isa` writes
+//! a program directory (`core<N>.isa` per core and the architecture's
+//! `arch.toml`) as a whole or not at all, and prints where the layer's data
+//! lives in shared memory. Errors go to stderr, the exit code is 1 and no
+//! output file or directory is written.
 
-use crate::inputs::NetworkArgs;
+use crate::inputs::{ArchArgs, NetworkArgs};
 use crate::output::{finish, report_usage};
 use clap::{ArgGroup, Parser};
+use rram_compiler::arch::Architecture;
 use rram_compiler::frontend::zoo;
+use rram_compiler::isa::{write_program, Program};
+use rram_compiler::lower_msg;
 use rram_compiler::report::Summary;
-use rram_dialects::Context;
+use rram_dialects::msg::{LAYER_ATTRIBUTE, LAYOUT_ATTRIBUTES};
+use rram_dialects::{Context, Module};
 use std::ffi::OsString;
+use std::fmt::Write as _;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 #[derive(Parser, Debug)]
 #[command(
     name = "rram-translate",
     version,
-    about = "Imports networks (ONNX files, built-in benchmarks) as nn dialect MLIR"
+    about = "Imports networks (ONNX files, built-in benchmarks) as nn dialect MLIR; writes msg programs as \
+             instruction-set files (--emit-isa)"
 )]
-#[command(group(ArgGroup::new("source").args(["import_onnx", "zoo", "list_zoo"]).required(true)))]
+#[command(group(ArgGroup::new("source").args(["import_onnx", "zoo", "list_zoo", "input"]).required(true)))]
 struct Args {
     #[command(flatten)]
     network: NetworkArgs,
+    /// Per-core msg programs (what rram-opt's rram-sync writes), for --emit-isa
+    #[arg(value_name = "INPUT", requires = "emit_isa")]
+    input: Option<PathBuf>,
+    /// Write INPUT's programs as instruction-set files into the directory DIR, for rram-sim
+    #[arg(long, value_name = "DIR", requires = "input", conflicts_with_all = ["summary", "output"])]
+    emit_isa: Option<PathBuf>,
+    /// The architecture written to DIR/arch.toml with --emit-isa (default: the default chip)
+    #[command(flatten)]
+    arch: ArchArgs,
     /// List the networks of the built-in zoo and exit
     #[arg(long)]
     list_zoo: bool,
@@ -53,6 +73,12 @@ pub fn run(
 }
 
 fn translate(args: &Args) -> Result<String, String> {
+    if let (Some(input), Some(dir)) = (&args.input, &args.emit_isa) {
+        return emit_isa(input, dir, &args.arch.architecture(None)?);
+    }
+    if args.arch.arch.is_some() || args.arch.preset.is_some() {
+        return Err("--arch and --preset go with --emit-isa".into());
+    }
     if args.list_zoo {
         return Ok(zoo::names()
             .iter()
@@ -68,4 +94,86 @@ fn translate(args: &Args) -> Result<String, String> {
         .parse(&network.to_mlir(), &network.name)
         .map_err(|e| format!("internal error: the imported network does not verify: {e}"))?;
     Ok(module.print_with_locations() + "\n")
+}
+
+/// Reads the `msg` programs in `input`, translates them to the instruction
+/// set and writes them with `arch` into `dir`; returns what was written and
+/// where the layer's data lives in shared memory.
+fn emit_isa(input: &Path, dir: &Path, arch: &Architecture) -> Result<String, String> {
+    let source_name = input.display().to_string();
+    let text = std::fs::read_to_string(input).map_err(|e| format!("cannot read '{source_name}': {e}"))?;
+    let context = Context::new().map_err(|e| e.to_string())?;
+    let module = context.parse(&text, &source_name).map_err(|e| e.to_string())?;
+    let program = lower_msg::program(&module).map_err(|e| e.to_string())?;
+    write_program_dir(dir, &program, arch)?;
+    let mut report = format!("{}: {} core programs for {}\n", dir.display(), program.cores.len(), arch.name);
+    report.push_str(&layout(&module));
+    Ok(report)
+}
+
+/// The layer and its shared-memory regions, as `rram-sync` recorded them
+/// on the module (nothing for a module written by hand without them).
+fn layout(module: &Module) -> String {
+    let top = module.operation();
+    let mut text = String::new();
+    if let Some(layer) = top.attribute(LAYER_ATTRIBUTE).and_then(|a| a.as_string()) {
+        let _ = writeln!(text, "layer '{layer}', shared memory in words:");
+    }
+    for (name, what) in LAYOUT_ATTRIBUTES {
+        if let Some([address, words]) = top.attribute(name).and_then(|a| a.as_i64_array()).as_deref() {
+            let region = format!("s[{address}..{}]", address.saturating_add(*words));
+            let _ = writeln!(text, "  {:<8} {region:<20} {what}", name.trim_start_matches("msg."));
+        }
+    }
+    text
+}
+
+/// Writes the program directory `dir` as a whole: into a new directory
+/// next to it, renamed into place once complete, so that a failure leaves
+/// nothing half-written. An existing program directory is replaced (never
+/// merged: a stale `core<N>.isa` would run with the new ones); an existing
+/// directory holding anything else is left alone, as an error.
+fn write_program_dir(dir: &Path, program: &Program, arch: &Architecture) -> Result<(), String> {
+    let shown = dir.display();
+    let parent = match dir.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let io = |e: std::io::Error| format!("cannot write '{shown}': {e}");
+    if dir.exists() {
+        for entry in std::fs::read_dir(dir).map_err(io)? {
+            let name = entry.map_err(io)?.file_name();
+            let name = name.to_string_lossy();
+            let program_file = name == "arch.toml"
+                || name == "memory.txt"
+                || name
+                    .strip_prefix("core")
+                    .and_then(|n| n.strip_suffix(".isa"))
+                    .is_some_and(|n| n.parse::<u32>().is_ok());
+            if !program_file {
+                return Err(format!("'{shown}' holds '{name}', which is not part of a program: not replacing it"));
+            }
+        }
+    }
+    std::fs::create_dir_all(parent).map_err(io)?;
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".emit-isa-");
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o755));
+    let staged = builder.tempdir_in(parent).map_err(io)?;
+    write_program(staged.path(), program, Some(arch)).map_err(|e| e.to_string())?;
+    if dir.exists() {
+        // The old directory moves aside, into a temporary directory removed on return.
+        let old = tempfile::Builder::new().prefix(".emit-isa-old-").tempdir_in(parent).map_err(io)?;
+        std::fs::rename(dir, old.path()).map_err(io)?;
+        if let Err(e) = std::fs::rename(staged.path(), dir) {
+            let _ = std::fs::rename(old.path(), dir);
+            return Err(io(e));
+        }
+    } else {
+        std::fs::rename(staged.path(), dir).map_err(io)?;
+    }
+    // Renamed into place: nothing left for the temporary directory to remove.
+    let _ = staged.keep();
+    Ok(())
 }

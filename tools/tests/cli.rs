@@ -137,3 +137,106 @@ fn rram_sim_writes_a_trace_and_rejects_what_it_cannot_do() {
         assert!(stderr(&output).contains(expected), "{args:?}: {}", stderr(&output));
     }
 }
+
+fn run_tool(tool: &str, args: &[&str]) -> Output {
+    let binary = match tool {
+        "rram-opt" => env!("CARGO_BIN_EXE_rram-opt"),
+        "rram-translate" => env!("CARGO_BIN_EXE_rram-translate"),
+        _ => env!("CARGO_BIN_EXE_rram-sim"),
+    };
+    Command::new(binary).args(args).output().unwrap()
+}
+
+/// The small conv of `tests/lit/sync/conv-cyclic.mlir`, through the chain
+/// its RUN line starts: rram-opt (tile, place, sync), rram-translate
+/// --emit-isa, rram-sim.
+#[test]
+fn a_conv_goes_from_mlir_to_a_simulated_program() {
+    let dir = tempfile::tempdir().unwrap();
+    let conv = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/lit/sync/conv-cyclic.mlir");
+    let programs = dir.path().join("conv.msg.mlir");
+    let programs = programs.to_str().unwrap();
+    let out = dir.path().join("prog");
+    let out = out.to_str().unwrap();
+    for mode in ["sequential", "linear", "cyclic"] {
+        let pipeline = format!(
+            "--pass-pipeline=builtin.module(rram-tile{{rows=16 cols=16 slices=2}},rram-place{{cores=4}},rram-sync{{mode={mode}}})"
+        );
+        let opt = run_tool("rram-opt", &[conv, &pipeline, "-o", programs]);
+        assert!(opt.status.success(), "{mode}: {}", stderr(&opt));
+
+        let emit = run_tool("rram-translate", &[programs, "--emit-isa", out, "--preset", "xbar32-bus4"]);
+        assert!(emit.status.success(), "{mode}: {}", stderr(&emit));
+        let report = String::from_utf8_lossy(&emit.stdout);
+        assert!(report.contains("3 core programs for xbar32-bus4"), "{report}");
+        assert!(report.contains("output   s[576..640]"), "{report}");
+        let mut files: Vec<String> =
+            std::fs::read_dir(out).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        files.sort();
+        assert_eq!(files, ["arch.toml", "core0.isa", "core1.isa", "core2.isa"], "{mode}");
+
+        let sim = run_tool("rram-sim", &[out]);
+        assert!(sim.status.success(), "{mode}: {}", stderr(&sim));
+        let stats = String::from_utf8_lossy(&sim.stdout);
+        assert!(stats.contains("3 cores on xbar32-bus4"), "{mode}: {stats}");
+    }
+}
+
+#[test]
+fn emit_isa_writes_a_whole_directory_or_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path.to_string_lossy().into_owned()
+    };
+    let program = |core: u32| {
+        format!("func.func @core_{core}() attributes {{msg.core = {core} : i64}} {{\n  \"msg.halt\"() : () -> ()\n  return\n}}\n")
+    };
+    let two = write("two.mlir", &(program(0) + &program(1)));
+    let one = write("one.mlir", &program(0));
+    let bad = write("bad.mlir", &program(0).replace("\"msg.halt\"() : () -> ()", "func.call @core_0() : () -> ()"));
+    let out = dir.path().join("prog");
+    let out_arg = out.to_str().unwrap();
+    let listing = || {
+        let mut names: Vec<String> =
+            std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        names.sort();
+        names
+    };
+
+    let failed = run_tool("rram-translate", &[&bad, "--emit-isa", out_arg]);
+    assert_eq!(failed.status.code(), Some(1));
+    assert!(stderr(&failed).contains("'func.call' op is not an instruction"), "{}", stderr(&failed));
+    assert!(!out.exists(), "a failed run must not create the directory");
+
+    assert!(run_tool("rram-translate", &[&two, "--emit-isa", out_arg]).status.success());
+    assert_eq!(listing(), ["arch.toml", "core0.isa", "core1.isa"]);
+    // A new program replaces the old one whole: no stale core1.isa.
+    assert!(run_tool("rram-translate", &[&one, "--emit-isa", out_arg]).status.success());
+    assert_eq!(listing(), ["arch.toml", "core0.isa"]);
+    // A failure leaves the previous program as it was.
+    assert_eq!(run_tool("rram-translate", &[&bad, "--emit-isa", out_arg]).status.code(), Some(1));
+    assert_eq!(listing(), ["arch.toml", "core0.isa"]);
+    // No temporary directory is left next to it.
+    let siblings = std::fs::read_dir(dir.path()).unwrap().count();
+    assert_eq!(siblings, 4, "three inputs and the program directory");
+
+    // A directory that holds something else is not replaced.
+    std::fs::write(out.join("notes.txt"), "mine").unwrap();
+    let refused = run_tool("rram-translate", &[&two, "--emit-isa", out_arg]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(stderr(&refused).contains("holds 'notes.txt', which is not part of a program"), "{}", stderr(&refused));
+    assert_eq!(listing(), ["arch.toml", "core0.isa", "notes.txt"]);
+
+    let cases: [(&[&str], &str); 3] = [
+        (&[&one], "--emit-isa <DIR>"),
+        (&["--zoo", "lenet5", "--preset", "xbar32-bus4"], "--arch and --preset go with --emit-isa"),
+        (&[&one, "--emit-isa", out_arg, "--summary"], "cannot be used with"),
+    ];
+    for (args, expected) in cases {
+        let output = run_tool("rram-translate", args);
+        assert_eq!(output.status.code(), Some(1), "{args:?}");
+        assert!(stderr(&output).contains(expected), "{args:?}: {}", stderr(&output));
+    }
+}

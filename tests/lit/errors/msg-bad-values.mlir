@@ -1,13 +1,22 @@
 // RUN: rram-opt %s
-// EXPECT-ERROR: msg-bad-values.mlir:8:3: error: 'msg.load' op attribute 'class' must be one of ["input", "partial", "output", "sync"], got "weights"
-// EXPECT-ERROR: msg-bad-values.mlir:9:3: error: 'msg.alu' op 'relu' reads 1 non-negative local addresses, got srcs = [0, 16]
-// EXPECT-ERROR: msg-bad-values.mlir:10:3: error: 'msg.alu' op attribute 'op' must be one of ["add", "bias", "relu", "clip", "max", "avg"], got "mul"
-// EXPECT-ERROR: msg-bad-values.mlir:11:3: error: 'msg.store' op attribute 'bytes' must be positive, got 0
+// EXPECT-ERROR: msg-bad-values.mlir:13:3: error: 'msg.load' op attribute 'class' must be one of ["input", "partial", "output", "sync"], got "weights"
+// EXPECT-ERROR: msg-bad-values.mlir:14:3: error: 'msg.store' op attribute 'n' must be positive, got 0
+// EXPECT-ERROR: msg-bad-values.mlir:15:3: error: 'msg.relu' op attribute 'n' must be at most 4294967295, got 4294967296
+// EXPECT-ERROR: msg-bad-values.mlir:16:3: error: 'msg.clip' op bounds must satisfy lo <= hi, got lo = 6, hi = 0
+// EXPECT-ERROR: msg-bad-values.mlir:17:3: error: 'msg.avg' op attribute 'count' must be positive, got 0
+// EXPECT-ERROR: msg-bad-values.mlir:18:3: error: 'msg.call' op attribute 'core' must be non-negative, got -1
+// EXPECT-ERROR: msg-bad-values.mlir:19:3: error: 'msg.mvm' op crossbar 1 is not declared (no msg.crossbar with crossbar = 1)
+// EXPECT-ERROR: msg-bad-values.mlir:20:3: error: 'msg.crossbar' op crossbar 0 is already declared
 func.func @core_0() attributes {msg.core = 0 : i64} {
+  "msg.crossbar"() {crossbar = 0 : i64, rows = 8 : i64, cols = 8 : i64} : () -> ()
   %a = arith.constant 0 : index
-  "msg.load"(%a) {bytes = 64 : i64, local = 0 : i64, class = "weights"} : (index) -> ()
-  "msg.alu"() {op = "relu", dst = 0 : i64, srcs = array<i64: 0, 16>, len = 16 : i64} : () -> ()
-  "msg.alu"() {op = "mul", dst = 0 : i64, srcs = array<i64: 0, 16>, len = 16 : i64} : () -> ()
-  "msg.store"(%a) {bytes = 0 : i64, local = 0 : i64, class = "output"} : (index) -> ()
+  "msg.load"(%a, %a) {n = 64 : i64, class = "weights"} : (index, index) -> ()
+  "msg.store"(%a, %a) {n = 0 : i64, class = "output"} : (index, index) -> ()
+  "msg.relu"(%a, %a) {n = 4294967296 : i64} : (index, index) -> ()
+  "msg.clip"(%a, %a) {n = 4 : i64, lo = 6.0 : f32, hi = 0.0 : f32} : (index, index) -> ()
+  "msg.avg"(%a, %a) {n = 4 : i64, count = 0 : i64} : (index, index) -> ()
+  "msg.call"(%a) {core = -1 : i64} : (index) -> ()
+  "msg.mvm"(%a, %a) {crossbar = 1 : i64} : (index, index) -> ()
+  "msg.crossbar"() {crossbar = 0 : i64, rows = 4 : i64, cols = 4 : i64} : () -> ()
   return
 }

@@ -1,10 +1,23 @@
 // RUN: rram-opt %s
-// EXPECT-ERROR: msg-outside-program.mlir:6:3: error: 'msg.mvm' op must be inside a func.func with a 'msg.core' attribute
-// EXPECT-ERROR: msg-outside-program.mlir:10:1: error: 'func.func' op core 0 already has a program
-// A function without msg.core is not a core program; two programs for one core are rejected.
+// EXPECT-ERROR: msg-outside-program.mlir:10:3: error: 'msg.halt' op must be inside a func.func with a 'msg.core' attribute
+// EXPECT-ERROR: msg-outside-program.mlir:17:5: error: 'msg.crossbar' op must be directly in the body of its program, not in a loop
+// EXPECT-ERROR: msg-outside-program.mlir:18:5: error: 'scf.for' op attribute 'msg.var' must be a name ([A-Za-z_][A-Za-z0-9_]*), got "2p"
+// EXPECT-ERROR: msg-outside-program.mlir:23:1: error: 'func.func' op core 0 already has a program
+// A function without msg.core is not a core program; crossbars are declared
+// at the top of a program; loop variables are names; two programs for one
+// core are rejected.
 func.func @helper() {
-  "msg.mvm"() {crossbar = 0 : i64, src = 0 : i64, dst = 16 : i64} : () -> ()
+  "msg.halt"() : () -> ()
   return
 }
-func.func @core_0() attributes {msg.core = 0 : i64} { return }
+func.func @core_0() attributes {msg.core = 0 : i64} {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  scf.for %i = %c0 to %c1 step %c1 {
+    "msg.crossbar"() {crossbar = 0 : i64, rows = 4 : i64, cols = 4 : i64} : () -> ()
+    scf.for %j = %c0 to %c1 step %c1 {
+    } {msg.var = "2p"}
+  }
+  return
+}
 func.func @core_0_again() attributes {msg.core = 0 : i64} { return }

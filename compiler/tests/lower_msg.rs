@@ -1,0 +1,352 @@
+//! `rram-sync` and the translation of its programs back to the instruction
+//! set: for random conv layers, tilings, placements and modes, the
+//! translation is exactly the schedule's program (`layer_program`) with its
+//! cores placed; the programs, simulated, compute the convolution; the IR
+//! does not grow with the pixel count; what the translation cannot express
+//! is an error at the op.
+
+mod common;
+
+use common::conv::Conv;
+use proptest::prelude::*;
+use rram_compiler::arch::Architecture;
+use rram_compiler::isa::{CoreProgram, Instr, MemoryInit, Program};
+use rram_compiler::lower_msg;
+use rram_compiler::pipeline::{Pipeline, RunOptions};
+use rram_compiler::sim::{simulate, NumericMode, SimOptions};
+use rram_dialects::{float_literal, AttributeValue, Context, Module};
+use rram_passes::schedule::{layer_program, Activation, Layer, SyncMode};
+use rram_passes::tiling::{plan, KernelMatrix};
+
+fn run(module: &mut Module, pipeline: &str) {
+    Pipeline::parse(pipeline).unwrap().run(module, RunOptions::default(), |_, _| {}).unwrap();
+}
+
+fn mode_name(mode: SyncMode) -> &'static str {
+    match mode {
+        SyncMode::Sequential => "sequential",
+        SyncMode::Linear => "linear",
+        SyncMode::Cyclic => "cyclic",
+    }
+}
+
+/// A conv layer with a bias and an optional activation, as `nn` MLIR.
+#[derive(Debug, Clone)]
+struct Shape {
+    cin_per_group: i64,
+    cout_per_group: i64,
+    groups: i64,
+    kernel: i64,
+    stride: i64,
+    pad: i64,
+    size: i64,
+    activation: Activation,
+}
+
+impl Shape {
+    fn out(&self) -> i64 {
+        (self.size + 2 * self.pad - self.kernel) / self.stride + 1
+    }
+
+    fn mlir(&self) -> String {
+        let (cin, cout, g, k, s, p, n) = (
+            self.cin_per_group * self.groups,
+            self.cout_per_group * self.groups,
+            self.groups,
+            self.kernel,
+            self.stride,
+            self.pad,
+            self.size,
+        );
+        let o = self.out();
+        let output = format!("tensor<1x{cout}x{o}x{o}xf32>");
+        let activation = match self.activation {
+            Activation::None => String::new(),
+            Activation::Relu => format!("  %a = \"nn.relu\"(%y) : ({output}) -> {output}\n"),
+            Activation::Clip { lo, hi } => format!(
+                "  %a = \"nn.clip\"(%y) {{min = {} : f32, max = {} : f32}} : ({output}) -> {output}\n",
+                float_literal(f64::from(lo)),
+                float_literal(f64::from(hi))
+            ),
+        };
+        let result = if activation.is_empty() { "%y" } else { "%a" };
+        format!(
+            "func.func @main(%x: tensor<1x{cin}x{n}x{n}xf32>) -> {output} {{
+  %w = \"nn.weight\"() {{name = \"w\"}} : () -> tensor<{cout}x{}x{k}x{k}xf32>
+  %b = \"nn.weight\"() {{name = \"b\"}} : () -> tensor<{cout}xf32>
+  %y = \"nn.conv2d\"(%x, %w, %b) {{strides = array<i64: {s}, {s}>, pads = array<i64: {p}, {p}, {p}, {p}>, dilations = array<i64: 1, 1>, groups = {g} : i64}} : (tensor<1x{cin}x{n}x{n}xf32>, tensor<{cout}x{}x{k}x{k}xf32>, tensor<{cout}xf32>) -> {output}
+{activation}  return {result} : {output}
+}}",
+            self.cin_per_group, self.cin_per_group
+        )
+    }
+}
+
+fn shape() -> impl Strategy<Value = Shape> {
+    let activation = prop_oneof![
+        Just(Activation::None),
+        Just(Activation::Relu),
+        Just(Activation::Clip { lo: 0.0, hi: 6.0 }),
+        Just(Activation::Clip { lo: f32::NEG_INFINITY, hi: 1.5 }),
+    ];
+    (1i64..6, 1i64..10, prop::sample::select(vec![1i64, 2, 3]), 1i64..4, 1i64..3, 0i64..2, 3i64..9, activation)
+        .prop_filter("the window must fit", |(_, _, _, k, _, p, n, _)| k <= &(n + 2 * p))
+        .prop_map(|(cin_per_group, cout_per_group, groups, kernel, stride, pad, size, activation)| Shape {
+            cin_per_group,
+            cout_per_group,
+            groups,
+            kernel,
+            stride,
+            pad,
+            size,
+            activation,
+        })
+}
+
+/// The schedule's program with tile `i`'s core and crossbar 0 moved to
+/// `placed[i]`: the oracle, independent of the pass's own renumbering.
+fn placed(mut program: Program, placed: &[(u32, u32)]) -> Program {
+    fn calls(body: &mut [Instr], placed: &[(u32, u32)], crossbar: u32) {
+        for instr in body {
+            match instr {
+                Instr::Call { core, .. } => *core = placed[*core as usize].0,
+                Instr::Mvm { xbar, .. } => *xbar = crossbar,
+                Instr::Loop { body, .. } => calls(body, placed, crossbar),
+                _ => {}
+            }
+        }
+    }
+    for core in &mut program.cores {
+        let (number, crossbar) = placed[core.core as usize];
+        core.core = number;
+        core.crossbars[0].index = crossbar;
+        calls(&mut core.body, placed, crossbar);
+    }
+    program.cores.sort_by_key(|c| c.core);
+    program
+}
+
+fn sorted(mut program: Program) -> Program {
+    program.cores.sort_by_key(|c| c.core);
+    program
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn translating_sync_gives_the_schedule_with_cores_placed(
+        shape in shape(),
+        xbar in prop::sample::select(vec![8i64, 16, 32]),
+        slices in 1i64..3,
+        mode in prop::sample::select(SyncMode::ALL.to_vec()),
+        seed in any::<u32>(),
+    ) {
+        let context = Context::new().unwrap();
+        let mut module = context.parse(&shape.mlir(), "layer.mlir").unwrap();
+        run(&mut module, &format!("rram-tile{{rows={xbar} cols={xbar} slices={slices}}},rram-place"));
+        // Tiles scattered over the chip in an order of their own, some on crossbar 1.
+        let tiles = module.operations_named("xbar.tile");
+        let count = tiles.len() as u32;
+        let mut cores: Vec<u32> = (0..count).map(|i| i * 7 + 3).collect();
+        cores.rotate_left((seed % count) as usize);
+        let mut placement = Vec::new();
+        for (i, tile) in tiles.iter().enumerate() {
+            let crossbar = (seed >> (i % 32)) & 1;
+            tile.set_attribute("core", &AttributeValue::I64(cores[i].into())).unwrap();
+            tile.set_attribute("crossbar", &AttributeValue::I64(crossbar.into())).unwrap();
+            placement.push((cores[i], crossbar));
+        }
+        run(&mut module, &format!("rram-sync{{mode={}}}", mode_name(mode)));
+        let translated = sorted(lower_msg::program(&module).unwrap());
+
+        let cout = shape.cout_per_group * shape.groups;
+        let weight = [cout, shape.cin_per_group, shape.kernel, shape.kernel];
+        let matrix = KernelMatrix::conv(weight, shape.groups, slices);
+        let layer = Layer {
+            pixels: shape.out() * shape.out(),
+            channels: cout,
+            slices,
+            window: matrix.rows(),
+            activation: shape.activation,
+        };
+        let expected = layer_program(&layer, &plan(&matrix, xbar, xbar), mode, &|_| None, None);
+        prop_assert_eq!(translated, placed(expected, &placement));
+    }
+}
+
+fn arch(cores: u32, xbar: u32) -> Architecture {
+    let text = format!(
+        "[core]\ncount = {cores}\ncrossbars = 1\nlocal_memory_bytes = 65536\n\
+         [crossbar]\nrows = {xbar}\ncols = {xbar}\nweight_bits = 8\ncell_bits = 8\n\
+         [bus]\nwidth_bytes = 16\n[shared_memory]\nsize_bytes = 16777216\n"
+    );
+    Architecture::from_toml_str(&text, "test.toml").unwrap()
+}
+
+/// `[address, words]` of a layout attribute `rram-sync` records.
+fn region(module: &Module, name: &str) -> [usize; 2] {
+    let values = module.operation().attribute(name).and_then(|a| a.as_i64_array()).unwrap();
+    [values[0] as usize, values[1] as usize]
+}
+
+#[test]
+fn the_translated_programs_compute_the_convolution() {
+    // 36 rows on 16-row crossbars (H = 3), 20 channels in blocks of 16 and 4
+    // (V = 2), 36 pixels: the layer of tests/schedule.rs, through the IR.
+    let conv = Conv::new(4, 20, 3, 8);
+    let (c, k, n) = (conv.cin, conv.kernel, conv.size);
+    let cout = conv.cout;
+    let o = conv.out_size();
+    let text = format!(
+        "func.func @main(%x: tensor<1x{c}x{n}x{n}xf32>) -> tensor<1x{cout}x{o}x{o}xf32> {{
+  %w = \"nn.weight\"() {{name = \"w\"}} : () -> tensor<{cout}x{c}x{k}x{k}xf32>
+  %b = \"nn.weight\"() {{name = \"b\"}} : () -> tensor<{cout}xf32>
+  %y = \"nn.conv2d\"(%x, %w, %b) {{strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, groups = 1 : i64}} : (tensor<1x{c}x{n}x{n}xf32>, tensor<{cout}x{c}x{k}x{k}xf32>, tensor<{cout}xf32>) -> tensor<1x{cout}x{o}x{o}xf32>
+  %r = \"nn.relu\"(%y) : (tensor<1x{cout}x{o}x{o}xf32>) -> tensor<1x{cout}x{o}x{o}xf32>
+  return %r : tensor<1x{cout}x{o}x{o}xf32>
+}}"
+    );
+    for mode in SyncMode::ALL {
+        let context = Context::new().unwrap();
+        let mut module = context.parse(&text, "conv.mlir").unwrap();
+        run(&mut module, "rram-tile{rows=16 cols=16 slices=1},rram-place");
+        // Which matrix rows and channels each core holds, before the tiles go.
+        let held: Vec<(u32, [i64; 2], [i64; 2])> = module
+            .operations_named("xbar.tile")
+            .iter()
+            .map(|t| {
+                let int = |name| t.attribute(name).and_then(|a| a.as_i64()).unwrap();
+                let range =
+                    |name| <[i64; 2]>::try_from(t.attribute(name).and_then(|a| a.as_i64_array()).unwrap()).unwrap();
+                (int("core") as u32, range("rows"), range("cols"))
+            })
+            .collect();
+        run(&mut module, &format!("rram-sync{{mode={}}}", mode_name(mode)));
+        let mut program = lower_msg::program(&module).unwrap();
+        for core in &mut program.cores {
+            let (_, rows, cols) = held.iter().find(|(number, ..)| *number == core.core).unwrap();
+            let range = |r: &[i64; 2]| r[0] as usize..r[1] as usize;
+            core.crossbars[0].weights = Some(conv.matrix(range(rows), range(cols)));
+        }
+        let [input, _] = region(&module, "msg.input");
+        let [bias, _] = region(&module, "msg.bias");
+        program.memory = vec![
+            MemoryInit { address: input as u64, values: conv.windows() },
+            MemoryInit { address: bias as u64, values: conv.bias.clone() },
+        ];
+        let options = SimOptions { functional: Some(NumericMode::F32), trace: false };
+        let result = simulate(&arch(6, 16), &program, &options).unwrap_or_else(|e| panic!("{mode:?}: {e}"));
+        let [output, words] = region(&module, "msg.output");
+        let reference = conv.reference();
+        assert_eq!(words, reference.len());
+        let outputs = result.shared.unwrap().read(output, words);
+        for (i, (got, want)) in outputs.iter().zip(&reference).enumerate() {
+            let got = got.unwrap_or_else(|| panic!("{mode:?}: output word {i} never written"));
+            assert!((got - want).abs() <= 1e-5 * want.abs().max(1.0), "{mode:?}: word {i}: {got} vs {want}");
+        }
+    }
+}
+
+#[test]
+fn the_ir_does_not_grow_with_the_pixel_count() {
+    // Ops other than constants: how many constants there are depends on
+    // which addresses happen to coincide.
+    let ops = |size: i64| {
+        let shape = Shape {
+            cin_per_group: 4,
+            cout_per_group: 8,
+            groups: 1,
+            kernel: 3,
+            stride: 1,
+            pad: 1,
+            size,
+            activation: Activation::Relu,
+        };
+        let context = Context::new().unwrap();
+        let mut module = context.parse(&shape.mlir(), "layer.mlir").unwrap();
+        run(&mut module, "rram-tile{rows=16 cols=16 slices=1},rram-place,rram-sync");
+        module.operations().iter().filter(|op| op.name() != "arith.constant").count()
+    };
+    // The remainder of a batch of hand-offs comes and goes with the pixel
+    // count, so sizes differ by a few ops per core, not by a factor.
+    let small = ops(12);
+    for size in [56, 224, 448] {
+        assert!(ops(size) <= small + small / 2, "{size}x{size}: {} ops, 12x12: {small}", ops(size));
+    }
+}
+
+/// A core program by hand, translated.
+fn translate(body: &str) -> Result<Vec<CoreProgram>, String> {
+    let text = format!("func.func @core_0() attributes {{msg.core = 0 : i64}} {{\n{body}\n  return\n}}\n");
+    let context = Context::new().unwrap();
+    let module = context.parse(&text, "core.mlir").map_err(|e| e.to_string())?;
+    lower_msg::program(&module).map(|p| p.cores).map_err(|e| e.to_string())
+}
+
+#[test]
+fn loops_and_affine_arithmetic_become_the_instruction_set() {
+    let cores = translate(
+        r#"  %c2 = arith.constant 2 : index
+  %c3 = arith.constant 3 : index
+  %c10 = arith.constant 10 : index
+  %c100 = arith.constant 100 : index
+  scf.for %i = %c3 to %c10 step %c2 {
+    scf.for %j = %c2 to %c3 step %c3 {
+      %a = arith.muli %c3, %i : index
+      %b = arith.subi %a, %j : index
+      %d = arith.addi %c100, %b : index
+      %e = arith.subi %d, %i : index
+      "msg.wait"(%e) : (index) -> ()
+    }
+  }
+  "msg.halt"() : () -> ()"#,
+    )
+    .unwrap();
+    // i = 3 + 2*i0 (4 trips), j = 2 + 3*i1 (1 trip): 100 + 3i - j - i = 104 + 4*i0 - 3*i1.
+    let expected = "LOOP i0, 4\n  LOOP i1, 1\n    WAIT 104+4*i0-3*i1\n  END\nEND\nHALT\n";
+    let text = rram_compiler::isa::print_core(&cores[0]);
+    assert!(text.ends_with(expected), "{text}");
+}
+
+#[test]
+fn what_the_instruction_set_cannot_say_is_an_error_at_the_op() {
+    let cases = [
+        (
+            "  %c4 = arith.constant 4 : index\n  %d = arith.divui %c4, %c4 : index\n  \"msg.wait\"(%d) : (index) -> ()",
+            "core.mlir:3:8: error: 'arith.divui' op computes operand 'value' of 'msg.wait', which must be affine",
+        ),
+        (
+            "  %c0 = arith.constant 0 : index\n  %c4 = arith.constant 4 : index\n  scf.for %i = %c0 to %c4 step %c4 {\n    %s = arith.muli %i, %i : index\n    \"msg.wait\"(%s) : (index) -> ()\n  }",
+            "core.mlir:5:10: error: 'arith.muli' op computes operand 'value' of 'msg.wait', which must be affine in the loop counters: it multiplies two loop-dependent values",
+        ),
+        (
+            "  %c0 = arith.constant 0 : index\n  %c4 = arith.constant 4 : index\n  scf.for %i = %c0 to %c4 step %c4 {\n    scf.for %j = %c0 to %i step %c4 {\n    }\n  }",
+            "core.mlir:5:5: error: 'scf.for' op has the upper bound 4*i0: a hardware loop's bounds and step are constants",
+        ),
+        (
+            "  %c0 = arith.constant 0 : index\n  %c4 = arith.constant 4 : index\n  scf.for %i = %c0 to %c4 step %c4 {\n    scf.for %j = %c0 to %c4 step %c4 {\n    } {msg.var = \"p\"}\n  } {msg.var = \"p\"}",
+            "core.mlir:5:5: error: 'scf.for' op reuses the loop variable 'p' of an enclosing loop",
+        ),
+        (
+            "  %c0 = arith.constant 0 : index\n  scf.for unsigned %i = %c0 to %c0 step %c0 {\n  }",
+            "core.mlir:3:3: error: 'scf.for' op compares its bounds unsigned: a hardware loop's are signed",
+        ),
+        (
+            "  %c0 = arith.constant 0 : index\n  %c4 = arith.constant 4 : index\n  scf.for %i = %c4 to %c0 step %c0 {\n  }",
+            "core.mlir:4:3: error: 'scf.for' op has the step 0: it must be positive",
+        ),
+        (
+            "  %c = arith.constant 9223372036854775807 : index\n  %s = arith.addi %c, %c : index\n  \"msg.wait\"(%s) : (index) -> ()",
+            "core.mlir:3:8: error: 'arith.addi' op computes operand 'value' of 'msg.wait', which must be affine in the loop counters: it overflows 64 bits",
+        ),
+        (
+            "  %c = arith.constant 4 : i32\n  %v = arith.index_cast %c : i32 to index\n  \"msg.wait\"(%v) : (index) -> ()",
+            "core.mlir:3:8: error: 'arith.index_cast' op computes operand 'value' of 'msg.wait', which must be affine in the loop counters: only arith.constant, addi, subi and muli by a constant are",
+        ),
+    ];
+    for (body, expected) in cases {
+        let message = translate(body).err().unwrap_or_default();
+        assert!(message.contains(expected), "expected '{expected}', got '{message}'");
+    }
+}

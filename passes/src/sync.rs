@@ -1,0 +1,618 @@
+//! `rram-sync{mode=sequential|linear|cyclic}` (xbar -> msg): turns a module
+//! whose function holds one tiled and placed conv layer into one program
+//! per core that synchronizes the layer's partial sums, in the scheme
+//! `mode` names (MISSION.md section 3; default cyclic).
+//!
+//! The layer is read back from what `rram-tile` and `rram-place` wrote:
+//!
+//! ```text
+//! xbar.grid -> xbar.tile (core, crossbar) -> xbar.mvm -> xbar.accumulate per column block
+//!   -> nn.concat of the blocks along channels -> xbar.bias -> nn.relu | nn.clip (optional) -> return
+//! ```
+//!
+//! The schedule itself is [`crate::schedule::layer_program`], the single
+//! source of truth: this pass rebuilds its inputs (the [`TilePlan`] from the
+//! grid and tile attributes, checked to be `rram-tile`'s cut; the
+//! [`Layer`]: pixels `N*OH*OW` of the MVM results, channels, slices =
+//! matrix columns / channels, window = matrix rows, the activation fused
+//! from a following relu or clip), moves the schedule's cores (numbered by
+//! tile, in plan order, each with crossbar 0) onto the placed `core` and
+//! `crossbar` of each tile, CALL targets included, and writes every
+//! instruction as one `msg` op. The function is replaced by one
+//! `func.func @core_N` per core, carrying `msg.core = N`; the module
+//! records the layer (`msg.layer`) and where its data lives in shared
+//! memory (`msg.input`, `msg.output`, `msg.bias`, each `array<i64:
+//! address, words>`).
+//!
+//! Invariants: translating the programs back (`rram_compiler::lower_msg`)
+//! gives exactly the schedule's program with its cores placed; loops stay
+//! `scf.for` (named by `msg.var`), so the IR does not grow with the pixel
+//! count; addresses and sequence values are `arith` index expressions of
+//! the loop counters, each computed once per block. What the schedule does
+//! not cover is an error located at the op, never a program that computes
+//! something else: several layers or functions in a module, ops that are
+//! not part of the layer, weight duplication (replicas), tiles that are not
+//! `rram-tile`'s plan, two tiles of the layer on one core (placement with
+//! several crossbars per core), a layer without a bias (the schedule
+//! always adds one).
+
+use crate::schedule::{layer_program, Activation, Layer, SyncMode};
+use crate::tiling::{plan, KernelMatrix, TilePlan};
+use crate::{Pass, PassOptions};
+use rram_dialects::msg::{MsgOp, CORE_ATTRIBUTE, LAYER_ATTRIBUTE, LAYOUT_ATTRIBUTES, LOOP_VAR_ATTRIBUTE};
+use rram_dialects::nn::{static_shape, NnOp};
+use rram_dialects::xbar::{Grid, Tile};
+use rram_dialects::{AttributeValue, Error, Module, Op, OpBuilder, Type, Value};
+use rram_isa::{Affine, BinaryOp, Instr, Program, UnaryOp};
+use std::collections::HashMap;
+
+pub struct Synchronize {
+    pub mode: SyncMode,
+}
+
+impl Synchronize {
+    pub fn from_options(options: &PassOptions) -> Result<Self, Error> {
+        let mode = match options.0.get("mode").map(String::as_str) {
+            None | Some("cyclic") => SyncMode::Cyclic,
+            Some("linear") => SyncMode::Linear,
+            Some("sequential") => SyncMode::Sequential,
+            Some(other) => {
+                return Err(Error::Pipeline(format!(
+                    "option 'mode' of pass 'rram-sync' must be sequential, linear or cyclic, got '{other}'"
+                )))
+            }
+        };
+        Ok(Synchronize { mode })
+    }
+}
+
+impl Pass for Synchronize {
+    fn run(&self, module: &mut Module) -> Result<(), Error> {
+        let replaced = {
+            let layer = TiledLayer::find(module)?;
+            let mut program = layer_program(&layer.layer, &layer.plan, self.mode, &|_| None, None);
+            layer.place(&mut program)?;
+            for core in &program.cores {
+                let tile = layer.placement.iter().find(|p| p.core == core.core).map_or(layer.grid, |p| p.tile);
+                CoreWriter::write(module, tile, core)?;
+            }
+            layer.record_layout(module)?;
+            layer.function.id()
+        };
+        module.erase_if_unused(&[replaced]);
+        Ok(())
+    }
+}
+
+/// Where one tile of the plan was placed.
+struct Placement<'m> {
+    tile: Op<'m>,
+    core: u32,
+    crossbar: u32,
+}
+
+/// The layer of a module, as the schedule needs it.
+struct TiledLayer<'m> {
+    function: Op<'m>,
+    grid: Op<'m>,
+    name: String,
+    layer: Layer,
+    plan: TilePlan,
+    /// One per tile, in plan order (the schedule's core numbers).
+    placement: Vec<Placement<'m>>,
+}
+
+fn fail(op: &Op, message: impl std::fmt::Display) -> Error {
+    op.error(format!("rram-sync: {message}"))
+}
+
+/// What the pass handles, for error messages.
+const HANDLED: &str = "rram-sync handles a module of one function holding one conv layer as rram-tile writes it \
+                       (tiles, MVMs, accumulations, concats, bias), optionally followed by nn.relu or nn.clip";
+
+impl<'m> TiledLayer<'m> {
+    fn find(module: &'m Module) -> Result<Self, Error> {
+        let function = the_function(module)?;
+        let grid = match module.operations_named("xbar.grid").as_slice() {
+            [] => return Err(fail(&function, "no tiled layer (xbar.grid): run rram-tile and rram-place first")),
+            [grid] => *grid,
+            [_, second, ..] => return Err(fail(second, format!("a second tiled layer: {HANDLED}"))),
+        };
+        let grid_view = Grid::read(&grid).map_err(|e| fail(&grid, e))?;
+        if grid_view.replicas != 1 {
+            return Err(fail(&grid, format!("replicas = {}: weight duplication is not supported", grid_view.replicas)));
+        }
+        let path = DataPath::follow(function, grid)?;
+        let mut allowed: Vec<Op> = vec![grid];
+        allowed.extend(path.tiles.iter().map(|(op, _)| *op));
+        allowed.extend(&path.ops);
+        for op in function.body() {
+            if !allowed.contains(&op) && !is_weight_computation(&op) {
+                return Err(fail(&op, format!("'{}' op is not part of the tiled layer: {HANDLED}", op.name())));
+            }
+        }
+        let plan = check_plan(&grid, &grid_view, &path)?;
+        let placement = place(&grid_view, &plan, &path)?;
+        let output = static_shape(&path.output, "the layer's result").map_err(|e| fail(&grid, e))?;
+        let partial = static_shape(&path.partial, "a partial sum").map_err(|e| fail(&grid, e))?;
+        let channels = output[1];
+        // The schedule's loop counts, word counts and addresses must fit the
+        // instruction set's: checked here, since it computes them unchecked.
+        let too_large = |what: String| Err(fail(&grid, format!("{what}: more than the instruction set can count")));
+        let pixels = partial[0].checked_mul(partial[2]).and_then(|p| p.checked_mul(partial[3]));
+        let Some(pixels) = pixels.filter(|p| *p <= i64::from(u32::MAX)) else {
+            return too_large(format!("the output pixels of {partial:?} partial sums"));
+        };
+        if grid_view.xbar.iter().any(|&extent| extent > i64::from(u32::MAX)) {
+            return too_large(format!("crossbars of {:?} cells", grid_view.xbar));
+        }
+        let window = grid_view.matrix[0];
+        let words =
+            window.checked_add(channels).and_then(|w| w.checked_mul(pixels)).and_then(|w| w.checked_add(channels));
+        if words.is_none() {
+            return too_large(format!("{pixels} pixels of {window}-word windows and {channels} channels"));
+        }
+        let layer =
+            Layer { pixels, channels, slices: grid_view.matrix[1] / channels, window, activation: path.activation };
+        Ok(TiledLayer { function, grid, name: grid_view.layer, layer, plan, placement })
+    }
+
+    /// Moves the schedule's programs, numbered by tile in plan order and
+    /// using crossbar 0, onto the placed cores and crossbars.
+    fn place(&self, program: &mut Program) -> Result<(), Error> {
+        let placed = |index: u32| {
+            self.placement
+                .get(index as usize)
+                .ok_or_else(|| Error::Internal(format!("the schedule has a core {index} for no tile")))
+        };
+        for core in &mut program.cores {
+            let here = placed(core.core)?;
+            let [crossbar] = core.crossbars.as_mut_slice() else {
+                return Err(Error::Internal(format!("the schedule gives core {} several crossbars", core.core)));
+            };
+            let old = crossbar.index;
+            crossbar.index = here.crossbar;
+            core.core = here.core;
+            renumber(&mut core.body, &|xbar| if xbar == old { Ok(here.crossbar) } else { Err(xbar) }, &|target| {
+                placed(target).map(|p| p.core).map_err(|_| target)
+            })?;
+        }
+        Ok(())
+    }
+
+    fn record_layout(&self, module: &Module) -> Result<(), Error> {
+        let layout = self.layer.layout();
+        let (pixels, channels) = (self.layer.pixels, self.layer.channels);
+        let regions =
+            [[layout.inputs, pixels * self.layer.window], [layout.outputs, pixels * channels], [layout.bias, channels]];
+        let target = module.operation();
+        target.set_attribute(LAYER_ATTRIBUTE, &AttributeValue::String(self.name.clone()))?;
+        for ((name, _), region) in LAYOUT_ATTRIBUTES.iter().zip(regions) {
+            target.set_attribute(name, &AttributeValue::I64Array(region.to_vec()))?;
+        }
+        Ok(())
+    }
+}
+
+/// The module's one function, which must not be a core program already.
+fn the_function<'m>(module: &'m Module) -> Result<Op<'m>, Error> {
+    let top = module.operation();
+    let ops = top.body();
+    let Some(function) = ops.first() else {
+        return Err(fail(&top, "the module is empty"));
+    };
+    if let Some(other) = ops.iter().find(|op| op.name() != "func.func" || op.attribute(CORE_ATTRIBUTE).is_some()) {
+        let what = if other.name() == "func.func" { "a core program already" } else { "not a function" };
+        return Err(fail(other, format!("this op is {what}: {HANDLED}")));
+    }
+    if let Some(second) = ops.get(1) {
+        return Err(fail(second, format!("a second function: {HANDLED}")));
+    }
+    Ok(*function)
+}
+
+/// Ops that compute weights (named weights, folded batchnorm factors and
+/// biases): they do not depend on the function's arguments, and go away
+/// with the function, their data staying outside the IR.
+fn is_weight_computation(op: &Op) -> bool {
+    let name = op.name();
+    let weight_op =
+        name == "nn.weight" || name == "nn.scale_channels" || name.starts_with("arith.") || name.starts_with("math.");
+    weight_op && op.operands().iter().all(|v| v.defining_op().is_some())
+}
+
+/// The layer's dataflow, from the function's argument to its result.
+struct DataPath<'m> {
+    /// Tiles with their MVMs' results.
+    tiles: Vec<(Op<'m>, Tile)>,
+    /// MVMs, accumulations, concats, bias and activation.
+    ops: Vec<Op<'m>>,
+    /// One MVM result: `[N, channels, OH, OW]`.
+    partial: Value<'m>,
+    /// What the function returns.
+    output: Value<'m>,
+    activation: Activation,
+}
+
+impl<'m> DataPath<'m> {
+    /// Follows the layer's values from its tiles to the function's return,
+    /// requiring the structure `rram-tile` writes.
+    fn follow(function: Op<'m>, grid: Op<'m>) -> Result<Self, Error> {
+        let only_user = |value: Value<'m>, producer: &Op<'m>| match value.users().as_slice() {
+            [user] => Ok(*user),
+            users => Err(fail(producer, format!("its result must have exactly one use, it has {}", users.len()))),
+        };
+        let expect = |op: Op<'m>, name: &str| {
+            if op.name() == name {
+                Ok(op)
+            } else {
+                Err(fail(&op, format!("'{}' op is not part of the tiled layer: {HANDLED}", op.name())))
+            }
+        };
+        let grid_result = grid.result(0).ok_or_else(|| fail(&grid, "has no result"))?;
+        let input = function.body_arguments();
+        let mut tiles = Vec::new();
+        let mut ops = Vec::new();
+        // Per column block, the MVM results with their tile's h.
+        let mut blocks: HashMap<i64, Vec<(i64, Value<'m>)>> = HashMap::new();
+        let mut partial = None;
+        for tile_op in grid_result.users() {
+            let tile = Tile::read(&tile_op).map_err(|e| fail(&tile_op, e))?;
+            let tile_result = tile_op.result(0).ok_or_else(|| fail(&tile_op, "has no result"))?;
+            let mvm = expect(only_user(tile_result, &tile_op)?, "xbar.mvm")?;
+            match mvm.operand(1) {
+                Some(x) if input.contains(&x) => {}
+                _ => return Err(fail(&mvm, "the MVM must read the function's argument, the layer's input")),
+            }
+            let result = mvm.result(0).ok_or_else(|| fail(&mvm, "has no result"))?;
+            if static_shape(&result, "result").map_err(|e| fail(&mvm, e))?.len() != 4 {
+                return Err(fail(&mvm, "rram-sync handles conv layers, whose partial sums are [N, C, OH, OW]"));
+            }
+            blocks.entry(tile.v).or_default().push((tile.h, result));
+            partial = Some(result);
+            ops.push(mvm);
+            tiles.push((tile_op, tile));
+        }
+        let partial = partial.ok_or_else(|| fail(&grid, "the grid has no tiles"))?;
+        // Each column block accumulates its MVMs; the blocks are concatenated in order.
+        let mut so_far: Option<Value<'m>> = None;
+        for v in 0..blocks.len() as i64 {
+            let block = blocks.get(&v).ok_or_else(|| fail(&grid, format!("no tile has v = {v}")))?;
+            let (_, first) = block[0];
+            let accumulate = expect(only_user(first, &first.defining_op().unwrap_or(grid))?, "xbar.accumulate")?;
+            if accumulate.operands().len() != block.len()
+                || !block.iter().all(|(_, p)| accumulate.operands().contains(p))
+            {
+                return Err(fail(&accumulate, format!("must add exactly the partial sums of column block {v}")));
+            }
+            let sum = accumulate.result(0).ok_or_else(|| fail(&accumulate, "has no result"))?;
+            ops.push(accumulate);
+            so_far = Some(match so_far {
+                None => sum,
+                Some(left) => {
+                    let concat = expect(only_user(left, &left.defining_op().unwrap_or(grid))?, "nn.concat")?;
+                    let along_channels = matches!(NnOp::read(&concat), Ok(Some(NnOp::Concat { axis: 1 })));
+                    if !(along_channels && concat.operand(0) == Some(left) && concat.operand(1) == Some(sum)) {
+                        return Err(fail(&concat, "must join the column blocks in order along channels (axis 1)"));
+                    }
+                    ops.push(concat);
+                    concat.result(0).ok_or_else(|| fail(&concat, "has no result"))?
+                }
+            });
+        }
+        let mut value = so_far.ok_or_else(|| fail(&grid, "the grid has no tiles"))?;
+        let next = |value: Value<'m>| only_user(value, &value.defining_op().unwrap_or(grid));
+        let bias = next(value)?;
+        if bias.name() != "xbar.bias" {
+            let last = value.defining_op().unwrap_or(grid);
+            return Err(fail(&last, "the layer has no bias, and the schedule always adds one: give the conv a bias"));
+        }
+        ops.push(bias);
+        value = bias.result(0).ok_or_else(|| fail(&bias, "has no result"))?;
+        let mut user = next(value)?;
+        let activation = match NnOp::read(&user) {
+            Ok(Some(NnOp::Relu)) => Activation::Relu,
+            Ok(Some(NnOp::Clip { min, max })) => Activation::Clip { lo: min, hi: max },
+            _ => Activation::None,
+        };
+        if activation != Activation::None {
+            ops.push(user);
+            value = user.result(0).ok_or_else(|| fail(&user, "has no result"))?;
+            user = next(value)?;
+        }
+        let returned = expect(user, "func.return")?;
+        if returned.operands() != [value] {
+            return Err(fail(&returned, "the function must return the layer's result, and nothing else"));
+        }
+        ops.push(returned);
+        Ok(DataPath { tiles, ops, partial, output: value, activation })
+    }
+}
+
+/// The plan `rram-tile` cuts for the grid: the tiles in the IR must be
+/// exactly its tiles, which the schedule is written for.
+fn check_plan(grid: &Op, view: &Grid, path: &DataPath) -> Result<TilePlan, Error> {
+    let weight = grid.operand(0).ok_or_else(|| fail(grid, "has no weight"))?;
+    let shape = static_shape(&weight, "weight").map_err(|e| fail(grid, e))?;
+    let Ok(weight) = <[i64; 4]>::try_from(shape.as_slice()) else {
+        return Err(fail(
+            grid,
+            format!("rram-sync handles conv layers, whose weight is [Cout, Cin/groups, Kh, Kw], got {shape:?}"),
+        ));
+    };
+    let output = static_shape(&path.output, "the layer's result").map_err(|e| fail(grid, e))?;
+    if output[1] != weight[0] || view.matrix[1] % weight[0] != 0 {
+        return Err(fail(
+            grid,
+            format!("a {:?} matrix and a result of {} channels do not hold weight {shape:?}", view.matrix, output[1]),
+        ));
+    }
+    let matrix = KernelMatrix::conv(weight, view.groups, view.matrix[1] / weight[0]);
+    let plan = plan(&matrix, view.xbar[0], view.xbar[1]);
+    let differs = [matrix.rows(), matrix.cols()] != view.matrix
+        || plan.h != view.h
+        || plan.v != view.v
+        || plan.tiles.len() != path.tiles.len()
+        || plan
+            .tiles
+            .iter()
+            .any(|t| !path.tiles.iter().any(|(_, ir)| (ir.h, ir.v, ir.rows, ir.cols) == (t.h, t.v, t.rows, t.cols)));
+    if differs {
+        return Err(fail(
+            grid,
+            format!(
+                "the tiles of layer '{}' are not rram-tile's cut of its {:?} matrix on {:?} crossbars, \
+                 the only tilings rram-sync schedules",
+                view.layer, view.matrix, view.xbar
+            ),
+        ));
+    }
+    Ok(plan)
+}
+
+/// Where each tile of the plan was placed; one tile per core.
+fn place<'m>(view: &Grid, plan: &TilePlan, path: &DataPath<'m>) -> Result<Vec<Placement<'m>>, Error> {
+    let mut placement: Vec<Placement<'m>> = Vec::new();
+    for t in &plan.tiles {
+        let Some((op, tile)) = path.tiles.iter().find(|(_, ir)| (ir.h, ir.v) == (t.h, t.v)) else {
+            return Err(Error::Internal(format!("tile h = {}, v = {} vanished", t.h, t.v)));
+        };
+        let number = |value: i64| u32::try_from(value).map_err(|_| fail(op, format!("{value} is not a core number")));
+        let (core, crossbar) = (number(tile.core)?, number(tile.crossbar)?);
+        if let Some(other) = placement.iter().position(|p| p.core == core) {
+            let other = &plan.tiles[other];
+            return Err(fail(
+                op,
+                format!(
+                    "core {core} holds two tiles of layer '{}' (h = {}, v = {} and h = {}, v = {}): rram-sync \
+                     needs one tile per core (rram-place{{crossbars=1}})",
+                    view.layer, other.h, other.v, t.h, t.v
+                ),
+            ));
+        }
+        placement.push(Placement { tile: *op, core, crossbar });
+    }
+    Ok(placement)
+}
+
+/// Renames crossbars and CALL targets throughout a program; each mapping
+/// returns the name it cannot map as its error.
+fn renumber(
+    body: &mut [Instr],
+    crossbar: &dyn Fn(u32) -> Result<u32, u32>,
+    core: &dyn Fn(u32) -> Result<u32, u32>,
+) -> Result<(), Error> {
+    for instr in body {
+        match instr {
+            Instr::Mvm { xbar, .. } => {
+                *xbar = crossbar(*xbar).map_err(|k| {
+                    Error::Internal(format!("the schedule uses crossbar {k}, which it does not declare"))
+                })?
+            }
+            Instr::Call { core: target, .. } => {
+                *target = core(*target)
+                    .map_err(|c| Error::Internal(format!("the schedule calls core {c}, which holds no tile")))?
+            }
+            Instr::Loop { body, .. } => renumber(body, crossbar, core)?,
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// The `msg` op of an instruction and the affine values of its operands,
+/// in the op's operand order; `None` for a loop.
+fn msg_op(instr: &Instr) -> Option<(MsgOp, Vec<&Affine>)> {
+    Some(match instr {
+        Instr::Load { local, shared, n, class } => (MsgOp::Load { n: *n, class: class.name() }, vec![local, shared]),
+        Instr::Store { shared, local, n, class } => (MsgOp::Store { n: *n, class: class.name() }, vec![shared, local]),
+        Instr::Mov { dst, src, n } => (MsgOp::Mov { n: *n }, vec![dst, src]),
+        Instr::Mvm { xbar, dst, src } => (MsgOp::Mvm { crossbar: *xbar }, vec![dst, src]),
+        Instr::Binary { op, dst, a, b, n } => {
+            let n = *n;
+            let msg = match op {
+                BinaryOp::Add => MsgOp::Add { n },
+                BinaryOp::Bias => MsgOp::Bias { n },
+                BinaryOp::Max => MsgOp::Max { n },
+            };
+            (msg, vec![dst, a, b])
+        }
+        Instr::Unary { op, dst, a, n } => {
+            let n = *n;
+            let msg = match *op {
+                UnaryOp::Relu => MsgOp::Relu { n },
+                UnaryOp::Clip { lo, hi } => MsgOp::Clip { n, lo, hi },
+                UnaryOp::Avg { count } => MsgOp::Avg { n, count },
+            };
+            (msg, vec![dst, a])
+        }
+        Instr::Call { core, value } => (MsgOp::Call { core: *core }, vec![value]),
+        Instr::Wait { value } => (MsgOp::Wait, vec![value]),
+        Instr::Barrier { id } => (MsgOp::Barrier { id: *id }, Vec::new()),
+        Instr::Halt => (MsgOp::Halt, Vec::new()),
+        Instr::Loop { .. } => return None,
+    })
+}
+
+/// An affine expression as a key: its constant and terms.
+type AffineKey = (i64, Vec<(String, i64)>);
+
+/// A block being filled: the op new ops go before (its terminator), the
+/// loop counter it defines, and the expressions computed in it.
+struct OpenBlock<'m> {
+    end: Op<'m>,
+    counter: Option<(String, Value<'m>)>,
+    values: HashMap<AffineKey, Value<'m>>,
+}
+
+/// Writes one core's program as a `func.func`.
+struct CoreWriter<'m> {
+    module: &'m Module<'m>,
+    /// Where every op of the program is located: the tile the core holds.
+    at: Op<'m>,
+    index: Type<'m>,
+    /// The function's first op that is not a constant: constants go before
+    /// it, so that they dominate every use.
+    first: Option<Op<'m>>,
+    constants: HashMap<i64, Value<'m>>,
+    /// The function's body, then the loops around the current instruction.
+    blocks: Vec<OpenBlock<'m>>,
+}
+
+impl<'m> CoreWriter<'m> {
+    fn write(module: &'m Module<'m>, at: Op<'m>, core: &rram_isa::CoreProgram) -> Result<(), Error> {
+        let function = module
+            .build("func.func", &at)
+            .attribute("sym_name", AttributeValue::String(format!("core_{}", core.core)))
+            .attribute("function_type", AttributeValue::Text("() -> ()".into()))
+            .attribute(CORE_ATTRIBUTE, AttributeValue::I64(i64::from(core.core)))
+            .body(&[], "func.return")
+            .append_to_module()?;
+        let end = last_op(&function)?;
+        for crossbar in &core.crossbars {
+            let declaration = MsgOp::Crossbar { crossbar: crossbar.index, rows: crossbar.rows, cols: crossbar.cols };
+            with_attributes(module.build(declaration.name(), &at), &declaration).insert_before(end)?;
+        }
+        let mut writer = CoreWriter {
+            module,
+            at,
+            index: module.parse_type("index")?,
+            first: None,
+            constants: HashMap::new(),
+            blocks: vec![OpenBlock { end, counter: None, values: HashMap::new() }],
+        };
+        writer.instructions(&core.body)
+    }
+
+    fn instructions(&mut self, body: &[Instr]) -> Result<(), Error> {
+        for instr in body {
+            match (instr, msg_op(instr)) {
+                (_, Some((msg, operands))) => {
+                    let mut builder = with_attributes(self.module.build(msg.name(), &self.at), &msg);
+                    for operand in operands {
+                        builder = builder.operand(self.value(operand)?);
+                    }
+                    self.insert(builder)?;
+                }
+                (Instr::Loop { var, count, body }, None) => {
+                    let bounds = [0, i64::from(*count), 1].map(|v| self.constant(v));
+                    let mut builder = self.module.build("scf.for", &self.at);
+                    for bound in bounds {
+                        builder = builder.operand(bound?);
+                    }
+                    let builder = builder
+                        .attribute(LOOP_VAR_ATTRIBUTE, AttributeValue::String(var.clone()))
+                        .body(&[self.index], "scf.yield");
+                    let for_op = self.insert(builder)?;
+                    let counter = for_op
+                        .body_arguments()
+                        .first()
+                        .copied()
+                        .ok_or_else(|| Error::Internal("scf.for was built without a counter".into()))?;
+                    let end = last_op(&for_op)?;
+                    self.blocks.push(OpenBlock { end, counter: Some((var.clone(), counter)), values: HashMap::new() });
+                    self.instructions(body)?;
+                    self.blocks.pop();
+                }
+                (_, None) => return Err(Error::Internal(format!("no msg op for {instr:?}"))),
+            }
+        }
+        Ok(())
+    }
+
+    /// Inserts at the end of the innermost open block.
+    fn insert(&mut self, builder: OpBuilder<'m>) -> Result<Op<'m>, Error> {
+        let block = self.blocks.last().ok_or_else(|| Error::Internal("no open block".into()))?;
+        let op = builder.insert_before(block.end)?;
+        if self.first.is_none() && self.blocks.len() == 1 {
+            self.first = Some(op);
+        }
+        Ok(op)
+    }
+
+    fn constant(&mut self, value: i64) -> Result<Value<'m>, Error> {
+        if let Some(known) = self.constants.get(&value) {
+            return Ok(*known);
+        }
+        let anchor = self.first.unwrap_or(self.blocks[0].end);
+        let constant = self
+            .module
+            .build("arith.constant", &self.at)
+            .attribute("value", AttributeValue::Text(format!("{value} : index")))
+            .result(self.index)
+            .insert_value_before(anchor)?;
+        self.constants.insert(value, constant);
+        Ok(constant)
+    }
+
+    /// The value of `affine`: terms in order (`counter`, or `counter * k`),
+    /// summed left to right, then the constant added; each sub-expression
+    /// computed once per block.
+    fn value(&mut self, affine: &Affine) -> Result<Value<'m>, Error> {
+        let Affine { constant, terms } = affine;
+        let (last, head) = match terms.split_last() {
+            None => return self.constant(*constant),
+            Some(split) => split,
+        };
+        let key: AffineKey = (*constant, terms.clone());
+        if let Some(known) = self.blocks.iter().rev().find_map(|b| b.values.get(&key)) {
+            return Ok(*known);
+        }
+        let (lhs, rhs, op) = if *constant != 0 {
+            (self.value(&Affine { constant: 0, terms: terms.clone() })?, self.constant(*constant)?, "arith.addi")
+        } else if !head.is_empty() {
+            let head = self.value(&Affine { constant: 0, terms: head.to_vec() })?;
+            (head, self.value(&Affine { constant: 0, terms: vec![last.clone()] })?, "arith.addi")
+        } else if last.1 == 1 {
+            return self.counter(&last.0);
+        } else {
+            (self.counter(&last.0)?, self.constant(last.1)?, "arith.muli")
+        };
+        let builder = self.module.build(op, &self.at).operand(lhs).operand(rhs).result(self.index);
+        let value = self.insert(builder)?.result(0).ok_or_else(|| Error::Internal(format!("{op} has no result")))?;
+        if let Some(block) = self.blocks.last_mut() {
+            block.values.insert(key, value);
+        }
+        Ok(value)
+    }
+
+    fn counter(&self, var: &str) -> Result<Value<'m>, Error> {
+        self.blocks
+            .iter()
+            .rev()
+            .find_map(|b| b.counter.as_ref().filter(|(name, _)| name == var).map(|(_, v)| *v))
+            .ok_or_else(|| Error::Internal(format!("the schedule uses loop variable '{var}' outside its loop")))
+    }
+}
+
+fn with_attributes<'m>(mut builder: OpBuilder<'m>, msg: &MsgOp) -> OpBuilder<'m> {
+    for (name, value) in msg.attributes() {
+        builder = builder.attribute(name, value);
+    }
+    builder
+}
+
+/// The terminator of an op's body, before which the body is filled.
+fn last_op<'m>(op: &Op<'m>) -> Result<Op<'m>, Error> {
+    op.body().last().copied().ok_or_else(|| Error::Internal(format!("{} was built without a body", op.name())))
+}
