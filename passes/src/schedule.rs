@@ -16,6 +16,10 @@
 //! - Cyclic: core `h` starts at pixel `h*P/H` and walks round-robin; pixel
 //!   `p` of segment `s` is visited by `s, s-1, ..., s+1` (mod H), so every
 //!   core hands vectors to `h-1` and finishes the vectors of segment `h-1`.
+//!   Its CALLs hand on up to [`MAX_BATCH`] vectors at once.
+//!
+//! Cores start one after another ([`StartChain`]), so that identical
+//! programs do not ask for the bus in lockstep.
 //!
 //! Shared memory holds the input in im2col order (a pixel's window is one
 //! contiguous vector of the matrix's rows), then the output vectors, then
@@ -77,6 +81,11 @@ impl Layer {
     }
 }
 
+/// The most vectors one CALL hands on in the cyclic scheme: fewer CALLs
+/// mean less synchronization traffic, and on a wide bus, where a 4-byte
+/// CALL takes a whole beat, less bus time.
+const MAX_BATCH: i64 = 8;
+
 /// Local memory: input slice, partial sum, owned vector, bias.
 const LOCAL_INPUT: i64 = 0;
 
@@ -119,7 +128,13 @@ pub fn layer_program(
         }
         // A hand-off to `target` counts on top of the start token it received.
         let hand_off = |target: usize, released: i64| (target as u32, released + starts.offset(target));
-        let mut walk = Walk { step: &step, body: &mut body, token_to: starts.successor(index) };
+        let batch = match mode {
+            // The next owner is a segment behind: batches of up to half a
+            // segment never keep it waiting.
+            SyncMode::Cyclic => (layer.pixels / h_count / 2).clamp(1, MAX_BATCH),
+            SyncMode::Sequential | SyncMode::Linear => 1,
+        };
+        let mut walk = Walk { step: &step, body: &mut body, token_to: starts.successor(index), batch };
         let (first, last) = (tile.h == 0, tile.h == h_count - 1);
         match mode {
             SyncMode::Sequential | SyncMode::Linear => {
@@ -138,8 +153,11 @@ pub fn layer_program(
             }
             SyncMode::Cyclic => {
                 // Segment s is [start(s), start(s+1)); core h walks segments h, h+1, ...
+                // Consecutive segments of one role whose pixels follow each other
+                // make one run, one loop: at most four per core.
                 let start = |s: i64| s * layer.pixels / h_count;
                 let own = start(tile.h + 1) - start(tile.h);
+                let mut runs: Vec<(i64, i64, Role)> = Vec::new();
                 let mut walked = 0;
                 for k in 0..h_count {
                     let segment = (tile.h + k) % h_count;
@@ -152,8 +170,17 @@ pub fn layer_program(
                         wait: (k > 0).then_some(walked - own + 1 + token),
                         call: (k < h_count - 1).then(|| hand_off(neighbour(-1), walked + 1)),
                     };
-                    walk.segment(&format!("p{k}"), begin, end - begin, role);
+                    match runs.last_mut() {
+                        Some((b, n, r)) if (r.first, r.last) == (role.first, role.last) && *b + *n == begin => {
+                            *n += end - begin
+                        }
+                        _ if end > begin => runs.push((begin, end - begin, role)),
+                        _ => {}
+                    }
                     walked += end - begin;
+                }
+                for (run, (begin, count, role)) in runs.into_iter().enumerate() {
+                    walk.segment(&format!("p{run}"), begin, count, role);
                 }
             }
         }
@@ -255,12 +282,15 @@ struct Walk<'a> {
     body: &'a mut Vec<Instr>,
     /// The core to send the start token to, after the first input load.
     token_to: Option<usize>,
+    /// Steps per hand-off CALL.
+    batch: i64,
 }
 
 impl Walk<'_> {
     /// Steps `0..count` over pixels `begin..begin + count`, a loop over `var`.
     /// The first step of the walk is peeled when a start token follows its
-    /// input load.
+    /// input load. With batches, one CALL hands on `batch` steps at a time
+    /// (a loop of batches, then a loop over the rest and its CALL).
     fn segment(&mut self, var: &str, begin: i64, count: i64, role: Role) {
         let mut from = 0;
         if let (Some(successor), true) = (self.token_to, count > 0) {
@@ -271,7 +301,30 @@ impl Walk<'_> {
             self.token_to = None;
             from = 1;
         }
-        if count > from {
+        let batch = if role.call.is_some() { self.batch } else { 1 };
+        let batches = (count - from) / batch;
+        if batch > 1 && batches > 0 {
+            // Steps from + batch * b + j, j < batch; one CALL per batch.
+            let outer = format!("{var}b");
+            let step = Affine::constant(from).plus(&outer, batch).plus(var, 1);
+            let quiet = Role { call: None, ..role };
+            let mut body = vec![Instr::Loop {
+                var: var.into(),
+                count: batch as u32,
+                body: self.step.body(&offset(&step, begin), &step, &quiet),
+            }];
+            let (core, released) = role.call.expect("batched only when handing off");
+            body.push(Instr::Call { core, value: Affine::constant(released + from + batch - 1).plus(&outer, batch) });
+            self.body.push(Instr::Loop { var: outer, count: batches as u32, body });
+            from += batches * batch;
+            if count > from {
+                let rest = format!("{var}r");
+                let step = Affine::constant(from).plus(&rest, 1);
+                let body = self.step.body(&offset(&step, begin), &step, &quiet);
+                self.body.push(Instr::Loop { var: rest, count: (count - from) as u32, body });
+                self.body.push(Instr::Call { core, value: Affine::constant(released + count - 1) });
+            }
+        } else if count > from {
             let step = Affine::constant(from).plus(var, 1);
             let body = self.step.body(&offset(&step, begin), &step, &role);
             self.body.push(Instr::Loop { var: var.into(), count: (count - from) as u32, body });

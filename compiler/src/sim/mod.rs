@@ -31,7 +31,7 @@ use crate::isa::{BinaryOp, Class, Program, UnaryOp};
 use code::{lower, Code, Op};
 use memory::{Access, AccessHistory, Conflict, Words};
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, VecDeque};
+use std::collections::{BTreeSet, BinaryHeap, VecDeque};
 
 /// How values are computed in functional mode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -201,7 +201,9 @@ struct Engine<'a> {
     next_run: Option<(u64, usize)>,
     /// The bus request of each core, if it has one.
     pending: Vec<Option<Request>>,
-    pending_count: usize,
+    /// The cores with a pending request, so that round-robin finds the next
+    /// one without scanning thousands of idle cores.
+    requesters: BTreeSet<usize>,
     bus_free_at: u64,
     last_granted: usize,
     /// Vector clocks released by CALLs in flight, by sending core (functional mode).
@@ -326,7 +328,7 @@ impl<'a> Engine<'a> {
             queue: BinaryHeap::new(),
             sequence: 0,
             pending: vec![None; count],
-            pending_count: 0,
+            requesters: BTreeSet::new(),
             bus_free_at: 0,
             deliveries: VecDeque::new(),
             arbitration: None,
@@ -589,7 +591,7 @@ impl<'a> Engine<'a> {
     fn request(&mut self, core: usize, time: u64, transfer: Transfer) -> Result<(), SimError> {
         self.cores[core].status = Status::WaitBus { since: time };
         self.pending[core] = Some(Request { time, transfer });
-        self.pending_count += 1;
+        self.requesters.insert(core);
         // A core that ran ahead may have asked for a later arbitration: the
         // bus decides at the earliest time anyone waits for it.
         let at = time.max(self.bus_free_at);
@@ -601,21 +603,20 @@ impl<'a> Engine<'a> {
 
     /// Grants the bus at `time` to the next waiting core in round-robin order.
     fn arbitrate(&mut self, time: u64) -> Result<(), SimError> {
-        let count = self.cores.len();
-        let eligible = |request: &Option<Request>| request.is_some_and(|r| r.time <= time);
-        // Cores after the last one granted come first; when the bus is the
-        // bottleneck nearly every core waits, so the search is short.
-        let chosen = (1..=count).map(|k| (self.last_granted + k) % count).find(|&c| eligible(&self.pending[c]));
+        let eligible = |c: &&usize| self.pending[**c].is_some_and(|r| r.time <= time);
+        // Cores after the last one granted come first.
+        let after = self.requesters.range(self.last_granted + 1..).find(eligible);
+        let chosen = after.or_else(|| self.requesters.range(..=self.last_granted).find(eligible)).copied();
         let Some(core) = chosen else {
             // Only requests made later: come back when the first is made.
-            let next = self.pending.iter().flatten().map(|r| r.time).min();
+            let next = self.requesters.iter().filter_map(|&c| self.pending[c]).map(|r| r.time).min();
             if let Some(next) = next {
                 self.schedule(next, Event::Arbitrate);
             }
             return Ok(());
         };
         let request = self.pending[core].take().expect("chosen among pending requests");
-        self.pending_count -= 1;
+        self.requesters.remove(&core);
         self.last_granted = core;
         let (class, elements) = match request.transfer {
             Transfer::Load { n, class, .. } | Transfer::Store { n, class, .. } => (class, u64::from(n)),
@@ -675,7 +676,7 @@ impl<'a> Engine<'a> {
                 self.release_barrier_if_complete(done);
             }
         }
-        if self.pending_count > 0 {
+        if !self.requesters.is_empty() {
             self.schedule(self.bus_free_at, Event::Arbitrate);
         }
         Ok(())
