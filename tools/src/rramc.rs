@@ -6,18 +6,23 @@
 //! rramc arch --preset xbar64-bus16
 //! rramc arch --list               # the presets
 //! rramc compile --zoo resnet18 --preset xbar64-bus16 --summary   # layers onto crossbars
+//! rramc paper --out results       # the published experiment: CSV, Markdown, SVG charts
 //! ```
 
 use crate::inputs::{ArchArgs, NetworkArgs};
-use crate::output::{finish, report_usage};
+use crate::output::{finish, report_usage, write_atomically};
 use clap::{ArgGroup, Parser, Subcommand};
 use rram_compiler::arch::{preset_names, Architecture};
+use rram_compiler::frontend::zoo;
 use rram_compiler::pipeline::{Pipeline, RunOptions};
+use rram_compiler::report::paper;
 use rram_dialects::{Context, Module, Op};
 use std::ffi::OsString;
 use std::fmt::Write as _;
-use std::io::Write;
-use std::path::PathBuf;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
 
 #[derive(Parser, Debug)]
 #[command(name = "rramc", version, about = "Compiles CNNs for multi-core RRAM compute-in-memory chips")]
@@ -54,6 +59,29 @@ enum Command {
         #[arg(short = 'o', value_name = "FILE")]
         output: Option<PathBuf>,
     },
+    /// Rerun the published experiment: every conv layer of the networks, alone on a
+    /// chip, for each crossbar size and bus width, in the three synchronization modes
+    Paper {
+        /// Directory for paper.csv, paper.md and the SVG charts (created if missing)
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// Zoo networks whose conv layers are measured
+        #[arg(long, value_name = "NAMES", value_delimiter = ',', default_values = ["mobilenet_v1", "resnet18"])]
+        networks: Vec<String>,
+        /// Crossbar sizes (rows = cols)
+        #[arg(long, value_name = "SIZES", value_delimiter = ',', default_values_t = [32, 64, 128])]
+        xbars: Vec<u32>,
+        /// Bus widths in bytes
+        #[arg(long, value_name = "BYTES", value_delimiter = ',', default_values_t = [4, 8, 16, 32, 64])]
+        buses: Vec<u32>,
+        /// A fixed MVM latency in cycles for every setup, instead of the one derived
+        /// from the crossbar size (for sensitivity studies)
+        #[arg(long, value_name = "CYCLES")]
+        mvm_latency: Option<u32>,
+        /// Worker threads (default: the machine's cores)
+        #[arg(long, value_name = "N")]
+        threads: Option<usize>,
+    },
 }
 
 /// Runs rramc with `args` (including the program name); returns the exit code.
@@ -70,6 +98,10 @@ pub fn run(
         let result = compile(network, arch, *summary);
         return finish("rramc", result, output.as_deref(), stdout, stderr);
     }
+    if let Command::Paper { out, networks, xbars, buses, mvm_latency, threads } = &args.command {
+        let result = paper(out, networks, xbars, buses, *mvm_latency, *threads);
+        return finish("rramc", result, None, stdout, stderr);
+    }
     let result = match args.command {
         Command::Arch { list: true, .. } => Ok(preset_names().iter().map(|name| format!("{name}\n")).collect()),
         Command::Arch { file: Some(path), .. } => {
@@ -78,7 +110,7 @@ pub fn run(
         Command::Arch { preset: Some(name), .. } => {
             Architecture::preset(&name).map_err(|e| e.to_string()).and_then(|a| show(&a))
         }
-        Command::Arch { .. } | Command::Compile { .. } => show(&Architecture::default()),
+        Command::Arch { .. } | Command::Compile { .. } | Command::Paper { .. } => show(&Architecture::default()),
     };
     finish("rramc", result, None, stdout, stderr)
 }
@@ -107,6 +139,97 @@ fn compile(network: &NetworkArgs, arch: &ArchArgs, summary: bool) -> Result<Stri
         return Ok(module.print_with_locations() + "\n");
     }
     Ok(placement_summary(&module, &network.name, &arch))
+}
+
+/// The published setups (`xbarX-busB` presets) for every size and width
+/// asked for: sizes and widths other than the presets' work too.
+fn paper_setups(xbars: &[u32], buses: &[u32], mvm_latency: Option<u32>) -> Result<Vec<Architecture>, String> {
+    let base = Architecture::preset("xbar32-bus4").map_err(|e| e.to_string())?;
+    let mut setups = Vec::new();
+    for &xbar in xbars {
+        for &bus in buses {
+            let mut chip = base.clone();
+            chip.name = format!("xbar{xbar}-bus{bus}");
+            (chip.crossbar.rows, chip.crossbar.cols, chip.bus.width_bytes) = (xbar, xbar, bus);
+            chip.crossbar.mvm_latency_cycles = mvm_latency.or(chip.crossbar.mvm_latency_cycles);
+            chip.validate(&chip.name.clone()).map_err(|e| e.to_string())?;
+            setups.push(chip);
+        }
+    }
+    Ok(setups)
+}
+
+/// Measures every conv layer of `networks` on every setup and writes the
+/// report files into `out`; returns what to print: where they are and the
+/// bus-width summary.
+fn paper(
+    out: &Path,
+    networks: &[String],
+    xbars: &[u32],
+    buses: &[u32],
+    mvm_latency: Option<u32>,
+    threads: Option<usize>,
+) -> Result<String, String> {
+    let setups = paper_setups(xbars, buses, mvm_latency)?;
+    let mut layers = Vec::new();
+    for name in networks {
+        layers.extend(paper::conv_layers(&zoo::build(name).map_err(|e| e.to_string())?));
+    }
+    let threads = threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let total = layers.len() * setups.len();
+    let done = AtomicUsize::new(0);
+    let show_progress = std::io::stderr().is_terminal();
+    let progress = |row: &paper::Row| {
+        let count = done.fetch_add(1, Ordering::Relaxed) + 1;
+        if show_progress {
+            eprint!(
+                "\r{count}/{total} {} {} xbar {} bus {} B        ",
+                row.network, row.layer, row.xbar, row.bus_bytes
+            );
+        }
+    };
+    let started = Instant::now();
+    let rows = paper::sweep(&layers, &setups, threads, &progress).map_err(|e| format!("simulation failed: {e}"))?;
+    if show_progress {
+        eprintln!();
+    }
+    let setup = format!(
+        "`rramc paper --networks {} --xbars {} --buses {}{}`: each layer alone on a `xbarX-busB` setup \
+         (arch/xbar32-bus4.toml with the crossbar size and bus width changed), with as many cores as it has tiles.",
+        networks.join(","),
+        join(xbars),
+        join(buses),
+        mvm_latency.map(|c| format!(" --mvm-latency {c}")).unwrap_or_default()
+    );
+    std::fs::create_dir_all(out).map_err(|e| format!("cannot create '{}': {e}", out.display()))?;
+    let mut text = String::new();
+    for (name, contents) in paper::report_files(&rows, &setup) {
+        let path = out.join(name);
+        write_atomically(&path, &contents).map_err(|e| format!("cannot write '{}': {e}", path.display()))?;
+        let _ = writeln!(text, "wrote {}", path.display());
+    }
+    let _ = writeln!(
+        text,
+        "{} layers x {} setups simulated in {:.1} s",
+        layers.len(),
+        setups.len(),
+        started.elapsed().as_secs_f64()
+    );
+    let _ = writeln!(text, "{:>6} {:>28} {:>28}", "bus B", "most cores, all >= 90% PV", "most cores, all >= 99% PV");
+    for &bus in buses {
+        let group: Vec<&paper::Row> = rows.iter().filter(|r| r.bus_bytes == bus).collect();
+        let _ = writeln!(
+            text,
+            "{bus:>6} {:>28} {:>28}",
+            paper::cores_reaching(&group, 90.0),
+            paper::cores_reaching(&group, 99.0)
+        );
+    }
+    Ok(text)
+}
+
+fn join(values: &[u32]) -> String {
+    values.iter().map(u32::to_string).collect::<Vec<_>>().join(",")
 }
 
 /// Per layer: kernel matrix, tile grid, horizontal group size (PV) and the

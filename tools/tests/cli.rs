@@ -142,6 +142,7 @@ fn run_tool(tool: &str, args: &[&str]) -> Output {
     let binary = match tool {
         "rram-opt" => env!("CARGO_BIN_EXE_rram-opt"),
         "rram-translate" => env!("CARGO_BIN_EXE_rram-translate"),
+        "rramc" => env!("CARGO_BIN_EXE_rramc"),
         _ => env!("CARGO_BIN_EXE_rram-sim"),
     };
     Command::new(binary).args(args).output().unwrap()
@@ -238,5 +239,45 @@ fn emit_isa_writes_a_whole_directory_or_nothing() {
         let output = run_tool("rram-translate", args);
         assert_eq!(output.status.code(), Some(1), "{args:?}");
         assert!(stderr(&output).contains(expected), "{args:?}: {}", stderr(&output));
+    }
+}
+
+/// `rramc paper` on LeNet-5's two convs and one setup: the report files,
+/// the CSV under its fixed header, and errors that leave nothing behind.
+#[test]
+fn rramc_paper_writes_the_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("results");
+    let out_arg = out.to_string_lossy().into_owned();
+    let run = run_tool("rramc", &["paper", "--out", &out_arg, "--networks", "lenet5", "--xbars", "32", "--buses", "64"]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(stdout.contains("2 layers x 1 setups"), "{stdout}");
+    for file in ["paper.csv", "paper.md", "speedup-vs-pv.svg", "pct-pv-vs-cores.svg", "sync-overhead.svg"] {
+        assert!(out.join(file).is_file(), "{file} missing");
+    }
+    let csv = std::fs::read_to_string(out.join("paper.csv")).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        lines[0],
+        "network,layer,xbar,bus_bytes,cores,h,v,pv,seq_cycles,linear_cycles,cyclic_cycles,speedup_linear,\
+         speedup_cyclic,pct_pv_linear,pct_pv_cyclic,sync_bytes,total_bus_bytes,sync_overhead_pct,sync_memory_bytes"
+    );
+    assert_eq!(lines.len(), 3);
+    assert!(lines[1..].iter().all(|l| l.split(',').count() == 19 && l.starts_with("lenet5,")), "{csv}");
+
+    let empty = dir.path().join("none");
+    let empty_arg = empty.to_string_lossy().into_owned();
+    for (args, message) in [
+        (vec!["--networks", "lenet6"], "unknown model 'lenet6'"),
+        (vec!["--xbars", "0"], "crossbar.rows must be between 1 and 4096, got 0"),
+        (vec!["--buses", "x"], "invalid value 'x' for '--buses <BYTES>'"),
+    ] {
+        let mut full = vec!["paper", "--out", &empty_arg];
+        full.extend(args);
+        let run = run_tool("rramc", &full);
+        assert_eq!(run.status.code(), Some(1));
+        assert!(stderr(&run).contains(message), "{}", stderr(&run));
+        assert!(!empty.exists(), "nothing is written on failure");
     }
 }

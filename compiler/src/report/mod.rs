@@ -1,6 +1,9 @@
-//! Reports for users: what a network asks of the hardware, and (later) what
-//! the simulator measured.
+//! Reports for users: what a network asks of the hardware (`summary`), and
+//! what the simulator measured of its compiled layers (`paper`, with SVG
+//! charts from `svg`).
 
+pub mod paper;
 pub mod summary;
+pub mod svg;
 
 pub use summary::{LayerSummary, Summary};

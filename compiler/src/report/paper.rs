@@ -1,0 +1,411 @@
+//! The published experiment of MISSION.md section 3, rerun with our own
+//! tiling, schedules and simulator (`rramc paper`): every conv layer of a
+//! network, alone on a chip, for each crossbar size and bus width, in the
+//! three synchronization modes.
+//!
+//! A layer gets as many cores as it has tiles (one crossbar each), even
+//! beyond the preset's core count: the experiment studies how a layer's
+//! synchronization scales with its core count, not whether a network fits.
+//! The sequential run is the baseline of the speedups; synchronization
+//! traffic and memory are those of the cyclic run.
+
+use crate::arch::Architecture;
+use crate::frontend::Network;
+
+use crate::report::svg::{Axis, Chart, Series};
+use crate::sim::{simulate, SimError, SimOptions, Stats};
+use rram_dialects::nn::NnOp;
+use rram_passes::schedule::{layer_program, Activation, Layer, SyncMode};
+use rram_passes::tiling::{plan, KernelMatrix};
+use std::fmt::Write as _;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+/// The CSV header, fixed so that scripts can rely on it.
+pub const CSV_HEADER: &str = "network,layer,xbar,bus_bytes,cores,h,v,pv,seq_cycles,linear_cycles,cyclic_cycles,\
+speedup_linear,speedup_cyclic,pct_pv_linear,pct_pv_cyclic,sync_bytes,total_bus_bytes,sync_overhead_pct,\
+sync_memory_bytes";
+
+/// A conv layer as the experiment sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConvLayer {
+    pub network: String,
+    pub name: String,
+    /// `[Cout, Cin/groups, Kh, Kw]`
+    pub weight: [i64; 4],
+    pub groups: i64,
+    /// Output pixels of one inference.
+    pub pixels: i64,
+}
+
+/// The conv layers of `network`, in order.
+pub fn conv_layers(network: &Network) -> Vec<ConvLayer> {
+    network
+        .nodes
+        .iter()
+        .filter_map(|node| {
+            let NnOp::Conv2d(conv) = &node.op else { return None };
+            let weight = network.shape(*node.inputs.get(1)?);
+            let weight = [weight[0], weight[1], weight[2], weight[3]];
+            let pixels = node.shape[0] * node.shape[2] * node.shape[3];
+            Some(ConvLayer {
+                network: network.name.clone(),
+                name: node.name.clone(),
+                weight,
+                groups: conv.groups,
+                pixels,
+            })
+        })
+        .collect()
+}
+
+/// One line of the CSV: a layer on one crossbar size and bus width.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    pub network: String,
+    pub layer: String,
+    pub xbar: u32,
+    pub bus_bytes: u32,
+    pub cores: usize,
+    pub h: i64,
+    pub v: i64,
+    /// The parallelism limit: the cores that share each output, `h`.
+    pub pv: i64,
+    pub seq_cycles: u64,
+    pub linear_cycles: u64,
+    pub cyclic_cycles: u64,
+    pub sync_bytes: u64,
+    pub total_bus_bytes: u64,
+    pub sync_memory_bytes: u64,
+}
+
+impl Row {
+    pub fn speedup(&self, mode: SyncMode) -> f64 {
+        let cycles = match mode {
+            SyncMode::Sequential => self.seq_cycles,
+            SyncMode::Linear => self.linear_cycles,
+            SyncMode::Cyclic => self.cyclic_cycles,
+        };
+        self.seq_cycles as f64 / cycles as f64
+    }
+
+    /// Speedup as a percentage of PV.
+    pub fn pct_pv(&self, mode: SyncMode) -> f64 {
+        100.0 * self.speedup(mode) / self.pv as f64
+    }
+
+    pub fn sync_overhead_pct(&self) -> f64 {
+        if self.total_bus_bytes == 0 {
+            0.0
+        } else {
+            100.0 * self.sync_bytes as f64 / self.total_bus_bytes as f64
+        }
+    }
+
+    /// The line under [`CSV_HEADER`].
+    pub fn csv(&self) -> String {
+        format!(
+            "{},{},{},{},{},{},{},{},{},{},{},{:.4},{:.4},{:.2},{:.2},{},{},{:.3},{}",
+            self.network,
+            self.layer,
+            self.xbar,
+            self.bus_bytes,
+            self.cores,
+            self.h,
+            self.v,
+            self.pv,
+            self.seq_cycles,
+            self.linear_cycles,
+            self.cyclic_cycles,
+            self.speedup(SyncMode::Linear),
+            self.speedup(SyncMode::Cyclic),
+            self.pct_pv(SyncMode::Linear),
+            self.pct_pv(SyncMode::Cyclic),
+            self.sync_bytes,
+            self.total_bus_bytes,
+            self.sync_overhead_pct(),
+            self.sync_memory_bytes
+        )
+    }
+}
+
+/// Tiles `layer` for `chip` and simulates its three schedules (timing only).
+pub fn measure(layer: &ConvLayer, chip: &Architecture) -> Result<Row, SimError> {
+    let slices = i64::from(chip.slices_per_weight());
+    let matrix = KernelMatrix::conv(layer.weight, layer.groups, slices);
+    let tiles = plan(&matrix, i64::from(chip.crossbar.rows), i64::from(chip.crossbar.cols));
+    let shape = Layer {
+        pixels: layer.pixels,
+        channels: layer.weight[0],
+        slices,
+        window: matrix.rows(),
+        activation: Activation::Relu,
+    };
+    let mut chip = chip.clone();
+    chip.core.count = chip.core.count.max(tiles.tiles.len() as u32);
+    let run = |mode| -> Result<Stats, SimError> {
+        let program = layer_program(&shape, &tiles, mode, &|_| None, None);
+        Ok(simulate(&chip, &program, &SimOptions::default())?.stats)
+    };
+    let (sequential, linear, cyclic) = (run(SyncMode::Sequential)?, run(SyncMode::Linear)?, run(SyncMode::Cyclic)?);
+    Ok(Row {
+        network: layer.network.clone(),
+        layer: layer.name.clone(),
+        xbar: chip.crossbar.rows,
+        bus_bytes: chip.bus.width_bytes,
+        cores: tiles.tiles.len(),
+        h: tiles.h,
+        v: tiles.v,
+        pv: tiles.h,
+        seq_cycles: sequential.cycles,
+        linear_cycles: linear.cycles,
+        cyclic_cycles: cyclic.cycles,
+        sync_bytes: cyclic.bus_bytes.sync,
+        total_bus_bytes: cyclic.bus_bytes.total(),
+        sync_memory_bytes: cyclic.sync_memory_bytes,
+    })
+}
+
+/// Measures every `(layer, chip)` pair on `threads` threads; rows come in
+/// the order of `chips`, then `layers`. `progress` is told of each row.
+pub fn sweep(
+    layers: &[ConvLayer],
+    chips: &[Architecture],
+    threads: usize,
+    progress: &(dyn Fn(&Row) + Sync),
+) -> Result<Vec<Row>, SimError> {
+    let jobs: Vec<(&Architecture, &ConvLayer)> =
+        chips.iter().flat_map(|chip| layers.iter().map(move |layer| (chip, layer))).collect();
+    let next = AtomicUsize::new(0);
+    let results = Mutex::new(vec![None; jobs.len()]);
+    std::thread::scope(|scope| {
+        for _ in 0..threads.max(1) {
+            scope.spawn(|| loop {
+                let index = next.fetch_add(1, Ordering::Relaxed);
+                let Some((chip, layer)) = jobs.get(index) else { break };
+                let row = measure(layer, chip);
+                if let Ok(row) = &row {
+                    progress(row);
+                }
+                let failed = row.is_err();
+                results.lock().expect("no thread panics holding the lock")[index] = Some(row);
+                if failed {
+                    // Stop handing out jobs: the sweep fails anyway.
+                    next.store(jobs.len(), Ordering::Relaxed);
+                }
+            });
+        }
+    });
+    let results = results.into_inner().expect("no thread panics holding the lock");
+    results.into_iter().flatten().collect()
+}
+
+/// The CSV file: the header, then one line per row.
+pub fn csv(rows: &[Row]) -> String {
+    let mut text = format!("{CSV_HEADER}\n");
+    for row in rows {
+        let _ = writeln!(text, "{}", row.csv());
+    }
+    text
+}
+
+/// The files of the report, by name: the CSV, a Markdown summary and SVG
+/// charts.
+pub fn report_files(rows: &[Row], setup: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("paper.csv", csv(rows)),
+        ("paper.md", markdown(rows, setup)),
+        ("speedup-vs-pv.svg", speedup_chart(rows).to_svg()),
+        ("pct-pv-vs-cores.svg", scaling_chart(rows).to_svg()),
+        ("sync-overhead.svg", sync_chart(rows).to_svg()),
+    ]
+}
+
+/// Rows where synchronization matters: more than one core per output.
+fn synchronized(rows: &[Row]) -> impl Iterator<Item = &Row> {
+    rows.iter().filter(|r| r.pv > 1)
+}
+
+fn distinct<T: PartialEq + Copy + PartialOrd>(values: impl Iterator<Item = T>) -> Vec<T> {
+    let mut out: Vec<T> = Vec::new();
+    for v in values {
+        if !out.contains(&v) {
+            out.push(v);
+        }
+    }
+    out.sort_by(|a, b| a.partial_cmp(b).expect("no NaN"));
+    out
+}
+
+/// The most cores at which every synchronized layer with at most that many
+/// cores reaches `pct` of PV in cyclic mode, over `rows` (0 if even the
+/// smallest falls short).
+pub fn cores_reaching(rows: &[&Row], pct: f64) -> usize {
+    let mut sorted: Vec<&&Row> = rows.iter().filter(|r| r.pv > 1).collect();
+    sorted.sort_by_key(|r| r.cores);
+    let mut best = 0;
+    for row in sorted {
+        if row.pct_pv(SyncMode::Cyclic) < pct {
+            break;
+        }
+        best = row.cores;
+    }
+    best
+}
+
+fn markdown(rows: &[Row], setup: &str) -> String {
+    let mut md = String::new();
+    let xbars = distinct(rows.iter().map(|r| r.xbar));
+    let buses = distinct(rows.iter().map(|r| r.bus_bytes));
+    let _ = writeln!(md, "# Synchronized conv layers: speedup, % of PV, traffic\n");
+    let _ = writeln!(md, "{setup}\n");
+    let _ = writeln!(
+        md,
+        "{} rows: {} layers x {} crossbar sizes x {} bus widths; {} rows have PV > 1 (the others are single-tile-high \
+         layers, such as depthwise convs packed block-diagonally, where every mode is the same program).\n",
+        rows.len(),
+        distinct(rows.iter().map(|r| (r.network.as_str(), r.layer.as_str()))).len(),
+        xbars.len(),
+        buses.len(),
+        synchronized(rows).count()
+    );
+    let _ = writeln!(md, "## Per crossbar size and bus width (layers with PV > 1)\n");
+    let _ = writeln!(
+        md,
+        "| xbar | bus B | layers | cyclic % of PV: min / mean | linear: min / mean | >= 99% PV | most cores, all >= 90% | \
+         max speedup | max sync overhead % |"
+    );
+    let _ = writeln!(md, "|---|---|---|---|---|---|---|---|---|");
+    for &xbar in &xbars {
+        for &bus in &buses {
+            let group: Vec<&Row> = synchronized(rows).filter(|r| r.xbar == xbar && r.bus_bytes == bus).collect();
+            if group.is_empty() {
+                continue;
+            }
+            let stats = |mode| {
+                let values: Vec<f64> = group.iter().map(|r| r.pct_pv(mode)).collect();
+                let min = values.iter().cloned().fold(f64::INFINITY, f64::min);
+                (min, values.iter().sum::<f64>() / values.len() as f64)
+            };
+            let (cyc_min, cyc_mean) = stats(SyncMode::Cyclic);
+            let (lin_min, lin_mean) = stats(SyncMode::Linear);
+            let reaching = group.iter().filter(|r| r.pct_pv(SyncMode::Cyclic) >= 99.0).count();
+            let best = group.iter().map(|r| r.speedup(SyncMode::Cyclic)).fold(0.0, f64::max);
+            let sync = group.iter().map(|r| r.sync_overhead_pct()).fold(0.0, f64::max);
+            let _ = writeln!(
+                md,
+                "| {xbar} | {bus} | {} | {cyc_min:.1} / {cyc_mean:.1} | {lin_min:.1} / {lin_mean:.1} | {reaching} of {} | {} | \
+                 {best:.2}x | {sync:.2} |",
+                group.len(),
+                group.len(),
+                cores_reaching(&group, 90.0)
+            );
+        }
+    }
+    let _ = writeln!(md, "\n## Bus width and core count (cyclic, all crossbar sizes)\n");
+    let _ = writeln!(md, "| bus B | most cores with every layer >= 90% of PV | ... >= 99% of PV |");
+    let _ = writeln!(md, "|---|---|---|");
+    for &bus in &buses {
+        let group: Vec<&Row> = rows.iter().filter(|r| r.bus_bytes == bus).collect();
+        let _ = writeln!(md, "| {bus} | {} | {} |", cores_reaching(&group, 90.0), cores_reaching(&group, 99.0));
+    }
+    let widest = buses.last().copied().unwrap_or(0);
+    let _ = writeln!(md, "\n## Every layer with a {widest} B bus\n");
+    let _ = writeln!(
+        md,
+        "| network | layer | xbar | cores | H x V | sequential cycles | speedup linear / cyclic | % of PV linear / cyclic | \
+         sync overhead % | sync memory B |"
+    );
+    let _ = writeln!(md, "|---|---|---|---|---|---|---|---|---|---|");
+    for row in rows.iter().filter(|r| r.bus_bytes == widest) {
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} | {} | {} x {} | {} | {:.2} / {:.2} | {:.1} / {:.1} | {:.2} | {} |",
+            row.network,
+            row.layer,
+            row.xbar,
+            row.cores,
+            row.h,
+            row.v,
+            row.seq_cycles,
+            row.speedup(SyncMode::Linear),
+            row.speedup(SyncMode::Cyclic),
+            row.pct_pv(SyncMode::Linear),
+            row.pct_pv(SyncMode::Cyclic),
+            row.sync_overhead_pct(),
+            row.sync_memory_bytes
+        );
+    }
+    md
+}
+
+fn speedup_chart(rows: &[Row]) -> Chart {
+    let widest = rows.iter().map(|r| r.bus_bytes).max().unwrap_or(0);
+    let mut series: Vec<Series> = distinct(rows.iter().map(|r| r.xbar))
+        .into_iter()
+        .map(|xbar| Series {
+            name: format!("{xbar}x{xbar} cyclic"),
+            points: rows
+                .iter()
+                .filter(|r| r.xbar == xbar && r.bus_bytes == widest)
+                .map(|r| (r.pv as f64, r.speedup(SyncMode::Cyclic)))
+                .collect(),
+            lines: false,
+        })
+        .collect();
+    let max_pv = rows.iter().map(|r| r.pv).max().unwrap_or(1) as f64;
+    series.push(Series { name: "speedup = PV".into(), points: vec![(1.0, 1.0), (max_pv, max_pv)], lines: true });
+    Chart {
+        title: format!("Speedup over sequential vs PV, each layer ({widest} B bus)"),
+        x: Axis::fit("PV (cores sharing each output)", true, rows.iter().map(|r| r.pv as f64)),
+        y: Axis::fit("speedup (cyclic)", true, rows.iter().map(|r| r.speedup(SyncMode::Cyclic)).chain([1.0, max_pv])),
+        series,
+    }
+}
+
+fn scaling_chart(rows: &[Row]) -> Chart {
+    let series = distinct(rows.iter().map(|r| r.bus_bytes))
+        .into_iter()
+        .map(|bus| {
+            let mut points: Vec<(f64, f64)> = synchronized(rows)
+                .filter(|r| r.bus_bytes == bus)
+                .map(|r| (r.cores as f64, r.pct_pv(SyncMode::Cyclic)))
+                .collect();
+            points.sort_by(|a, b| a.partial_cmp(b).expect("no NaN"));
+            Series { name: format!("{bus} B bus"), points, lines: false }
+        })
+        .collect();
+    Chart {
+        title: "% of PV reached (cyclic) vs cores of the layer, by bus width".into(),
+        x: Axis::fit("cores (tiles of the layer)", true, synchronized(rows).map(|r| r.cores as f64)),
+        y: Axis::range("% of PV", 0.0, 105.0),
+        series,
+    }
+}
+
+fn sync_chart(rows: &[Row]) -> Chart {
+    let series = distinct(rows.iter().map(|r| r.bus_bytes))
+        .into_iter()
+        .map(|bus| Series {
+            name: format!("{bus} B bus, max"),
+            points: distinct(rows.iter().map(|r| r.xbar))
+                .into_iter()
+                .map(|xbar| {
+                    let worst = synchronized(rows)
+                        .filter(|r| r.xbar == xbar && r.bus_bytes == bus)
+                        .map(|r| r.sync_overhead_pct())
+                        .fold(0.0, f64::max);
+                    (f64::from(xbar), worst)
+                })
+                .collect(),
+            lines: true,
+        })
+        .collect();
+    let worst = synchronized(rows).map(|r| r.sync_overhead_pct()).fold(0.0, f64::max);
+    Chart {
+        title: "Synchronization traffic overhead (worst layer) vs crossbar size".into(),
+        x: Axis::fit("crossbar rows = cols", true, rows.iter().map(|r| f64::from(r.xbar))),
+        y: Axis::range("sync bytes / all bus bytes, %", 0.0, (worst * 1.2).max(1.0)),
+        series,
+    }
+}

@@ -1,0 +1,74 @@
+//! The published experiment's building blocks: which layers it measures,
+//! what one measurement holds, and the report it writes.
+
+use rram_compiler::arch::Architecture;
+use rram_compiler::frontend::zoo;
+use rram_compiler::report::paper::{conv_layers, cores_reaching, measure, report_files, sweep, CSV_HEADER};
+use rram_passes::schedule::SyncMode;
+
+#[test]
+fn the_experiment_measures_every_conv_of_the_networks() {
+    let resnet = conv_layers(&zoo::build("resnet18").unwrap());
+    // conv1, two convs in each of 8 basic blocks, 3 downsampling 1x1 convs.
+    assert_eq!(resnet.len(), 20);
+    assert_eq!((resnet[0].name.as_str(), resnet[0].weight, resnet[0].pixels), ("conv1", [64, 3, 7, 7], 112 * 112));
+    let mobilenet = conv_layers(&zoo::build("mobilenet_v1").unwrap());
+    // The stem, then 13 depthwise + pointwise pairs.
+    assert_eq!(mobilenet.len(), 27);
+    assert_eq!(mobilenet.iter().filter(|l| l.groups > 1 && l.groups == l.weight[0]).count(), 13);
+}
+
+#[test]
+fn a_measurement_is_consistent_and_the_synchronized_modes_near_pv() {
+    // LeNet-5's second conv: 150 x 64 cells on 32x32 crossbars (4 slices),
+    // H = 5, V = 2, over 10 x 10 pixels.
+    let layer = conv_layers(&zoo::build("lenet5").unwrap()).remove(1);
+    let chip = Architecture::preset("xbar32-bus64").unwrap();
+    let row = measure(&layer, &chip).unwrap();
+    assert_eq!((row.h, row.v, row.pv, row.cores), (5, 2, 5, 10));
+    assert_eq!(row.sync_memory_bytes, 10 * 4);
+    assert!(row.sync_bytes > 0 && row.sync_bytes < row.total_bus_bytes);
+    assert!(row.seq_cycles > row.linear_cycles && row.linear_cycles > row.cyclic_cycles, "{row:?}");
+    // Measured: linear 97.0% of PV (its pipeline fills for 4 of 104 steps),
+    // cyclic 99.6%; synchronization 0.61% of the bus bytes.
+    assert!(row.pct_pv(SyncMode::Cyclic) > 99.0, "{row:?}");
+    assert!(row.pct_pv(SyncMode::Linear) > 96.0, "{row:?}");
+    assert!(row.sync_overhead_pct() < 1.0, "{row:?}");
+}
+
+#[test]
+fn the_report_has_a_fixed_csv_header_and_one_line_per_measurement() {
+    let layers = conv_layers(&zoo::build("lenet5").unwrap());
+    let chips: Vec<Architecture> =
+        ["xbar32-bus4", "xbar64-bus64"].iter().map(|name| Architecture::preset(name).unwrap()).collect();
+    let rows = sweep(&layers, &chips, 2, &|_| {}).unwrap();
+    assert_eq!(rows.len(), 4);
+    assert_eq!((rows[0].xbar, rows[0].bus_bytes, rows[2].xbar), (32, 4, 64), "chips, then layers");
+    let files = report_files(&rows, "test");
+    let names: Vec<&str> = files.iter().map(|(name, _)| *name).collect();
+    assert_eq!(names, ["paper.csv", "paper.md", "speedup-vs-pv.svg", "pct-pv-vs-cores.svg", "sync-overhead.svg"]);
+    let csv = &files[0].1;
+    assert_eq!(csv.lines().next(), Some(CSV_HEADER));
+    assert_eq!(csv.lines().count(), 5);
+    for (name, text) in &files[2..] {
+        assert!(text.starts_with("<svg") && text.trim_end().ends_with("</svg>"), "{name}");
+    }
+    let markdown = &files[1].1;
+    assert!(markdown.contains("| lenet5 | features.3 | 64 |"), "{markdown}");
+}
+
+#[test]
+fn cores_reaching_stops_at_the_smallest_layer_that_falls_short() {
+    let layers = conv_layers(&zoo::build("lenet5").unwrap());
+    let chip = Architecture::preset("xbar32-bus4").unwrap();
+    let mut row = measure(&layers[1], &chip).unwrap();
+    let mut small = row.clone();
+    small.cores = 4;
+    (small.seq_cycles, small.cyclic_cycles) = (500, 100); // 100% of PV 5
+    let rows = [&small, &row];
+    let reached = row.pct_pv(SyncMode::Cyclic);
+    assert_eq!(cores_reaching(&rows, reached - 0.1), 10);
+    assert_eq!(cores_reaching(&rows, reached + 0.1), 4);
+    row.pv = 1; // layers without synchronization do not count
+    assert_eq!(cores_reaching(&[&row], 100.0), 0);
+}
