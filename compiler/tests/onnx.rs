@@ -14,6 +14,7 @@ use rram_compiler::frontend::onnx::proto::{
 };
 use rram_compiler::frontend::onnx::{import_bytes, import_file, SUPPORTED_OPERATORS};
 use rram_compiler::frontend::{Network, Ref};
+use rram_compiler::report::check::evaluate;
 use rram_dialects::nn::{Conv2d, NnOp, Pool, Window};
 use rram_dialects::Context;
 use rram_passes::{Pass, VerifyShapes};
@@ -189,8 +190,10 @@ fn lenet5_full_keeps_its_weights_and_computes_the_reference_output() {
     }
     // The values themselves: running the network on the stored input must
     // give what an independent ONNX runtime computed.
-    let output = evaluate(&network, read_floats("lenet5.input.txt"));
-    let expected = read_floats("lenet5.output.txt");
+    let input: Vec<f64> = read_floats("lenet5.input.txt").into_iter().map(f64::from).collect();
+    let evaluation = evaluate(&network, &input).unwrap_or_else(|error| panic!("{error}"));
+    let output = evaluation.value(network.outputs[0]);
+    let expected: Vec<f64> = read_floats("lenet5.output.txt").into_iter().map(f64::from).collect();
     assert_eq!(output.len(), expected.len());
     for (got, want) in output.iter().zip(&expected) {
         assert!((got - want).abs() <= 1e-5 + 1e-4 * want.abs(), "{output:?} vs {expected:?}");
@@ -204,69 +207,6 @@ fn lenet5_struct_imports_without_the_values_it_lacks() {
     assert!(!network.weights.contains_key("features.0.weight"));
     assert!(network.weights.keys().all(|name| name.ends_with(".bias")), "{:?}", network.weights.keys());
     assert_eq!(output_shape(&network), [1, 10]);
-}
-
-/// A direct evaluation of the ops LeNet uses, in f64: the test oracle.
-fn evaluate(network: &Network, input: Vec<f32>) -> Vec<f32> {
-    let mut values: Vec<Vec<f64>> = Vec::new();
-    let input: Vec<f64> = input.into_iter().map(f64::from).collect();
-    for node in &network.nodes {
-        let operand = |i: usize| -> &Vec<f64> {
-            match node.inputs[i] {
-                Ref::Input(_) => &input,
-                Ref::Node(n) => &values[n],
-            }
-        };
-        let shape = |i: usize| network.shape(node.inputs[i]).to_vec();
-        let result = match &node.op {
-            NnOp::Weight { name } => network.weights[name].values.iter().map(|&v| f64::from(v)).collect(),
-            NnOp::Relu => operand(0).iter().map(|&v| v.max(0.0)).collect(),
-            NnOp::Flatten { .. } => operand(0).clone(),
-            NnOp::Dense => {
-                let (x, w, b) = (operand(0), operand(1), operand(2));
-                let (k, m) = (shape(0)[1] as usize, shape(1)[0] as usize);
-                (0..m).map(|o| b[o] + (0..k).map(|i| x[i] * w[o * k + i]).sum::<f64>()).collect()
-            }
-            NnOp::Conv2d(conv) => {
-                assert_eq!((conv.strides, conv.pads, conv.groups), ([1, 1], [0; 4], 1));
-                let (x, w, b) = (operand(0), operand(1), operand(2));
-                let (xs, ws, out) = (shape(0), shape(1), &node.shape);
-                let (c, h, wd) = (xs[1] as usize, xs[2] as usize, xs[3] as usize);
-                let (k, oh, ow) = (ws[2] as usize, out[2] as usize, out[3] as usize);
-                let mut y = vec![0.0; out[1] as usize * oh * ow];
-                for o in 0..out[1] as usize {
-                    for (r, q) in (0..oh).flat_map(|r| (0..ow).map(move |q| (r, q))) {
-                        let mut sum = b[o];
-                        for (i, dr, dq) in
-                            (0..c).flat_map(|i| (0..k).flat_map(move |dr| (0..k).map(move |dq| (i, dr, dq))))
-                        {
-                            sum += x[(i * h + r + dr) * wd + q + dq] * w[((o * c + i) * k + dr) * k + dq];
-                        }
-                        y[(o * oh + r) * ow + q] = sum;
-                    }
-                }
-                y
-            }
-            NnOp::MaxPool2d(Pool { window, .. }) => {
-                assert_eq!((window.kernel, window.strides, window.pads), ([2, 2], [2, 2], [0; 4]));
-                let (x, xs, out) = (operand(0), shape(0), &node.shape);
-                let (h, wd) = (xs[2] as usize, xs[3] as usize);
-                let (oh, ow) = (out[2] as usize, out[3] as usize);
-                let mut y = Vec::new();
-                for c in 0..out[1] as usize {
-                    for (r, q) in (0..oh).flat_map(|r| (0..ow).map(move |q| (r, q))) {
-                        let at = |dr: usize, dq: usize| x[(c * h + 2 * r + dr) * wd + 2 * q + dq];
-                        y.push(at(0, 0).max(at(0, 1)).max(at(1, 0)).max(at(1, 1)));
-                    }
-                }
-                y
-            }
-            other => panic!("the reference evaluation has no {}", other.name()),
-        };
-        values.push(result);
-    }
-    let Ref::Node(last) = network.outputs[0] else { panic!("the output is an input") };
-    values[last].iter().map(|&v| v as f32).collect()
 }
 
 // ---- small models built here ----

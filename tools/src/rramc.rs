@@ -7,15 +7,19 @@
 //! rramc arch --list               # the presets
 //! rramc compile --zoo resnet18 --preset xbar64-bus16 --summary   # layers onto crossbars
 //! rramc paper --out results       # the published experiment: CSV, Markdown, SVG charts
+//! rramc check --import-onnx models/lenet5.full.onnx --input models/lenet5.input.txt
+//!                                 # every conv, every scheme, simulated with values vs a reference
 //! ```
 
 use crate::inputs::{ArchArgs, NetworkArgs};
 use crate::output::{finish, report_usage, write_atomically};
-use clap::{ArgGroup, Parser, Subcommand};
+use clap::{ArgGroup, Parser, Subcommand, ValueEnum};
 use rram_compiler::arch::{preset_names, Architecture};
 use rram_compiler::frontend::zoo;
 use rram_compiler::pipeline::{Pipeline, RunOptions};
+use rram_compiler::report::check::check_network;
 use rram_compiler::report::paper;
+use rram_compiler::sim::NumericMode;
 use rram_dialects::{Context, Module, Op};
 use std::ffi::OsString;
 use std::fmt::Write as _;
@@ -59,6 +63,26 @@ enum Command {
         #[arg(short = 'o', value_name = "FILE")]
         output: Option<PathBuf>,
     },
+    /// Check that the compiled programs compute each conv layer: simulate every layer in
+    /// every synchronization scheme with values and compare each output word with a
+    /// direct convolution (exactly in int8; within 1e-5 of the terms' magnitude in f32)
+    #[command(group(ArgGroup::new("source").args(["import_onnx", "zoo"]).required(true)))]
+    Check {
+        #[command(flatten)]
+        network: NetworkArgs,
+        #[command(flatten)]
+        arch: ArchArgs,
+        /// Numeric modes to simulate
+        #[arg(long, value_name = "MODES", value_delimiter = ',', default_values = ["int8", "f32"])]
+        numeric: Vec<Numeric>,
+        /// The network's input, one number per line (default: the network evaluated on
+        /// pseudo-random values when all its weights are known, else pseudo-random tensors)
+        #[arg(long, value_name = "FILE")]
+        input: Option<PathBuf>,
+        /// Worker threads (default: the machine's cores)
+        #[arg(long, value_name = "N")]
+        threads: Option<usize>,
+    },
     /// Rerun the published experiment: every conv layer of the networks, alone on a
     /// chip, for each crossbar size and bus width, in the three synchronization modes
     Paper {
@@ -84,6 +108,15 @@ enum Command {
     },
 }
 
+/// How `rramc check` computes values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Numeric {
+    /// int8 inputs and weights, int32 sums: outputs must be exact
+    Int8,
+    /// f32 throughout
+    F32,
+}
+
 /// Runs rramc with `args` (including the program name); returns the exit code.
 pub fn run(
     args: impl IntoIterator<Item = impl Into<OsString> + Clone>,
@@ -98,6 +131,22 @@ pub fn run(
         let result = compile(network, arch, *summary);
         return finish("rramc", result, output.as_deref(), stdout, stderr);
     }
+    if let Command::Check { network, arch, numeric, input, threads } = &args.command {
+        return match check(network, arch, numeric, input.as_deref(), *threads) {
+            Ok((report, failed)) => {
+                let _ = stdout.write_all(report.as_bytes());
+                if failed > 0 {
+                    let _ = writeln!(stderr, "rramc: {failed} checks failed");
+                    return 1;
+                }
+                0
+            }
+            Err(message) => {
+                let _ = writeln!(stderr, "rramc: {message}");
+                1
+            }
+        };
+    }
     if let Command::Paper { out, networks, xbars, buses, mvm_latency, threads } = &args.command {
         let result = paper(out, networks, xbars, buses, *mvm_latency, *threads);
         return finish("rramc", result, None, stdout, stderr);
@@ -110,7 +159,9 @@ pub fn run(
         Command::Arch { preset: Some(name), .. } => {
             Architecture::preset(&name).map_err(|e| e.to_string()).and_then(|a| show(&a))
         }
-        Command::Arch { .. } | Command::Compile { .. } | Command::Paper { .. } => show(&Architecture::default()),
+        Command::Arch { .. } | Command::Compile { .. } | Command::Check { .. } | Command::Paper { .. } => {
+            show(&Architecture::default())
+        }
     };
     finish("rramc", result, None, stdout, stderr)
 }
@@ -139,6 +190,52 @@ fn compile(network: &NetworkArgs, arch: &ArchArgs, summary: bool) -> Result<Stri
         return Ok(module.print_with_locations() + "\n");
     }
     Ok(placement_summary(&module, &network.name, &arch))
+}
+
+/// Checks every conv layer of the network on the chip; returns one line per
+/// layer, numeric mode and scheme, then a total, and how many failed.
+fn check(
+    network: &NetworkArgs,
+    arch: &ArchArgs,
+    numerics: &[Numeric],
+    input: Option<&Path>,
+    threads: Option<usize>,
+) -> Result<(String, usize), String> {
+    let network = network.network()?;
+    let chip = arch.architecture(None)?;
+    let input = input.map(read_numbers).transpose()?;
+    let numerics: Vec<NumericMode> = numerics
+        .iter()
+        .map(|n| match n {
+            Numeric::Int8 => NumericMode::Int8,
+            Numeric::F32 => NumericMode::F32,
+        })
+        .collect();
+    let threads = threads.unwrap_or_else(default_threads);
+    let results =
+        check_network(&network, &chip, &numerics, input.as_deref(), threads, &|_| {}).map_err(|e| e.to_string())?;
+    let mut text = format!("{} on {}\n", network.name, chip.name);
+    for result in &results {
+        let _ = writeln!(text, "{result}");
+    }
+    let failed = results.iter().filter(|r| !r.passed()).count();
+    let _ = writeln!(text, "{} of {} checks passed", results.len() - failed, results.len());
+    Ok((text, failed))
+}
+
+/// Numbers separated by whitespace, e.g. one per line.
+fn read_numbers(path: &Path) -> Result<Vec<f64>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read '{}': {e}", path.display()))?;
+    text.split_whitespace()
+        .enumerate()
+        .map(|(index, word)| {
+            word.parse().map_err(|_| format!("{}: value {} is not a number: '{word}'", path.display(), index + 1))
+        })
+        .collect()
+}
+
+fn default_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
 /// The published setups (`xbarX-busB` presets) for every size and width
@@ -175,7 +272,7 @@ fn paper(
     for name in networks {
         layers.extend(paper::conv_layers(&zoo::build(name).map_err(|e| e.to_string())?));
     }
-    let threads = threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let threads = threads.unwrap_or_else(default_threads);
     let total = layers.len() * setups.len();
     let done = AtomicUsize::new(0);
     let show_progress = std::io::stderr().is_terminal();

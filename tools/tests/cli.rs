@@ -249,7 +249,8 @@ fn rramc_paper_writes_the_report() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("results");
     let out_arg = out.to_string_lossy().into_owned();
-    let run = run_tool("rramc", &["paper", "--out", &out_arg, "--networks", "lenet5", "--xbars", "32", "--buses", "64"]);
+    let run =
+        run_tool("rramc", &["paper", "--out", &out_arg, "--networks", "lenet5", "--xbars", "32", "--buses", "64"]);
     assert!(run.status.success(), "{}", stderr(&run));
     let stdout = String::from_utf8_lossy(&run.stdout);
     assert!(stdout.contains("2 layers x 1 setups"), "{stdout}");
@@ -280,4 +281,25 @@ fn rramc_paper_writes_the_report() {
         assert!(stderr(&run).contains(message), "{}", stderr(&run));
         assert!(!empty.exists(), "nothing is written on failure");
     }
+}
+
+/// `rramc check` on LeNet-5 with its real weights and input: every conv in
+/// every scheme and numeric mode matches the reference; a bad input file is
+/// an error that names it.
+#[test]
+fn rramc_check_verifies_every_conv_of_a_network() {
+    let models = Path::new(env!("CARGO_MANIFEST_DIR")).join("../models");
+    let onnx = models.join("lenet5.full.onnx").to_string_lossy().into_owned();
+    let input = models.join("lenet5.input.txt").to_string_lossy().into_owned();
+    let run = run_tool("rramc", &["check", "--import-onnx", &onnx, "--input", &input, "--preset", "xbar32-bus16"]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(stdout.ends_with("12 of 12 checks passed\n"), "{stdout}");
+    assert_eq!(stdout.matches(": ok").count(), 12, "{stdout}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let bad = write(dir.path(), "input.txt", "0.5\nhalf\n");
+    let run = run_tool("rramc", &["check", "--import-onnx", &onnx, "--input", &bad]);
+    assert_eq!(run.status.code(), Some(1));
+    assert!(stderr(&run).contains("input.txt: value 2 is not a number: 'half'"), "{}", stderr(&run));
 }

@@ -2,6 +2,7 @@
 //! what the simulator measured of its compiled layers (`paper`, with SVG
 //! charts from `svg`).
 
+pub mod check;
 pub mod paper;
 pub mod summary;
 pub mod svg;
