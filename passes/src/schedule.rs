@@ -119,7 +119,7 @@ pub fn layer_program(
                 local: Affine::constant(local.bias),
                 shared: Affine::constant(layout.bias + first_channel),
                 n: channels as u32,
-                class: Class::Input,
+                class: Class::Partial,
             });
         }
         let token = starts.offset(index);
