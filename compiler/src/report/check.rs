@@ -25,13 +25,12 @@
 use crate::arch::Architecture;
 use crate::frontend::{Network, Ref};
 use crate::isa::Program;
+use crate::report::parallel;
 use crate::sim::{simulate, NumericMode, SimOptions};
 use rram_dialects::nn::{Conv2d, NnOp, Pool, Window};
 use rram_passes::schedule::{layer_program, Activation, Layer, SyncMode};
 use rram_passes::tiling::{plan, KernelMatrix, Tile, TilePlan};
 use std::fmt;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
 
 /// The largest error an f32 output word may have, relative to the
 /// magnitude of its terms.
@@ -499,24 +498,15 @@ pub fn check_network(
     let cases = cases(network, input)?;
     let jobs: Vec<(&ConvCase, NumericMode)> =
         cases.iter().flat_map(|case| numerics.iter().map(move |&numeric| (case, numeric))).collect();
-    let next = AtomicUsize::new(0);
-    let results = Mutex::new(vec![None; jobs.len()]);
-    std::thread::scope(|scope| {
-        for _ in 0..threads.max(1) {
-            scope.spawn(|| loop {
-                let index = next.fetch_add(1, Ordering::Relaxed);
-                let Some(&(case, numeric)) = jobs.get(index) else { break };
-                let checked = check_layer(case, chip, numeric);
-                if let Ok(checked) = &checked {
-                    checked.iter().for_each(progress);
-                }
-                results.lock().expect("no thread panics holding the lock")[index] = Some(checked);
-            });
+    let results = parallel::map(&jobs, threads, |&(case, numeric)| {
+        let checked = check_layer(case, chip, numeric);
+        if let Ok(checked) = &checked {
+            checked.iter().for_each(progress);
         }
+        checked
     });
-    let results = results.into_inner().expect("no thread panics holding the lock");
     let mut all = Vec::new();
-    for checked in results.into_iter().flatten() {
+    for checked in results {
         all.extend(checked?);
     }
     Ok(all)

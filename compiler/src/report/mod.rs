@@ -4,6 +4,7 @@
 
 pub mod check;
 pub mod paper;
+pub mod parallel;
 pub mod summary;
 pub mod svg;
 

@@ -12,14 +12,13 @@
 use crate::arch::Architecture;
 use crate::frontend::Network;
 
+use crate::report::parallel;
 use crate::report::svg::{Axis, Chart, Series};
 use crate::sim::{simulate, SimError, SimOptions, Stats};
 use rram_dialects::nn::NnOp;
 use rram_passes::schedule::{layer_program, Activation, Layer, SyncMode};
 use rram_passes::tiling::{plan, KernelMatrix};
 use std::fmt::Write as _;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
 
 /// The CSV header, fixed so that scripts can rely on it.
 pub const CSV_HEADER: &str = "network,layer,xbar,bus_bytes,cores,h,v,pv,seq_cycles,linear_cycles,cyclic_cycles,\
@@ -176,28 +175,15 @@ pub fn sweep(
 ) -> Result<Vec<Row>, SimError> {
     let jobs: Vec<(&Architecture, &ConvLayer)> =
         chips.iter().flat_map(|chip| layers.iter().map(move |layer| (chip, layer))).collect();
-    let next = AtomicUsize::new(0);
-    let results = Mutex::new(vec![None; jobs.len()]);
-    std::thread::scope(|scope| {
-        for _ in 0..threads.max(1) {
-            scope.spawn(|| loop {
-                let index = next.fetch_add(1, Ordering::Relaxed);
-                let Some((chip, layer)) = jobs.get(index) else { break };
-                let row = measure(layer, chip);
-                if let Ok(row) = &row {
-                    progress(row);
-                }
-                let failed = row.is_err();
-                results.lock().expect("no thread panics holding the lock")[index] = Some(row);
-                if failed {
-                    // Stop handing out jobs: the sweep fails anyway.
-                    next.store(jobs.len(), Ordering::Relaxed);
-                }
-            });
+    parallel::map(&jobs, threads, |(chip, layer)| {
+        let row = measure(layer, chip);
+        if let Ok(row) = &row {
+            progress(row);
         }
-    });
-    let results = results.into_inner().expect("no thread panics holding the lock");
-    results.into_iter().flatten().collect()
+        row
+    })
+    .into_iter()
+    .collect()
 }
 
 /// The CSV file: the header, then one line per row.
