@@ -93,7 +93,7 @@ static REGISTRY: [PassInfo; 5] = [
     },
     PassInfo {
         name: "rram-tile",
-        summary: "Cut each nn.conv2d's kernel matrix into crossbar tiles (nn -> xbar)",
+        summary: "Cut each nn.conv2d's and nn.dense's kernel matrix into crossbar tiles (nn -> xbar)",
         options: &[
             ("rows", "crossbar rows (default 128)"),
             ("cols", "crossbar columns (default 128)"),
