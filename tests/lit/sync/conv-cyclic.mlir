@@ -3,8 +3,8 @@
 // matrix on 16x16 crossbars is one horizontal group of H = 3 tiles (rows
 // 0-16, 16-32, 32-36) on cores 0, 1, 2. Cyclic synchronization of its 16
 // output pixels: core h walks the segments h, h+1, h+2 (mod 3) of 5, 5
-// and 6 pixels, hands vectors to core h-1 two at a time (a CALL per batch
-// of 2 = 16 / 3 / 2, a last CALL for the odd one), waits until core h+1
+// and 6 pixels, hands vectors to core h-1 five at a time (a CALL per batch
+// of 5 = 16 / 3, a last CALL for the one left), waits until core h+1
 // has handed a vector over (WAIT) before adding to it, and finishes
 // segment h-1 (bias, relu, output). Cores start in the chain 2, 1, 0: each
 // waits for a start token (register value 1, on top of which its hand-offs
