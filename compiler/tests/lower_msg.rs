@@ -7,13 +7,14 @@
 
 mod common;
 
-use common::conv::Conv;
+use common::conv;
 use proptest::prelude::*;
 use rram_compiler::arch::Architecture;
-use rram_compiler::isa::{CoreProgram, Instr, MemoryInit, Program};
+use rram_compiler::isa::{CoreProgram, Instr, Program};
 use rram_compiler::lower_msg;
 use rram_compiler::pipeline::{Pipeline, RunOptions};
-use rram_compiler::sim::{simulate, NumericMode, SimOptions};
+use rram_compiler::report::check::LayerCheck;
+use rram_compiler::sim::NumericMode;
 use rram_dialects::{float_literal, AttributeValue, Context, Module};
 use rram_passes::schedule::{layer_program, Activation, Layer, SyncMode};
 use rram_passes::tiling::{plan, KernelMatrix};
@@ -194,10 +195,11 @@ fn region(module: &Module, name: &str) -> [usize; 2] {
 fn the_translated_programs_compute_the_convolution() {
     // 36 rows on 16-row crossbars (H = 3), 20 channels in blocks of 16 and 4
     // (V = 2), 36 pixels: the layer of tests/schedule.rs, through the IR.
-    let conv = Conv::new(4, 20, 3, 8);
-    let (c, k, n) = (conv.cin, conv.kernel, conv.size);
-    let cout = conv.cout;
-    let o = conv.out_size();
+    let case = conv::case(4, 20, 3, 8);
+    let [_, c, n, _] = [0, 1, 2, 3].map(|d| case.input.shape[d]);
+    let weight = [0, 1, 2, 3].map(|d| case.weight.shape[d]);
+    let [cout, _, k, _] = weight;
+    let o = n - k + 1;
     let text = format!(
         "func.func @main(%x: tensor<1x{c}x{n}x{n}xf32>) -> tensor<1x{cout}x{o}x{o}xf32> {{
   %w = \"nn.weight\"() {{name = \"w\"}} : () -> tensor<{cout}x{c}x{k}x{k}xf32>
@@ -207,6 +209,13 @@ fn the_translated_programs_compute_the_convolution() {
   return %r : tensor<1x{cout}x{o}x{o}xf32>
 }}"
     );
+    // The library's check of the layer: its programs carry each tile's
+    // weights and the shared memory data (im2col windows, bias), and it
+    // compares a program's output words with its direct convolution.
+    let check = LayerCheck::new(&case, &arch(6, 16), NumericMode::F32).unwrap();
+    let matrix = KernelMatrix::conv(weight, 1, 1);
+    let tiles = plan(&matrix, 16, 16).tiles;
+    let layer = Layer { pixels: o * o, channels: cout, slices: 1, window: matrix.rows(), activation: case.activation };
     for mode in SyncMode::ALL {
         let context = Context::new().unwrap();
         let mut module = context.parse(&text, "conv.mlir").unwrap();
@@ -224,27 +233,23 @@ fn the_translated_programs_compute_the_convolution() {
             .collect();
         run(&mut module, &format!("rram-sync{{mode={}}}", mode_name(mode)));
         let mut program = lower_msg::program(&module).unwrap();
+        // The schedule's program holds tile i's weights on core i.
+        let data = check.program(mode);
         for core in &mut program.cores {
             let (_, rows, cols) = held.iter().find(|(number, ..)| *number == core.core).unwrap();
-            let range = |r: &[i64; 2]| r[0] as usize..r[1] as usize;
-            core.crossbars[0].weights = Some(conv.matrix(range(rows), range(cols)));
+            let tile = tiles.iter().position(|t| (t.rows, t.cols) == (*rows, *cols)).unwrap();
+            core.crossbars[0].weights.clone_from(&data.cores[tile].crossbars[0].weights);
         }
-        let [input, _] = region(&module, "msg.input");
-        let [bias, _] = region(&module, "msg.bias");
-        program.memory = vec![
-            MemoryInit { address: input as u64, values: conv.windows() },
-            MemoryInit { address: bias as u64, values: conv.bias.clone() },
-        ];
-        let options = SimOptions { functional: Some(NumericMode::F32), trace: false };
-        let result = simulate(&arch(6, 16), &program, &options).unwrap_or_else(|e| panic!("{mode:?}: {e}"));
+        let at = |init: usize| [data.memory[init].address as usize, data.memory[init].values.len()];
+        assert_eq!((region(&module, "msg.input"), region(&module, "msg.bias")), (at(0), at(1)));
+        program.memory = data.memory;
         let [output, words] = region(&module, "msg.output");
-        let reference = conv.reference();
-        assert_eq!(words, reference.len());
-        let outputs = result.shared.unwrap().read(output, words);
-        for (i, (got, want)) in outputs.iter().zip(&reference).enumerate() {
-            let got = got.unwrap_or_else(|| panic!("{mode:?}: output word {i} never written"));
-            assert!((got - want).abs() <= 1e-5 * want.abs().max(1.0), "{mode:?}: word {i}: {got} vs {want}");
-        }
+        assert_eq!([output, words], [layer.layout().outputs as usize, 720]);
+        let result = check.run(mode, &program);
+        assert!(result.passed(), "{result}");
+        assert_eq!(result.words, words, "{result}");
+        // Within 1e-5 of every word, and so within 1e-5 max(|want|, 1).
+        assert!(result.max_abs_error <= 1e-5, "{result}");
     }
 }
 

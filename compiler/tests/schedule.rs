@@ -4,10 +4,11 @@
 
 mod common;
 
-use common::conv::Conv;
+use common::conv;
 use rram_compiler::arch::Architecture;
+use rram_compiler::report::check::{check_layer, ConvCase};
 use rram_compiler::sim::{simulate, NumericMode, SimOptions};
-use rram_passes::schedule::{layer_program, Activation, Layer, SyncMode};
+use rram_passes::schedule::{layer_program, Layer, SyncMode};
 use rram_passes::tiling::{plan, KernelMatrix, TilePlan};
 
 fn arch(cores: u32, xbar: u32, bus: u32) -> Architecture {
@@ -19,16 +20,14 @@ fn arch(cores: u32, xbar: u32, bus: u32) -> Architecture {
     Architecture::from_toml_str(&text, "test.toml").unwrap()
 }
 
-fn setup(conv: &Conv, xbar: i64) -> (Layer, TilePlan) {
-    let matrix = KernelMatrix::conv([conv.cout as i64, conv.cin as i64, conv.kernel as i64, conv.kernel as i64], 1, 1);
-    let n = conv.out_size() as i64;
-    let layer = Layer {
-        pixels: n * n,
-        channels: conv.cout as i64,
-        slices: 1,
-        window: conv.rows() as i64,
-        activation: Activation::Relu,
-    };
+/// The layer and tile plan of `case` (stride 1, no padding, one cell per
+/// weight) on `xbar` x `xbar` crossbars.
+fn setup(case: &ConvCase, xbar: i64) -> (Layer, TilePlan) {
+    let weight = [0, 1, 2, 3].map(|d| case.weight.shape[d]);
+    let matrix = KernelMatrix::conv(weight, 1, 1);
+    let n = case.input.shape[2] - weight[2] + 1;
+    let layer =
+        Layer { pixels: n * n, channels: weight[0], slices: 1, window: matrix.rows(), activation: case.activation };
     (layer, plan(&matrix, xbar, xbar))
 }
 
@@ -36,23 +35,19 @@ fn setup(conv: &Conv, xbar: i64) -> (Layer, TilePlan) {
 fn every_mode_computes_the_convolution_without_races() {
     // 4 x 3x3 inputs: 36 rows on 16-row crossbars (H = 3); 20 channels in
     // blocks of 16 and 4 (V = 2); 36 pixels, which split unevenly in 3.
-    let conv = Conv::new(4, 20, 3, 8);
-    let (layer, plan) = setup(&conv, 16);
+    let case = conv::case(4, 20, 3, 8);
+    let (layer, plan) = setup(&case, 16);
     assert_eq!((plan.h, plan.v), (3, 2));
-    let reference = conv.reference();
-    let weights = |tile: usize| {
-        let t = plan.tiles[tile];
-        Some(conv.matrix(t.rows[0] as usize..t.rows[1] as usize, t.cols[0] as usize..t.cols[1] as usize))
-    };
-    for mode in SyncMode::ALL {
-        let program = layer_program(&layer, &plan, mode, &weights, Some((conv.windows(), conv.bias.clone())));
-        let options = SimOptions { functional: Some(NumericMode::F32), trace: false };
-        let result = simulate(&arch(6, 16, 16), &program, &options).unwrap_or_else(|e| panic!("{mode:?}: {e}"));
-        let outputs = result.shared.unwrap().read(layer.layout().outputs as usize, reference.len());
-        for (i, (got, want)) in outputs.iter().zip(&reference).enumerate() {
-            let got = got.unwrap_or_else(|| panic!("{mode:?}: output word {i} never written"));
-            assert!((got - want).abs() <= 1e-5 * want.abs().max(1.0), "{mode:?}: word {i}: {got} vs {want}");
-        }
+    // The library's check builds this layer's program for each mode with
+    // the same plan, simulates it and compares every word with its direct
+    // convolution.
+    let results = check_layer(&case, &arch(6, 16, 16), NumericMode::F32).unwrap();
+    assert_eq!(results.iter().map(|r| r.mode).collect::<Vec<_>>(), SyncMode::ALL);
+    for result in results {
+        assert!(result.passed(), "{result}");
+        assert_eq!(result.words as i64, layer.pixels * layer.channels, "{result}");
+        // Within 1e-5 of every word, and so within 1e-5 max(|want|, 1).
+        assert!(result.max_abs_error <= 1e-5, "{result}");
     }
 }
 
@@ -63,8 +58,7 @@ fn every_mode_computes_the_convolution_without_races() {
 #[test]
 fn synchronized_modes_approach_pv() {
     // 4 tiles per horizontal group (PV = 4), 400 pixels, a wide bus.
-    let conv = Conv::new(7, 16, 3, 22);
-    let (layer, plan) = setup(&conv, 16);
+    let (layer, plan) = setup(&conv::case(7, 16, 3, 22), 16);
     assert_eq!((plan.h, plan.v), (4, 1));
     let cycles = |mode| {
         let program = layer_program(&layer, &plan, mode, &|_| None, None);

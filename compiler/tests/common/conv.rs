@@ -1,77 +1,39 @@
-//! A small convolution with deterministic values, its im2col form and a
-//! direct f64 reference: the oracle for programs computed through tiles.
+//! Small conv layers with deterministic values, in the library's terms: a
+//! network whose weights are all known (for `report::check::evaluate`, the
+//! direct f64 reference) and its conv as a `ConvCase` (for `LayerCheck`,
+//! which tiles it and provides the im2col windows, the crossbars' weights
+//! and the reference of every output word). Only the data is made here.
 
-/// `[Cin, H, W]` input, `[Cout, Cin, K, K]` weights, stride 1, no padding.
-#[derive(Debug, Clone)]
-pub struct Conv {
-    pub cin: usize,
-    pub cout: usize,
-    pub kernel: usize,
-    pub size: usize,
-    pub input: Vec<f64>,
-    pub weight: Vec<f64>,
-    pub bias: Vec<f64>,
+use rram_compiler::frontend::{Network, WeightData};
+use rram_compiler::report::check::{cases, ConvCase};
+use rram_dialects::nn::{Conv2d, NnOp};
+
+/// `relu(conv(x, w) + b)` of a `[1, cin, size, size]` input and `[cout,
+/// cin, kernel, kernel]` weights, stride 1, no padding, with its input.
+/// Values are small multiples of 1/8, exact in f32 and in their sums.
+pub fn network(cin: i64, cout: i64, kernel: i64, size: i64) -> (Network, Vec<f64>) {
+    let value = |i: usize, salt: usize| ((i * 7919 + salt * 104_729) % 23) as f64 / 8.0 - 1.25;
+    let values = |shape: &[i64], salt| (0..shape.iter().product::<i64>() as usize).map(move |i| value(i, salt));
+    let (input, weight, bias) = (vec![1, cin, size, size], vec![cout, cin, kernel, kernel], vec![cout]);
+    let mut network = Network::new("conv");
+    let x = network.input("x", input.clone());
+    let w = network.weight("w", weight.clone()).unwrap();
+    let b = network.weight("b", bias.clone()).unwrap();
+    let conv = Conv2d { strides: [1, 1], pads: [0; 4], dilations: [1, 1], groups: 1 };
+    let y = network.add("conv", NnOp::Conv2d(conv), &[x, w, b]).unwrap();
+    let relu = network.add("relu", NnOp::Relu, &[y]).unwrap();
+    network.outputs.push(relu);
+    for (name, shape, salt) in [("w", weight, 2), ("b", bias, 3)] {
+        let data = values(&shape, salt).map(|v| v as f32).collect();
+        network.weights.insert(name.into(), WeightData { shape, values: data });
+    }
+    let input = values(&input, 1).collect();
+    (network, input)
 }
 
-impl Conv {
-    /// Values are small multiples of 1/8, exact in f32 and in their sums.
-    pub fn new(cin: usize, cout: usize, kernel: usize, size: usize) -> Self {
-        let value = |i: usize, salt: usize| ((i * 7919 + salt * 104_729) % 23) as f64 / 8.0 - 1.25;
-        Conv {
-            cin,
-            cout,
-            kernel,
-            size,
-            input: (0..cin * size * size).map(|i| value(i, 1)).collect(),
-            weight: (0..cout * cin * kernel * kernel).map(|i| value(i, 2)).collect(),
-            bias: (0..cout).map(|i| value(i, 3)).collect(),
-        }
-    }
-
-    pub fn out_size(&self) -> usize {
-        self.size - self.kernel + 1
-    }
-
-    pub fn rows(&self) -> usize {
-        self.cin * self.kernel * self.kernel
-    }
-
-    /// The input window of output pixel `(y, x)`, in kernel-matrix row order.
-    pub fn window(&self, y: usize, x: usize) -> Vec<f64> {
-        let mut window = Vec::with_capacity(self.rows());
-        for c in 0..self.cin {
-            for ky in 0..self.kernel {
-                for kx in 0..self.kernel {
-                    window.push(self.input[(c * self.size + y + ky) * self.size + x + kx]);
-                }
-            }
-        }
-        window
-    }
-
-    /// Every pixel's window, pixel after pixel (row-major pixels).
-    pub fn windows(&self) -> Vec<f64> {
-        let n = self.out_size();
-        (0..n * n).flat_map(|p| self.window(p / n, p % n)).collect()
-    }
-
-    /// Kernel-matrix rows `rows` and channels `channels`, row-major.
-    pub fn matrix(&self, rows: std::ops::Range<usize>, channels: std::ops::Range<usize>) -> Vec<f64> {
-        let r = self.rows();
-        rows.flat_map(|row| channels.clone().map(move |k| (row, k))).map(|(row, k)| self.weight[k * r + row]).collect()
-    }
-
-    /// `relu(conv + bias)` in f64, as output vectors: `[pixel][channel]`.
-    pub fn reference(&self) -> Vec<f64> {
-        let n = self.out_size();
-        let mut out = Vec::with_capacity(n * n * self.cout);
-        for p in 0..n * n {
-            let window = self.window(p / n, p % n);
-            for k in 0..self.cout {
-                let sum: f64 = (0..self.rows()).map(|r| self.weight[k * self.rows() + r] * window[r]).sum();
-                out.push((sum + self.bias[k]).max(0.0));
-            }
-        }
-        out
-    }
+/// [`network`]'s conv with its data and the ReLU it fuses.
+pub fn case(cin: i64, cout: i64, kernel: i64, size: i64) -> ConvCase {
+    let (network, input) = network(cin, cout, kernel, size);
+    let [case] = <[ConvCase; 1]>::try_from(cases(&network, Some(&input)).unwrap()).unwrap();
+    case
 }
