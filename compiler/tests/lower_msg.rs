@@ -31,7 +31,7 @@ fn mode_name(mode: SyncMode) -> &'static str {
     }
 }
 
-/// A conv layer with a bias and an optional activation, as `nn` MLIR.
+/// A conv layer with an optional bias and activation, as `nn` MLIR.
 #[derive(Debug, Clone)]
 struct Shape {
     cin_per_group: i64,
@@ -41,6 +41,7 @@ struct Shape {
     stride: i64,
     pad: i64,
     size: i64,
+    bias: bool,
     activation: Activation,
 }
 
@@ -71,11 +72,19 @@ impl Shape {
             ),
         };
         let result = if activation.is_empty() { "%y" } else { "%a" };
+        let (bias, bias_operand, bias_type) = if self.bias {
+            (
+                format!("  %b = \"nn.weight\"() {{name = \"b\"}} : () -> tensor<{cout}xf32>\n"),
+                ", %b",
+                format!(", tensor<{cout}xf32>"),
+            )
+        } else {
+            (String::new(), "", String::new())
+        };
         format!(
             "func.func @main(%x: tensor<1x{cin}x{n}x{n}xf32>) -> {output} {{
   %w = \"nn.weight\"() {{name = \"w\"}} : () -> tensor<{cout}x{}x{k}x{k}xf32>
-  %b = \"nn.weight\"() {{name = \"b\"}} : () -> tensor<{cout}xf32>
-  %y = \"nn.conv2d\"(%x, %w, %b) {{strides = array<i64: {s}, {s}>, pads = array<i64: {p}, {p}, {p}, {p}>, dilations = array<i64: 1, 1>, groups = {g} : i64}} : (tensor<1x{cin}x{n}x{n}xf32>, tensor<{cout}x{}x{k}x{k}xf32>, tensor<{cout}xf32>) -> {output}
+{bias}  %y = \"nn.conv2d\"(%x, %w{bias_operand}) {{strides = array<i64: {s}, {s}>, pads = array<i64: {p}, {p}, {p}, {p}>, dilations = array<i64: 1, 1>, groups = {g} : i64}} : (tensor<1x{cin}x{n}x{n}xf32>, tensor<{cout}x{}x{k}x{k}xf32>{bias_type}) -> {output}
 {activation}  return {result} : {output}
 }}",
             self.cin_per_group, self.cin_per_group
@@ -90,9 +99,10 @@ fn shape() -> impl Strategy<Value = Shape> {
         Just(Activation::Clip { lo: 0.0, hi: 6.0 }),
         Just(Activation::Clip { lo: f32::NEG_INFINITY, hi: 1.5 }),
     ];
-    (1i64..6, 1i64..10, prop::sample::select(vec![1i64, 2, 3]), 1i64..4, 1i64..3, 0i64..2, 3i64..9, activation)
+    let bias = prop::bool::weighted(0.75);
+    (1i64..6, 1i64..10, prop::sample::select(vec![1i64, 2, 3]), 1i64..4, 1i64..3, 0i64..2, 3i64..9, (bias, activation))
         .prop_filter("the window must fit", |(_, _, _, k, _, p, n, _)| k <= &(n + 2 * p))
-        .prop_map(|(cin_per_group, cout_per_group, groups, kernel, stride, pad, size, activation)| Shape {
+        .prop_map(|(cin_per_group, cout_per_group, groups, kernel, stride, pad, size, (bias, activation))| Shape {
             cin_per_group,
             cout_per_group,
             groups,
@@ -100,6 +110,7 @@ fn shape() -> impl Strategy<Value = Shape> {
             stride,
             pad,
             size,
+            bias,
             activation,
         })
 }
@@ -169,6 +180,7 @@ proptest! {
             channels: cout,
             slices,
             window: matrix.rows(),
+            bias: shape.bias,
             activation: shape.activation,
         };
         let expected = layer_program(&layer, &plan(&matrix, xbar, xbar), mode, &|_| None, None);
@@ -215,7 +227,14 @@ fn the_translated_programs_compute_the_convolution() {
     let check = LayerCheck::new(&case, &arch(6, 16), NumericMode::F32).unwrap();
     let matrix = KernelMatrix::conv(weight, 1, 1);
     let tiles = plan(&matrix, 16, 16).tiles;
-    let layer = Layer { pixels: o * o, channels: cout, slices: 1, window: matrix.rows(), activation: case.activation };
+    let layer = Layer {
+        pixels: o * o,
+        channels: cout,
+        slices: 1,
+        window: matrix.rows(),
+        bias: true,
+        activation: case.activation,
+    };
     for mode in SyncMode::ALL {
         let context = Context::new().unwrap();
         let mut module = context.parse(&text, "conv.mlir").unwrap();
@@ -266,6 +285,7 @@ fn the_ir_does_not_grow_with_the_pixel_count() {
             stride: 1,
             pad: 1,
             size,
+            bias: true,
             activation: Activation::Relu,
         };
         let context = Context::new().unwrap();

@@ -6,9 +6,9 @@ mod common;
 
 use common::conv;
 use rram_compiler::arch::Architecture;
-use rram_compiler::report::check::{check_layer, ConvCase};
+use rram_compiler::report::check::{check_layer, ConvCase, LayerCheck};
 use rram_compiler::sim::{simulate, NumericMode, SimOptions};
-use rram_passes::schedule::{layer_program, Layer, SyncMode};
+use rram_passes::schedule::{layer_program, Activation, Layer, SyncMode};
 use rram_passes::tiling::{plan, KernelMatrix, TilePlan};
 
 fn arch(cores: u32, xbar: u32, bus: u32) -> Architecture {
@@ -26,8 +26,14 @@ fn setup(case: &ConvCase, xbar: i64) -> (Layer, TilePlan) {
     let weight = [0, 1, 2, 3].map(|d| case.weight.shape[d]);
     let matrix = KernelMatrix::conv(weight, 1, 1);
     let n = case.input.shape[2] - weight[2] + 1;
-    let layer =
-        Layer { pixels: n * n, channels: weight[0], slices: 1, window: matrix.rows(), activation: case.activation };
+    let layer = Layer {
+        pixels: n * n,
+        channels: weight[0],
+        slices: 1,
+        window: matrix.rows(),
+        bias: true,
+        activation: case.activation,
+    };
     (layer, plan(&matrix, xbar, xbar))
 }
 
@@ -70,4 +76,33 @@ fn synchronized_modes_approach_pv() {
     assert!(sequential / linear > 0.95 * pv, "linear speedup {} of PV {pv}", sequential / linear);
     assert!(sequential / cyclic > 0.96 * pv, "cyclic speedup {} of PV {pv}", sequential / cyclic);
     assert!(cyclic < linear, "cyclic {cyclic} cycles, linear {linear}");
+}
+
+#[test]
+fn a_layer_without_bias_skips_its_loads_and_adds() {
+    // The same layer with and without a bias, no activation: every output
+    // word differs by exactly its channel's bias, in every mode.
+    let mut case = conv::case(4, 20, 3, 8);
+    case.activation = Activation::None;
+    let (with_bias, plan) = setup(&case, 16);
+    let without = Layer { bias: false, ..with_bias };
+    let check = LayerCheck::new(&case, &arch(6, 16, 16), NumericMode::F32).unwrap();
+    let words = (with_bias.pixels * with_bias.channels) as usize;
+    for mode in SyncMode::ALL {
+        let reference = check.program(mode);
+        let weights = |tile: usize| reference.cores[tile].crossbars[0].weights.clone();
+        let windows = reference.memory[0].values.clone();
+        let outputs = |layer: &Layer| {
+            let program = layer_program(layer, &plan, mode, &weights, Some((windows.clone(), case.bias.clone())));
+            let options = SimOptions { functional: Some(NumericMode::F32), trace: false };
+            let result = simulate(&arch(6, 16, 16), &program, &options).unwrap_or_else(|e| panic!("{mode:?}: {e}"));
+            (program, result.shared.unwrap().read(layer.layout().outputs as usize, words))
+        };
+        let ((_, biased), (program, plain)) = (outputs(&with_bias), outputs(&without));
+        assert_eq!(program.memory.len(), 1, "no bias in shared memory");
+        for (i, (b, p)) in biased.iter().zip(&plain).enumerate() {
+            let (b, p) = (b.unwrap(), p.unwrap());
+            assert!((b - p - case.bias[i % 20]).abs() < 1e-5, "{mode:?}: word {i}: {b} = {p} + {}", case.bias[i % 20]);
+        }
+    }
 }

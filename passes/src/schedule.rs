@@ -50,6 +50,9 @@ pub struct Layer {
     pub slices: i64,
     /// Rows of the whole kernel matrix: the length of a pixel's input window.
     pub window: i64,
+    /// Whether the last owner adds a bias vector (`channels` words after
+    /// the outputs in shared memory).
+    pub bias: bool,
     /// Applied by the last owner after the bias.
     pub activation: Activation,
 }
@@ -91,7 +94,7 @@ const LOCAL_INPUT: i64 = 0;
 
 /// The programs of every core for one layer under `mode`, and shared memory
 /// initialised with `input` (im2col windows, `pixels x window`) and `bias`
-/// when given (functional runs; timing runs need no data). Tiles take cores
+/// (for a layer with one) when given (functional runs; timing runs need no data). Tiles take cores
 /// in plan order; `weights(tile)` gives a tile's crossbar contents, if any.
 pub fn layer_program(
     layer: &Layer,
@@ -114,7 +117,7 @@ pub fn layer_program(
         let local = Locals { input: LOCAL_INPUT, partial: rows, owned: rows + channels, bias: rows + 2 * channels };
         let step = Step { layer, layout, tile_rows: tile.rows[0], rows, channels, first_channel, local };
         let mut body = Vec::new();
-        if tile.h == h_count - 1 || mode == SyncMode::Cyclic {
+        if layer.bias && (tile.h == h_count - 1 || mode == SyncMode::Cyclic) {
             body.push(Instr::Load {
                 local: Affine::constant(local.bias),
                 shared: Affine::constant(layout.bias + first_channel),
@@ -194,10 +197,13 @@ pub fn layer_program(
         });
     }
     let memory = match data {
-        Some((input, bias)) => vec![
-            MemoryInit { address: layout.inputs as u64, values: input },
-            MemoryInit { address: layout.bias as u64, values: bias },
-        ],
+        Some((input, bias)) => {
+            let mut memory = vec![MemoryInit { address: layout.inputs as u64, values: input }];
+            if layer.bias {
+                memory.push(MemoryInit { address: layout.bias as u64, values: bias });
+            }
+            memory
+        }
         None => Vec::new(),
     };
     Program { cores, memory }
@@ -248,7 +254,9 @@ impl Step<'_> {
             body.push(Instr::Binary { op: BinaryOp::Add, dst: c(l.partial), a: c(l.partial), b: c(l.owned), n });
         }
         let class = if role.last {
-            body.push(Instr::Binary { op: BinaryOp::Bias, dst: c(l.partial), a: c(l.partial), b: c(l.bias), n });
+            if self.layer.bias {
+                body.push(Instr::Binary { op: BinaryOp::Bias, dst: c(l.partial), a: c(l.partial), b: c(l.bias), n });
+            }
             let activation = match self.layer.activation {
                 Activation::None => None,
                 Activation::Relu => Some(UnaryOp::Relu),

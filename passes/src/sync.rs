@@ -7,7 +7,7 @@
 //!
 //! ```text
 //! xbar.grid -> xbar.tile (core, crossbar) -> xbar.mvm -> xbar.accumulate per column block
-//!   -> nn.concat of the blocks along channels -> xbar.bias -> nn.relu | nn.clip (optional) -> return
+//!   -> nn.concat of the blocks along channels -> xbar.bias (optional) -> nn.relu | nn.clip (optional) -> return
 //! ```
 //!
 //! The schedule itself is [`crate::schedule::layer_program`], the single
@@ -33,8 +33,7 @@
 //! something else: several layers or functions in a module, ops that are
 //! not part of the layer, weight duplication (replicas), tiles that are not
 //! `rram-tile`'s plan, two tiles of the layer on one core (placement with
-//! several crossbars per core), a layer without a bias (the schedule
-//! always adds one).
+//! several crossbars per core).
 
 use crate::schedule::{layer_program, Activation, Layer, SyncMode};
 use crate::tiling::{plan, KernelMatrix, TilePlan};
@@ -108,7 +107,7 @@ fn fail(op: &Op, message: impl std::fmt::Display) -> Error {
 
 /// What the pass handles, for error messages.
 const HANDLED: &str = "rram-sync handles a module of one function holding one conv layer as rram-tile writes it \
-                       (tiles, MVMs, accumulations, concats, bias), optionally followed by nn.relu or nn.clip";
+                       (tiles, MVMs, accumulations, concats, optionally a bias), then optionally nn.relu or nn.clip";
 
 impl<'m> TiledLayer<'m> {
     fn find(module: &'m Module) -> Result<Self, Error> {
@@ -152,8 +151,14 @@ impl<'m> TiledLayer<'m> {
         if words.is_none() {
             return too_large(format!("{pixels} pixels of {window}-word windows and {channels} channels"));
         }
-        let layer =
-            Layer { pixels, channels, slices: grid_view.matrix[1] / channels, window, activation: path.activation };
+        let layer = Layer {
+            pixels,
+            channels,
+            slices: grid_view.matrix[1] / channels,
+            window,
+            bias: path.bias,
+            activation: path.activation,
+        };
         Ok(TiledLayer { function, grid, name: grid_view.layer, layer, plan, placement })
     }
 
@@ -183,12 +188,17 @@ impl<'m> TiledLayer<'m> {
     fn record_layout(&self, module: &Module) -> Result<(), Error> {
         let layout = self.layer.layout();
         let (pixels, channels) = (self.layer.pixels, self.layer.channels);
-        let regions =
-            [[layout.inputs, pixels * self.layer.window], [layout.outputs, pixels * channels], [layout.bias, channels]];
+        let regions = [
+            Some([layout.inputs, pixels * self.layer.window]),
+            Some([layout.outputs, pixels * channels]),
+            self.layer.bias.then_some([layout.bias, channels]),
+        ];
         let target = module.operation();
         target.set_attribute(LAYER_ATTRIBUTE, &AttributeValue::String(self.name.clone()))?;
         for ((name, _), region) in LAYOUT_ATTRIBUTES.iter().zip(regions) {
-            target.set_attribute(name, &AttributeValue::I64Array(region.to_vec()))?;
+            if let Some(region) = region {
+                target.set_attribute(name, &AttributeValue::I64Array(region.to_vec()))?;
+            }
         }
         Ok(())
     }
@@ -231,6 +241,8 @@ struct DataPath<'m> {
     partial: Value<'m>,
     /// What the function returns.
     output: Value<'m>,
+    /// Whether an `xbar.bias` follows the accumulations.
+    bias: bool,
     activation: Activation,
 }
 
@@ -302,14 +314,13 @@ impl<'m> DataPath<'m> {
         }
         let mut value = so_far.ok_or_else(|| fail(&grid, "the grid has no tiles"))?;
         let next = |value: Value<'m>| only_user(value, &value.defining_op().unwrap_or(grid));
-        let bias = next(value)?;
-        if bias.name() != "xbar.bias" {
-            let last = value.defining_op().unwrap_or(grid);
-            return Err(fail(&last, "the layer has no bias, and the schedule always adds one: give the conv a bias"));
-        }
-        ops.push(bias);
-        value = bias.result(0).ok_or_else(|| fail(&bias, "has no result"))?;
         let mut user = next(value)?;
+        let bias = user.name() == "xbar.bias";
+        if bias {
+            ops.push(user);
+            value = user.result(0).ok_or_else(|| fail(&user, "has no result"))?;
+            user = next(value)?;
+        }
         let activation = match NnOp::read(&user) {
             Ok(Some(NnOp::Relu)) => Activation::Relu,
             Ok(Some(NnOp::Clip { min, max })) => Activation::Clip { lo: min, hi: max },
@@ -325,7 +336,7 @@ impl<'m> DataPath<'m> {
             return Err(fail(&returned, "the function must return the layer's result, and nothing else"));
         }
         ops.push(returned);
-        Ok(DataPath { tiles, ops, partial, output: value, activation })
+        Ok(DataPath { tiles, ops, partial, output: value, bias, activation })
     }
 }
 

@@ -384,6 +384,8 @@ impl LayerCheck {
             channels: geometry.cout as i64,
             slices,
             window: matrix.rows(),
+            // A conv without one is checked with a bias of zeros.
+            bias: true,
             activation: case.activation,
         };
         let mut chip = chip.clone();

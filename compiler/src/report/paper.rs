@@ -138,6 +138,8 @@ pub fn measure(layer: &ConvLayer, chip: &Architecture) -> Result<Row, SimError> 
         channels: layer.weight[0],
         slices,
         window: matrix.rows(),
+        // A batchnorm folded into the conv, or its own bias.
+        bias: true,
         activation: Activation::Relu,
     };
     let mut chip = chip.clone();
