@@ -250,6 +250,107 @@ fn accumulating_without_a_hand_off_is_a_race() {
     );
 }
 
+/// A functional run's error; the program must fail.
+fn functional_error(arch: &Architecture, program: &Program) -> String {
+    let options = SimOptions { functional: Some(NumericMode::F32), trace: false };
+    simulate(arch, program, &options).unwrap_err().to_string()
+}
+
+fn load(local: i64, shared: i64) -> Instr {
+    Instr::Load { local: c(local), shared: c(shared), n: 1, class: Class::Input }
+}
+
+fn store(shared: i64, local: i64) -> Instr {
+    Instr::Store { shared: c(shared), local: c(local), n: 1, class: Class::Output }
+}
+
+#[test]
+fn a_write_races_with_the_earliest_unsynchronized_read() {
+    // Round-robin grants (3 cycles each): core 0 loads s[1], cores 1 and 2
+    // read s[0], core 0 reads s[0] and writes it. Its own read is ordered
+    // before the write, the two others are not: the earlier one is named.
+    let program = Program {
+        cores: vec![
+            core(0, vec![], vec![load(0, 1), load(1, 0), store(0, 0)]),
+            core(1, vec![], vec![load(0, 0)]),
+            core(2, vec![], vec![load(0, 0)]),
+        ],
+        memory: vec![MemoryInit { address: 0, values: vec![1.0, 2.0] }],
+    };
+    assert_eq!(
+        functional_error(&arch(3), &program),
+        "core 0 instruction 2: race on shared word 0: it writes it while the read by core 1 instruction 0 \
+         is not synchronized with it (no CALL/WAIT or barrier orders them)"
+    );
+}
+
+/// Cores pass a token down a CALL/WAIT chain from the last core to core 0.
+/// The last core writes s[0] before its CALL (`released`) or right after
+/// it (it comes first in round-robin order after any other core, so long
+/// before the token reaches core 0), and core 0 reads it at the end.
+fn token_chain(cores: u32, released: bool) -> Program {
+    let last = cores - 1;
+    let programs = (0..cores)
+        .map(|id| {
+            let mut body = Vec::new();
+            if id < last {
+                body.push(Instr::Wait { value: c(1) });
+            }
+            if id > 0 {
+                body.push(Instr::Call { core: id - 1, value: c(1) });
+            }
+            if id == last {
+                let at = if released { 0 } else { body.len() };
+                body.splice(at..at, [load(0, 1), store(0, 0)]);
+            }
+            if id == 0 {
+                body.push(load(0, 0));
+            }
+            core(id, vec![], body)
+        })
+        .collect();
+    Program { cores: programs, memory: vec![MemoryInit { address: 1, values: vec![1.0] }] }
+}
+
+#[test]
+fn happens_before_is_transitive_along_a_chain_of_hundreds_of_cores() {
+    let options = SimOptions { functional: Some(NumericMode::F32), trace: false };
+    let result = simulate(&arch(300), &token_chain(300, true), &options).unwrap();
+    assert_eq!(result.shared.unwrap().read(0, 1), [Some(1.0)]);
+    assert_eq!(
+        functional_error(&arch(300), &token_chain(300, false)),
+        "core 0 instruction 1: race on shared word 0: it reads it while the write by core 299 instruction 2 \
+         is not synchronized with it (no CALL/WAIT or barrier orders them)"
+    );
+}
+
+#[test]
+fn a_barrier_orders_every_core_before_every_other() {
+    // Core k writes s[k], then reads its neighbour's word s[(k+1) % 100].
+    let program = |barrier: bool| {
+        let programs = (0..100)
+            .map(|id| {
+                let mut body = vec![load(0, 100 + i64::from(id)), store(i64::from(id), 0)];
+                body.extend(barrier.then_some(Instr::Barrier { id: 0 }));
+                body.push(load(1, i64::from((id + 1) % 100)));
+                core(id, vec![], body)
+            })
+            .collect();
+        Program {
+            cores: programs,
+            memory: vec![MemoryInit { address: 100, values: (0..100).map(f64::from).collect() }],
+        }
+    };
+    let options = SimOptions { functional: Some(NumericMode::F32), trace: false };
+    let result = simulate(&arch(100), &program(true), &options).unwrap();
+    assert_eq!(result.shared.unwrap().read(99, 1), [Some(99.0)]);
+    assert_eq!(
+        functional_error(&arch(100), &program(false)),
+        "core 0 instruction 2: race on shared word 1: it reads it while the write by core 1 instruction 1 \
+         is not synchronized with it (no CALL/WAIT or barrier orders them)"
+    );
+}
+
 #[test]
 fn cores_waiting_for_each_other_deadlock() {
     let program = Program {

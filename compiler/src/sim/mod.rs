@@ -14,8 +14,10 @@
 //! int32 accumulation) and checks the program: reading uninitialised memory,
 //! and any two accesses to a shared word by different cores, one a write,
 //! that no CALL/WAIT or barrier orders (vector clocks), are errors naming the
-//! core, the instruction and the address. Every run detects deadlock: all
-//! cores that have not finished waiting, with nothing left to wake them.
+//! core, the instruction and the address; `memory` keeps the accesses and
+//! clocks this needs small and quick for thousands of cores and millions of
+//! words. Every run detects deadlock: all cores that have not finished
+//! waiting, with nothing left to wake them.
 
 pub mod bench;
 mod code;
@@ -29,7 +31,7 @@ pub use trace::Trace;
 use crate::arch::Architecture;
 use crate::isa::{BinaryOp, Class, Program, UnaryOp};
 use code::{lower, Code, Op};
-use memory::{Access, AccessHistory, Conflict, Words};
+use memory::{Access, AccessHistory, Conflict, VectorClock, Words};
 use std::cmp::Reverse;
 use std::collections::{BTreeSet, BinaryHeap, VecDeque};
 
@@ -151,7 +153,7 @@ struct CoreState {
     crossbars: Vec<Option<(usize, usize, Option<Weights>)>>,
     local: Option<Words>,
     /// Vector clock, in functional mode.
-    clock: Vec<u32>,
+    clock: VectorClock,
     local_peak_words: u64,
 }
 
@@ -207,9 +209,9 @@ struct Engine<'a> {
     bus_free_at: u64,
     last_granted: usize,
     /// Vector clocks released by CALLs in flight, by sending core (functional mode).
-    released: Vec<Option<Vec<u32>>>,
+    released: Vec<Option<VectorClock>>,
     /// Vector clock of each register: the join of every CALL delivered to it.
-    register_clocks: Vec<Vec<u32>>,
+    register_clocks: Vec<VectorClock>,
     barrier_arrivals: Vec<(usize, u64)>,
     mode: Option<NumericMode>,
     shared: Option<Words>,
@@ -288,11 +290,11 @@ impl<'a> Engine<'a> {
                 stats: CoreStats { core: p.core, ..Default::default() },
                 crossbars,
                 local: functional.then(Words::default),
-                clock: if functional { vec![0; count] } else { Vec::new() },
+                clock: VectorClock::default(),
                 local_peak_words: 0,
             });
             if functional {
-                cores[index].clock[index] = 1;
+                cores[index].clock.tick(index);
             }
         }
         let shared_words = (arch.shared_memory.size_bytes / 4) as usize;
@@ -335,7 +337,7 @@ impl<'a> Engine<'a> {
             next_run: None,
             last_granted: count.saturating_sub(1),
             released: vec![None; count],
-            register_clocks: if functional { vec![vec![0; count]; count] } else { Vec::new() },
+            register_clocks: vec![VectorClock::default(); count],
             barrier_arrivals: Vec::new(),
             mode: options.functional,
             history: functional.then(AccessHistory::default),
@@ -653,7 +655,7 @@ impl<'a> Engine<'a> {
                 if self.mode.is_some() {
                     let clock = &mut self.cores[core].clock;
                     self.released[core] = Some(clock.clone());
-                    clock[core] += 1;
+                    clock.tick(core);
                 }
                 self.schedule(done, Event::Deliver { target, value, from: core });
                 self.resume_after_bus(core, done);
@@ -706,14 +708,14 @@ impl<'a> Engine<'a> {
         let release = self.barrier_arrivals.iter().map(|&(_, t)| t).max().unwrap_or(time).max(time);
         let arrivals = std::mem::take(&mut self.barrier_arrivals);
         if self.mode.is_some() {
-            let mut joined = vec![0; self.cores.len()];
+            let mut joined = VectorClock::default();
             for &(core, _) in &arrivals {
-                join(&mut joined, &self.cores[core].clock);
+                joined.join(&self.cores[core].clock);
             }
             for &(core, _) in &arrivals {
                 let clock = &mut self.cores[core].clock;
-                join(clock, &joined);
-                clock[core] += 1;
+                clock.clone_from(&joined);
+                clock.tick(core);
             }
         }
         for (core, _) in arrivals {
@@ -730,7 +732,7 @@ impl<'a> Engine<'a> {
 
     fn deliver(&mut self, target: usize, value: u64, from: usize, time: u64) {
         if let Some(clock) = self.released[from].take() {
-            join(&mut self.register_clocks[target], &clock);
+            self.register_clocks[target].join(&clock);
         }
         let core = &mut self.cores[target];
         core.register = core.register.max(value);
@@ -751,7 +753,7 @@ impl<'a> Engine<'a> {
     /// before the core's next accesses (functional mode).
     fn acquire(&mut self, core: usize) {
         if self.mode.is_some() {
-            join(&mut self.cores[core].clock, &self.register_clocks[core]);
+            self.cores[core].clock.join(&self.register_clocks[core]);
         }
     }
 
@@ -798,7 +800,7 @@ impl<'a> Engine<'a> {
         let n = n as usize;
         let state = &mut self.cores[core];
         let instruction = state.code.source_index[state.pc];
-        let access = Access { core: core as u32, clock: state.clock[core], instruction };
+        let access = Access { core: core as u32, clock: state.clock.get(core), instruction };
         let (Some(shared_words), Some(history), Some(local_words)) =
             (&mut self.shared, &mut self.history, state.local.as_mut())
         else {
@@ -900,13 +902,16 @@ impl<'a> Engine<'a> {
                 return Err(SimError::Fault { site: self.site(&self.cores[core]), message });
             }
         }
+        debug_assert_eq!((weights.rows, weights.cols), (rows, cols));
+        // Row after row, each row's terms added to all columns at once (a
+        // loop the compiler vectorizes): every column still sums its terms
+        // in row order.
         let mut output = vec![0.0; cols];
-        for (r, x) in input.iter().enumerate() {
-            for (c, out) in output.iter_mut().enumerate() {
-                *out += weights.values[r * weights.cols + c] * x;
+        for (x, row) in input.iter().zip(weights.values.chunks_exact(cols)) {
+            for (out, w) in output.iter_mut().zip(row) {
+                *out += w * x;
             }
         }
-        debug_assert_eq!(weights.rows, rows);
         let output: Vec<f64> = output
             .into_iter()
             .map(|v| arithmetic(mode, v))
@@ -972,12 +977,6 @@ fn race(site: Site, conflict: Conflict, action: &'static str, cores: &[CoreState
         earlier_action: if conflict.earlier_was_write { "write" } else { "read" },
         other_core: cores[conflict.earlier.core as usize].id,
         other_instruction: conflict.earlier.instruction,
-    }
-}
-
-fn join(into: &mut [u32], other: &[u32]) {
-    for (a, b) in into.iter_mut().zip(other) {
-        *a = (*a).max(*b);
     }
 }
 
