@@ -33,7 +33,7 @@ use crate::isa::{BinaryOp, Class, Program, UnaryOp};
 use code::{lower, Code, Op};
 use memory::{Access, AccessHistory, Conflict, VectorClock, Words};
 use std::cmp::Reverse;
-use std::collections::{BTreeSet, BinaryHeap, VecDeque};
+use std::collections::{BinaryHeap, VecDeque};
 
 /// How values are computed in functional mode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -205,7 +205,7 @@ struct Engine<'a> {
     pending: Vec<Option<Request>>,
     /// The cores with a pending request, so that round-robin finds the next
     /// one without scanning thousands of idle cores.
-    requesters: BTreeSet<usize>,
+    requesters: CoreSet,
     bus_free_at: u64,
     last_granted: usize,
     /// Vector clocks released by CALLs in flight, by sending core (functional mode).
@@ -330,7 +330,7 @@ impl<'a> Engine<'a> {
             queue: BinaryHeap::new(),
             sequence: 0,
             pending: vec![None; count],
-            requesters: BTreeSet::new(),
+            requesters: CoreSet::new(count),
             bus_free_at: 0,
             deliveries: VecDeque::new(),
             arbitration: None,
@@ -605,20 +605,19 @@ impl<'a> Engine<'a> {
 
     /// Grants the bus at `time` to the next waiting core in round-robin order.
     fn arbitrate(&mut self, time: u64) -> Result<(), SimError> {
-        let eligible = |c: &&usize| self.pending[**c].is_some_and(|r| r.time <= time);
+        let eligible = |c: usize| self.pending[c].is_some_and(|r| r.time <= time);
         // Cores after the last one granted come first.
-        let after = self.requesters.range(self.last_granted + 1..).find(eligible);
-        let chosen = after.or_else(|| self.requesters.range(..=self.last_granted).find(eligible)).copied();
+        let chosen = self.requesters.cyclic_from(self.last_granted + 1).find(|&c| eligible(c));
         let Some(core) = chosen else {
             // Only requests made later: come back when the first is made.
-            let next = self.requesters.iter().filter_map(|&c| self.pending[c]).map(|r| r.time).min();
+            let next = self.requesters.cyclic_from(0).filter_map(|c| self.pending[c]).map(|r| r.time).min();
             if let Some(next) = next {
                 self.schedule(next, Event::Arbitrate);
             }
             return Ok(());
         };
         let request = self.pending[core].take().expect("chosen among pending requests");
-        self.requesters.remove(&core);
+        self.requesters.remove(core);
         self.last_granted = core;
         let (class, elements) = match request.transfer {
             Transfer::Load { n, class, .. } | Transfer::Store { n, class, .. } => (class, u64::from(n)),
@@ -1013,5 +1012,94 @@ fn arithmetic(mode: Option<NumericMode>, value: f64) -> Result<f64, String> {
         Some(NumericMode::Int8) if !is_int32(value) => Err(format!("{value} overflows the int32 accumulator")),
         Some(NumericMode::F32) => Ok(f64::from(value as f32)),
         _ => Ok(value),
+    }
+}
+
+/// A set of core indices as a bitmask: round-robin asks for the first member
+/// at or after a position, cyclically, which takes a word per 64 cores.
+#[derive(Debug, Clone)]
+struct CoreSet {
+    words: Vec<u64>,
+    len: usize,
+    count: usize,
+}
+
+impl CoreSet {
+    fn new(cores: usize) -> Self {
+        CoreSet { words: vec![0; cores.div_ceil(64)], len: cores, count: 0 }
+    }
+
+    fn insert(&mut self, core: usize) {
+        let (word, bit) = (core / 64, 1u64 << (core % 64));
+        if self.words[word] & bit == 0 {
+            self.words[word] |= bit;
+            self.count += 1;
+        }
+    }
+
+    fn remove(&mut self, core: usize) {
+        let (word, bit) = (core / 64, 1u64 << (core % 64));
+        if self.words[word] & bit != 0 {
+            self.words[word] &= !bit;
+            self.count -= 1;
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// The members from `start` (taken modulo the core count) up, then
+    /// from 0 up to `start`.
+    fn cyclic_from(&self, start: usize) -> impl Iterator<Item = usize> + '_ {
+        let start = if self.len == 0 { 0 } else { start % self.len };
+        self.members_from(start).chain(self.members_from(0).take_while(move |&c| c < start))
+    }
+
+    fn members_from(&self, start: usize) -> impl Iterator<Item = usize> + '_ {
+        let first = start / 64;
+        self.words.iter().enumerate().skip(first).flat_map(move |(index, &word)| {
+            let word = if index == first { word & (u64::MAX << (start % 64)) } else { word };
+            Bits(word).map(move |bit| index * 64 + bit)
+        })
+    }
+}
+
+/// The set bits of a word, lowest first.
+struct Bits(u64);
+
+impl Iterator for Bits {
+    type Item = usize;
+
+    fn next(&mut self) -> Option<usize> {
+        if self.0 == 0 {
+            return None;
+        }
+        let bit = self.0.trailing_zeros() as usize;
+        self.0 &= self.0 - 1;
+        Some(bit)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::CoreSet;
+
+    #[test]
+    fn core_sets_list_members_cyclically_across_words() {
+        let mut set = CoreSet::new(130);
+        for core in [3, 63, 64, 129, 3] {
+            set.insert(core);
+        }
+        assert_eq!(set.cyclic_from(64).collect::<Vec<_>>(), [64, 129, 3, 63]);
+        assert_eq!(set.cyclic_from(130).collect::<Vec<_>>(), [3, 63, 64, 129], "past the end wraps to 0");
+        set.remove(64);
+        set.remove(64);
+        assert_eq!(set.cyclic_from(65).collect::<Vec<_>>(), [129, 3, 63]);
+        for core in [3, 63, 129] {
+            set.remove(core);
+        }
+        assert!(set.is_empty());
+        assert_eq!(set.cyclic_from(0).count(), 0);
     }
 }
