@@ -1,6 +1,9 @@
 //! What every tool does at its edges: report command-line errors, and write
-//! its result to stdout or to a file that appears only when complete.
+//! its result to stdout or to a file (or program directory) that appears
+//! only when complete.
 
+use rram_compiler::arch::Architecture;
+use rram_compiler::isa::{is_program_file, write_program, Program};
 use std::io::{self, Write};
 use std::path::Path;
 
@@ -42,11 +45,7 @@ pub fn finish(
 /// Writes `text` to `path` through a temporary file in the same directory,
 /// renamed into place once complete: a failure never leaves a partial file.
 pub fn write_atomically(path: &Path, text: &str) -> io::Result<()> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let mut file = tempfile::NamedTempFile::new_in(dir)?;
+    let mut file = tempfile::NamedTempFile::new_in(directory_of(path))?;
     file.write_all(text.as_bytes())?;
     // A temporary file is private (0600); the result is an ordinary file.
     #[cfg(unix)]
@@ -56,4 +55,53 @@ pub fn write_atomically(path: &Path, text: &str) -> io::Result<()> {
     }
     file.persist(path).map_err(|e| e.error)?;
     Ok(())
+}
+
+/// Writes the program directory `dir` as a whole: into a new directory
+/// next to it, renamed into place once complete, so that a failure leaves
+/// nothing half-written. An existing program directory is replaced (never
+/// merged: a stale `core<N>.isa` would run with the new ones); an existing
+/// directory holding anything else is left alone, as an error.
+pub fn write_program_dir(dir: &Path, program: &Program, arch: &Architecture) -> Result<(), String> {
+    let shown = dir.display();
+    let parent = directory_of(dir);
+    let io = |e: std::io::Error| format!("cannot write '{shown}': {e}");
+    if dir.exists() {
+        for entry in std::fs::read_dir(dir).map_err(io)? {
+            let name = entry.map_err(io)?.file_name();
+            let name = name.to_string_lossy();
+            if !is_program_file(&name) {
+                return Err(format!("'{shown}' holds '{name}', which is not part of a program: not replacing it"));
+            }
+        }
+    }
+    std::fs::create_dir_all(parent).map_err(io)?;
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".emit-isa-");
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o755));
+    let staged = builder.tempdir_in(parent).map_err(io)?;
+    write_program(staged.path(), program, Some(arch)).map_err(|e| e.to_string())?;
+    if dir.exists() {
+        // The old directory moves aside, into a temporary directory removed on return.
+        let old = tempfile::Builder::new().prefix(".emit-isa-old-").tempdir_in(parent).map_err(io)?;
+        std::fs::rename(dir, old.path()).map_err(io)?;
+        if let Err(e) = std::fs::rename(staged.path(), dir) {
+            let _ = std::fs::rename(old.path(), dir);
+            return Err(io(e));
+        }
+    } else {
+        std::fs::rename(staged.path(), dir).map_err(io)?;
+    }
+    // Renamed into place: nothing left for the temporary directory to remove.
+    let _ = staged.keep();
+    Ok(())
+}
+
+/// The directory `path` is in: its parent, or `.` for a bare name.
+fn directory_of(path: &Path) -> &Path {
+    match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    }
 }

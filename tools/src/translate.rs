@@ -15,11 +15,10 @@
 //! output file or directory is written.
 
 use crate::inputs::{ArchArgs, NetworkArgs};
-use crate::output::{finish, report_usage};
+use crate::output::{finish, report_usage, write_program_dir};
 use clap::{ArgGroup, Parser};
 use rram_compiler::arch::Architecture;
 use rram_compiler::frontend::zoo;
-use rram_compiler::isa::{write_program, Program};
 use rram_compiler::lower_msg;
 use rram_compiler::report::Summary;
 use rram_dialects::msg::{LAYER_ATTRIBUTE, LAYOUT_ATTRIBUTES};
@@ -126,54 +125,4 @@ fn layout(module: &Module) -> String {
         }
     }
     text
-}
-
-/// Writes the program directory `dir` as a whole: into a new directory
-/// next to it, renamed into place once complete, so that a failure leaves
-/// nothing half-written. An existing program directory is replaced (never
-/// merged: a stale `core<N>.isa` would run with the new ones); an existing
-/// directory holding anything else is left alone, as an error.
-fn write_program_dir(dir: &Path, program: &Program, arch: &Architecture) -> Result<(), String> {
-    let shown = dir.display();
-    let parent = match dir.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let io = |e: std::io::Error| format!("cannot write '{shown}': {e}");
-    if dir.exists() {
-        for entry in std::fs::read_dir(dir).map_err(io)? {
-            let name = entry.map_err(io)?.file_name();
-            let name = name.to_string_lossy();
-            let program_file = name == "arch.toml"
-                || name == "memory.txt"
-                || name
-                    .strip_prefix("core")
-                    .and_then(|n| n.strip_suffix(".isa"))
-                    .is_some_and(|n| n.parse::<u32>().is_ok());
-            if !program_file {
-                return Err(format!("'{shown}' holds '{name}', which is not part of a program: not replacing it"));
-            }
-        }
-    }
-    std::fs::create_dir_all(parent).map_err(io)?;
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(".emit-isa-");
-    #[cfg(unix)]
-    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o755));
-    let staged = builder.tempdir_in(parent).map_err(io)?;
-    write_program(staged.path(), program, Some(arch)).map_err(|e| e.to_string())?;
-    if dir.exists() {
-        // The old directory moves aside, into a temporary directory removed on return.
-        let old = tempfile::Builder::new().prefix(".emit-isa-old-").tempdir_in(parent).map_err(io)?;
-        std::fs::rename(dir, old.path()).map_err(io)?;
-        if let Err(e) = std::fs::rename(staged.path(), dir) {
-            let _ = std::fs::rename(old.path(), dir);
-            return Err(io(e));
-        }
-    } else {
-        std::fs::rename(staged.path(), dir).map_err(io)?;
-    }
-    // Renamed into place: nothing left for the temporary directory to remove.
-    let _ = staged.keep();
-    Ok(())
 }

@@ -21,6 +21,19 @@ pub enum ProgramDirError {
     Empty(String),
 }
 
+const MEMORY_FILE: &str = "memory.txt";
+const ARCH_FILE: &str = "arch.toml";
+
+/// The core a file named `core<N>.isa` holds the program of.
+fn core_file(name: &str) -> Option<u32> {
+    name.strip_prefix("core")?.strip_suffix(".isa")?.parse().ok()
+}
+
+/// Whether a file named `name` is part of a program directory.
+pub fn is_program_file(name: &str) -> bool {
+    name == MEMORY_FILE || name == ARCH_FILE || core_file(name).is_some()
+}
+
 fn io_error(path: &Path, error: std::io::Error) -> ProgramDirError {
     ProgramDirError::Io { path: path.display().to_string(), message: error.to_string() }
 }
@@ -31,11 +44,8 @@ pub fn read_program(dir: &Path) -> Result<(Program, Option<Architecture>), Progr
     let mut files: Vec<(u32, std::path::PathBuf)> = Vec::new();
     for entry in std::fs::read_dir(dir).map_err(|e| io_error(dir, e))? {
         let path = entry.map_err(|e| io_error(dir, e))?.path();
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-        if let Some(number) = name.strip_prefix("core").and_then(|n| n.strip_suffix(".isa")) {
-            if let Ok(number) = number.parse::<u32>() {
-                files.push((number, path));
-            }
+        if let Some(number) = path.file_name().and_then(|n| n.to_str()).and_then(core_file) {
+            files.push((number, path));
         }
     }
     if files.is_empty() {
@@ -54,12 +64,12 @@ pub fn read_program(dir: &Path) -> Result<(Program, Option<Architecture>), Progr
         }
         program.cores.push(core);
     }
-    let memory = dir.join("memory.txt");
+    let memory = dir.join(MEMORY_FILE);
     if memory.exists() {
         let text = std::fs::read_to_string(&memory).map_err(|e| io_error(&memory, e))?;
         program.memory = parse_memory(&text, &memory.display().to_string())?;
     }
-    let arch = dir.join("arch.toml");
+    let arch = dir.join(ARCH_FILE);
     let arch = if arch.exists() { Some(Architecture::load(&arch)?) } else { None };
     Ok((program, arch))
 }
@@ -75,10 +85,10 @@ pub fn write_program(dir: &Path, program: &Program, arch: Option<&Architecture>)
         write(format!("core{}.isa", core.core), print_core(core))?;
     }
     if !program.memory.is_empty() {
-        write("memory.txt".into(), print_memory(&program.memory))?;
+        write(MEMORY_FILE.into(), print_memory(&program.memory))?;
     }
     if let Some(arch) = arch {
-        write("arch.toml".into(), arch.to_toml()?)?;
+        write(ARCH_FILE.into(), arch.to_toml()?)?;
     }
     Ok(())
 }

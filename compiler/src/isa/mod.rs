@@ -3,5 +3,5 @@
 
 mod dir;
 
-pub use dir::{read_program, write_program, ProgramDirError};
+pub use dir::{is_program_file, read_program, write_program, ProgramDirError};
 pub use rram_isa::*;
