@@ -375,18 +375,21 @@ fn sync_chart(rows: &[Row]) -> Chart {
     // The share of synchronization bytes hardly depends on the bus width:
     // the widest bus's runs stand for all.
     let widest = rows.iter().map(|r| r.bus_bytes).max().unwrap_or(0);
-    let xbars = distinct(rows.iter().map(|r| r.xbar));
-    let shares = |xbar: u32| -> Vec<f64> {
-        let mut shares: Vec<f64> = synchronized(rows)
-            .filter(|r| r.xbar == xbar && r.bus_bytes == widest)
-            .map(|r| r.sync_overhead_pct())
-            .collect();
-        shares.sort_by(|a, b| a.partial_cmp(b).expect("no NaN"));
-        shares
-    };
+    // Per crossbar size, its layers' shares, sorted.
+    let shares: Vec<(u32, Vec<f64>)> = distinct(rows.iter().map(|r| r.xbar))
+        .into_iter()
+        .map(|xbar| {
+            let mut shares: Vec<f64> = synchronized(rows)
+                .filter(|r| r.xbar == xbar && r.bus_bytes == widest)
+                .map(|r| r.sync_overhead_pct())
+                .collect();
+            shares.sort_by(|a, b| a.partial_cmp(b).expect("no NaN"));
+            (xbar, shares)
+        })
+        .collect();
     let series = |name: &str, pick: fn(&[f64]) -> f64| Series {
         name: name.into(),
-        points: xbars.iter().map(|&xbar| (f64::from(xbar), pick(&shares(xbar)))).collect(),
+        points: shares.iter().map(|(xbar, shares)| (f64::from(*xbar), pick(shares))).collect(),
         lines: true,
     };
     let worst = synchronized(rows).map(|r| r.sync_overhead_pct()).fold(0.0, f64::max);
