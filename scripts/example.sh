@@ -4,7 +4,9 @@
 # xbar32-bus16 in each synchronization scheme (rram-opt: fold the batchnorm,
 # tile, place, synchronize; rram-translate: per-core instruction-set
 # programs), simulate each (rram-sim) and compare them with the parallelism
-# limit PV. Extra arguments go to rram-sim (e.g. --functional is not useful
+# limit PV. The last scheme, linear forward, passes partial sums core to
+# core (rram-sync{exchange=forward}); it runs on the same chip with
+# core.remote_writes turned on. Extra arguments go to rram-sim (e.g. --functional is not useful
 # here: the example carries no weights; try --json).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,10 +19,16 @@ preset=xbar32-bus16
 tool rram-opt -- examples/conv-bn-relu-3x3.mlir -o "$work/tiled.mlir" --pass-pipeline="builtin.module(\
 nn-verify-shapes,nn-fold-batchnorm,canonicalize,cse,rram-tile{rows=32 cols=32 slices=4},\
 rram-place{cores=1024 crossbars=1})"
-for mode in sequential linear cyclic; do
-  tool rram-opt -- "$work/tiled.mlir" -o "$work/$mode.mlir" --pass-pipeline="builtin.module(rram-sync{mode=$mode})"
-  tool rram-translate -- "$work/$mode.mlir" --emit-isa "$work/$mode" --preset "$preset" > "$work/$mode.layout"
-  tool rram-sim -- "$work/$mode" "$@" > "$work/$mode.stats"
+tool rramc -- arch --preset "$preset" | sed 's/^remote_writes = false/remote_writes = true/' > "$work/forward.toml"
+schemes=(sequential linear cyclic forward)
+for scheme in "${schemes[@]}"; do
+  case $scheme in
+    forward) options="mode=linear exchange=forward"; chip=(--arch "$work/forward.toml") ;;
+    *) options="mode=$scheme"; chip=(--preset "$preset") ;;
+  esac
+  tool rram-opt -- "$work/tiled.mlir" -o "$work/$scheme.mlir" --pass-pipeline="builtin.module(rram-sync{$options})"
+  tool rram-translate -- "$work/$scheme.mlir" --emit-isa "$work/$scheme" "${chip[@]}" > "$work/$scheme.layout"
+  tool rram-sim -- "$work/$scheme" "$@" > "$work/$scheme.stats"
 done
 cat "$work/cyclic.layout"
 echo
@@ -30,10 +38,11 @@ echo
 # PV: the cores that accumulate into each output vector (the tile grid's h).
 pv=$(grep -o 'h = [0-9]* : i64' "$work/tiled.mlir" | head -1 | grep -o '[0-9]*' | head -1)
 seq=$(awk '/^cycles/ {print $2}' "$work/sequential.stats")
-printf '%-12s %12s %10s %10s\n' scheme cycles speedup "% of PV"
-printf '%-12s %12d %10s %10s\n' sequential "$seq" baseline -
-for mode in linear cyclic; do
-  cycles=$(awk '/^cycles/ {print $2}' "$work/$mode.stats")
-  awk -v m="$mode" -v c="$cycles" -v s="$seq" -v pv="$pv" \
-    'BEGIN { printf "%-12s %12d %9.2fx %9.1f%%\n", m, c, s / c, 100 * s / c / pv }'
+printf '%-15s %12s %10s %10s\n' scheme cycles speedup "% of PV"
+printf '%-15s %12d %10s %10s\n' sequential "$seq" baseline -
+for scheme in linear cyclic forward; do
+  cycles=$(awk '/^cycles/ {print $2}' "$work/$scheme.stats")
+  name=$scheme; [ "$scheme" = forward ] && name="linear forward"
+  awk -v m="$name" -v c="$cycles" -v s="$seq" -v pv="$pv" \
+    'BEGIN { printf "%-15s %12d %9.2fx %9.1f%%\n", m, c, s / c, 100 * s / c / pv }'
 done

@@ -12,7 +12,7 @@ use rram_compiler::report::check::{
 };
 use rram_compiler::sim::NumericMode;
 use rram_dialects::nn::Conv2d;
-use rram_passes::schedule::{Activation, SyncMode};
+use rram_passes::schedule::{Activation, Scheme, SyncMode};
 use rram_passes::tiling::{plan, KernelMatrix};
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -94,7 +94,7 @@ fn lenet5_convs_with_real_weights_and_activations_pass() {
         // 2 convs x 2 numeric modes x 3 synchronization modes, in that order.
         assert_eq!((checked.len(), seen.into_inner()), (12, 12));
         let order: Vec<(&str, NumericMode, SyncMode)> =
-            checked.iter().map(|r| (r.layer.as_str(), r.numeric, r.mode)).collect();
+            checked.iter().map(|r| (r.layer.as_str(), r.numeric, r.scheme.mode)).collect();
         assert_eq!(
             order[..4],
             [
@@ -166,10 +166,10 @@ fn a_corrupted_weight_is_a_mismatch() {
     let case = conv_case(4, 20, 3, 8, attributes(1, [0; 4], 1, 1), Activation::None);
     for numeric in NUMERICS {
         let check = LayerCheck::new(&case, &chip(16, 1), numeric).unwrap();
-        let mut program = check.program(SyncMode::Linear);
-        assert!(check.run(SyncMode::Linear, &program).passed());
+        let mut program = check.program(SyncMode::Linear.into()).unwrap();
+        assert!(check.run(SyncMode::Linear.into(), &program).passed());
         program.cores[1].crossbars[0].weights.as_mut().unwrap()[0] += 1.0;
-        let result = check.run(SyncMode::Linear, &program);
+        let result = check.run(SyncMode::Linear.into(), &program);
         let failure = result.failure.unwrap_or_else(|| panic!("{numeric:?}: the corruption went unnoticed"));
         // Core 1 holds rows 16..32 of channels 0..16: its first weight feeds
         // channel 0 of the pixels whose window has a non-zero row 16.
@@ -194,15 +194,33 @@ fn a_missing_hand_off_is_the_simulators_race() {
     let case = conv_case(4, 8, 3, 6, attributes(1, [0; 4], 1, 1), Activation::Relu);
     let check = LayerCheck::new(&case, &chip(16, 1), NumericMode::Int8).unwrap();
     for mode in SyncMode::ALL {
-        let mut program = check.program(mode);
+        let mut program = check.program(mode.into()).unwrap();
         for core in &mut program.cores {
             strip_waits(&mut core.body);
         }
-        let result = check.run(mode, &program);
+        let result = check.run(mode.into(), &program);
         let failure = result.failure.unwrap_or_else(|| panic!("{mode:?}: the race went unnoticed"));
         assert!(failure.contains("race on shared word"), "{mode:?}: {failure}");
         assert_eq!(result.words, 0);
     }
+}
+
+#[test]
+fn forwarding_without_credits_is_the_simulators_race() {
+    // 64 pixels through H = 3 cores: the first core reuses the receive
+    // slots of the second (16 of them) from pixel 17 on, which only the
+    // last core's credits order after the second core's reads.
+    let case = conv_case(4, 8, 3, 10, attributes(1, [0; 4], 1, 1), Activation::Relu);
+    let mut chip = chip(16, 1);
+    chip.core.remote_writes = true;
+    let check = LayerCheck::new(&case, &chip, NumericMode::Int8).unwrap();
+    let mut program = check.program(Scheme::LINEAR_FORWARD).unwrap();
+    assert!(check.run(Scheme::LINEAR_FORWARD, &program).passed());
+    strip_waits(&mut program.cores[0].body);
+    let failure = check.run(Scheme::LINEAR_FORWARD, &program).failure.expect("the race went unnoticed");
+    assert!(failure.starts_with("core 0 instruction "), "{failure}");
+    assert!(failure.contains("race on core 1's local word "), "{failure}");
+    assert!(failure.contains("it writes it while the read by core 1 "), "{failure}");
 }
 
 #[test]

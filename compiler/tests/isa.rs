@@ -280,7 +280,7 @@ const CORE_FAULTS: &[(&str, &str)] = &[
     (".core 0\n1 2 3\n", "2:1: a row of weights must follow a `.xbar` line or another row"),
     (".core 0\n.xbar 0 1x1\nHALT\n1\n", "4:1: a row of weights must follow a `.xbar` line or another row"),
     // Instructions and their operands.
-    (".core 0\nFOO l[0]\n", "2:1: unknown instruction `FOO` (instructions: LOAD, STORE, MOV, MVM, ADD, BIAS, MAX, RELU, CLIP, AVG, CALL, WAIT, BARRIER, LOOP, END, HALT)"),
+    (".core 0\nFOO l[0]\n", "2:1: unknown instruction `FOO` (instructions: LOAD, STORE, MOV, MVM, ADD, BIAS, MAX, RELU, CLIP, AVG, PUT, CALL, WAIT, BARRIER, LOOP, END, HALT)"),
     (".core 0\n[0]\n", "2:1: expected an instruction, found `[0]`"),
     (".core 0\nMOV l[0], l[1]\n", "2:1: `MOV` takes 3 operands (dst, src, n), found 2"),
     (".core 0\nMOV l[0], l[1], 2, 3\n", "2:20: `MOV` takes 3 operands (dst, src, n), found 4"),
@@ -296,6 +296,8 @@ const CORE_FAULTS: &[(&str, &str)] = &[
     (".core 0\nMOV l[0]x, l[1], 2\n", "2:9: unexpected `x` after the address"),
     (".core 0\nMOV s[0], l[1], 2\n", "2:5: expected a local address `l[...]`, found `s[0]`"),
     (".core 0\nLOAD l[0], l[1], 2, input\n", "2:12: expected a shared address `s[...]`, found `l[1]`"),
+    (".core 0\nPUT c1, l[0], l[1], 2, partial\n", "2:1: `PUT` takes 6 operands (core, dst, src, n, class, signal), found 5"),
+    (".core 0\nPUT c1, s[0], l[1], 2, partial, 1\n", "2:9: expected a local address `l[...]`, found `s[0]`"),
     (".core 0\nMOV l[0], l[1], 0\n", "2:17: the word count must be positive, got 0"),
     (".core 0\nMOV l[0], l[1], -3\n", "2:17: the word count must be positive, got -3"),
     (".core 0\nMOV l[0], l[1], 4294967296\n", "2:17: the word count is too large: 4294967296 (at most 4294967295)"),
@@ -592,6 +594,8 @@ fn leaf_strategy() -> impl Strategy<Value = Instr> {
             n
         }),
         (any::<u32>(), a()).prop_map(|(core, value)| Instr::Call { core, value }),
+        (any::<u32>(), a(), a(), count_strategy(), class_strategy(), a())
+            .prop_map(|(core, dst, src, n, class, signal)| Instr::Put { core, dst, src, n, class, signal }),
         a().prop_map(|value| Instr::Wait { value }),
         any::<u32>().prop_map(|id| Instr::Barrier { id }),
         Just(Instr::Halt),
@@ -651,6 +655,11 @@ fn make_valid(body: &mut [Instr], scope: &mut Vec<String>, crossbars: &[u32]) {
             }
             Instr::Binary { dst, a, b, .. } => {
                 for affine in [dst, a, b] {
+                    fix(affine, scope);
+                }
+            }
+            Instr::Put { dst, src, signal, .. } => {
+                for affine in [dst, src, signal] {
                     fix(affine, scope);
                 }
             }

@@ -16,19 +16,11 @@ use rram_compiler::pipeline::{Pipeline, RunOptions};
 use rram_compiler::report::check::LayerCheck;
 use rram_compiler::sim::NumericMode;
 use rram_dialects::{float_literal, AttributeValue, Context, Module};
-use rram_passes::schedule::{layer_program, Activation, Layer, SyncMode};
+use rram_passes::schedule::{layer_program, Activation, Layer, Scheme};
 use rram_passes::tiling::{plan, KernelMatrix};
 
 fn run(module: &mut Module, pipeline: &str) {
     Pipeline::parse(pipeline).unwrap().run(module, RunOptions::default(), |_, _| {}).unwrap();
-}
-
-fn mode_name(mode: SyncMode) -> &'static str {
-    match mode {
-        SyncMode::Sequential => "sequential",
-        SyncMode::Linear => "linear",
-        SyncMode::Cyclic => "cyclic",
-    }
 }
 
 /// A conv layer with an optional bias and activation, as `nn` MLIR.
@@ -121,7 +113,7 @@ fn placed(mut program: Program, placed: &[(u32, u32)]) -> Program {
     fn calls(body: &mut [Instr], placed: &[(u32, u32)], crossbar: u32) {
         for instr in body {
             match instr {
-                Instr::Call { core, .. } => *core = placed[*core as usize].0,
+                Instr::Call { core, .. } | Instr::Put { core, .. } => *core = placed[*core as usize].0,
                 Instr::Mvm { xbar, .. } => *xbar = crossbar,
                 Instr::Loop { body, .. } => calls(body, placed, crossbar),
                 _ => {}
@@ -151,7 +143,7 @@ proptest! {
         shape in shape(),
         xbar in prop::sample::select(vec![8i64, 16, 32]),
         slices in 1i64..3,
-        mode in prop::sample::select(SyncMode::ALL.to_vec()),
+        scheme in prop::sample::select(Scheme::ALL.to_vec()),
         seed in any::<u32>(),
     ) {
         let context = Context::new().unwrap();
@@ -169,7 +161,7 @@ proptest! {
             tile.set_attribute("crossbar", &AttributeValue::I64(crossbar.into())).unwrap();
             placement.push((cores[i], crossbar));
         }
-        run(&mut module, &format!("rram-sync{{mode={}}}", mode_name(mode)));
+        run(&mut module, &format!("rram-sync{{{}}}", scheme.pass_options()));
         let translated = sorted(lower_msg::program(&module).unwrap());
 
         let cout = shape.cout_per_group * shape.groups;
@@ -183,14 +175,14 @@ proptest! {
             bias: shape.bias,
             activation: shape.activation,
         };
-        let expected = layer_program(&layer, &plan(&matrix, xbar, xbar), mode, &|_| None, None);
+        let expected = layer_program(&layer, &plan(&matrix, xbar, xbar), scheme, &|_| None, None).unwrap();
         prop_assert_eq!(translated, placed(expected, &placement));
     }
 }
 
 fn arch(cores: u32, xbar: u32) -> Architecture {
     let text = format!(
-        "[core]\ncount = {cores}\ncrossbars = 1\nlocal_memory_bytes = 65536\n\
+        "[core]\ncount = {cores}\ncrossbars = 1\nlocal_memory_bytes = 65536\nremote_writes = true\n\
          [crossbar]\nrows = {xbar}\ncols = {xbar}\nweight_bits = 8\ncell_bits = 8\n\
          [bus]\nwidth_bytes = 16\n[shared_memory]\nsize_bytes = 16777216\n"
     );
@@ -235,7 +227,7 @@ fn the_translated_programs_compute_the_convolution() {
         bias: true,
         activation: case.activation,
     };
-    for mode in SyncMode::ALL {
+    for scheme in Scheme::ALL {
         let context = Context::new().unwrap();
         let mut module = context.parse(&text, "conv.mlir").unwrap();
         run(&mut module, "rram-tile{rows=16 cols=16 slices=1},rram-place");
@@ -250,10 +242,10 @@ fn the_translated_programs_compute_the_convolution() {
                 (int("core") as u32, range("rows"), range("cols"))
             })
             .collect();
-        run(&mut module, &format!("rram-sync{{mode={}}}", mode_name(mode)));
+        run(&mut module, &format!("rram-sync{{{}}}", scheme.pass_options()));
         let mut program = lower_msg::program(&module).unwrap();
         // The schedule's program holds tile i's weights on core i.
-        let data = check.program(mode);
+        let data = check.program(scheme).unwrap();
         for core in &mut program.cores {
             let (_, rows, cols) = held.iter().find(|(number, ..)| *number == core.core).unwrap();
             let tile = tiles.iter().position(|t| (t.rows, t.cols) == (*rows, *cols)).unwrap();
@@ -264,7 +256,7 @@ fn the_translated_programs_compute_the_convolution() {
         program.memory = data.memory;
         let [output, words] = region(&module, "msg.output");
         assert_eq!([output, words], [layer.layout().outputs as usize, 720]);
-        let result = check.run(mode, &program);
+        let result = check.run(scheme, &program);
         assert!(result.passed(), "{result}");
         assert_eq!(result.words, words, "{result}");
         // Within 1e-5 of every word, and so within 1e-5 max(|want|, 1).

@@ -8,12 +8,12 @@ use common::conv;
 use rram_compiler::arch::Architecture;
 use rram_compiler::report::check::{check_layer, ConvCase, LayerCheck};
 use rram_compiler::sim::{simulate, NumericMode, SimOptions};
-use rram_passes::schedule::{layer_program, Activation, Layer, SyncMode};
+use rram_passes::schedule::{layer_program, Activation, Layer, Scheme, SyncMode};
 use rram_passes::tiling::{plan, KernelMatrix, TilePlan};
 
 fn arch(cores: u32, xbar: u32, bus: u32) -> Architecture {
     let text = format!(
-        "[core]\ncount = {cores}\ncrossbars = 1\nlocal_memory_bytes = 65536\n\
+        "[core]\ncount = {cores}\ncrossbars = 1\nlocal_memory_bytes = 65536\nremote_writes = true\n\
          [crossbar]\nrows = {xbar}\ncols = {xbar}\nweight_bits = 8\ncell_bits = 8\n\
          [bus]\nwidth_bytes = {bus}\n[shared_memory]\nsize_bytes = 16777216\n"
     );
@@ -48,7 +48,7 @@ fn every_mode_computes_the_convolution_without_races() {
     // the same plan, simulates it and compares every word with its direct
     // convolution.
     let results = check_layer(&case, &arch(6, 16, 16), NumericMode::F32).unwrap();
-    assert_eq!(results.iter().map(|r| r.mode).collect::<Vec<_>>(), SyncMode::ALL);
+    assert_eq!(results.iter().map(|r| r.scheme).collect::<Vec<_>>(), Scheme::ALL);
     for result in results {
         assert!(result.passed(), "{result}");
         assert_eq!(result.words as i64, layer.pixels * layer.channels, "{result}");
@@ -66,13 +66,23 @@ fn synchronized_modes_approach_pv() {
     // 4 tiles per horizontal group (PV = 4), 400 pixels, a wide bus.
     let (layer, plan) = setup(&conv::case(7, 16, 3, 22), 16);
     assert_eq!((plan.h, plan.v), (4, 1));
-    let cycles = |mode| {
-        let program = layer_program(&layer, &plan, mode, &|_| None, None);
+    let cycles = |scheme: Scheme| {
+        let program = layer_program(&layer, &plan, scheme, &|_| None, None).unwrap();
         simulate(&arch(4, 16, 64), &program, &SimOptions::default()).unwrap().stats.cycles as f64
     };
-    let (sequential, linear, cyclic) =
-        (cycles(SyncMode::Sequential), cycles(SyncMode::Linear), cycles(SyncMode::Cyclic));
+    let (sequential, linear, cyclic, forward) = (
+        cycles(SyncMode::Sequential.into()),
+        cycles(SyncMode::Linear.into()),
+        cycles(SyncMode::Cyclic.into()),
+        cycles(Scheme::LINEAR_FORWARD),
+    );
     let pv = plan.h as f64;
+    eprintln!(
+        "PV shares: linear {} cyclic {} forward {}",
+        sequential / linear / pv,
+        sequential / cyclic / pv,
+        sequential / forward / pv
+    );
     assert!(sequential / linear > 0.95 * pv, "linear speedup {} of PV {pv}", sequential / linear);
     assert!(sequential / cyclic > 0.96 * pv, "cyclic speedup {} of PV {pv}", sequential / cyclic);
     assert!(cyclic < linear, "cyclic {cyclic} cycles, linear {linear}");
@@ -88,21 +98,22 @@ fn a_layer_without_bias_skips_its_loads_and_adds() {
     let without = Layer { bias: false, ..with_bias };
     let check = LayerCheck::new(&case, &arch(6, 16, 16), NumericMode::F32).unwrap();
     let words = (with_bias.pixels * with_bias.channels) as usize;
-    for mode in SyncMode::ALL {
-        let reference = check.program(mode);
+    for scheme in Scheme::ALL {
+        let reference = check.program(scheme).unwrap();
         let weights = |tile: usize| reference.cores[tile].crossbars[0].weights.clone();
         let windows = reference.memory[0].values.clone();
         let outputs = |layer: &Layer| {
-            let program = layer_program(layer, &plan, mode, &weights, Some((windows.clone(), case.bias.clone())));
+            let data = Some((windows.clone(), case.bias.clone()));
+            let program = layer_program(layer, &plan, scheme, &weights, data).unwrap();
             let options = SimOptions { functional: Some(NumericMode::F32), trace: false };
-            let result = simulate(&arch(6, 16, 16), &program, &options).unwrap_or_else(|e| panic!("{mode:?}: {e}"));
+            let result = simulate(&arch(6, 16, 16), &program, &options).unwrap_or_else(|e| panic!("{scheme}: {e}"));
             (program, result.shared.unwrap().read(layer.layout().outputs as usize, words))
         };
         let ((_, biased), (program, plain)) = (outputs(&with_bias), outputs(&without));
         assert_eq!(program.memory.len(), 1, "no bias in shared memory");
         for (i, (b, p)) in biased.iter().zip(&plain).enumerate() {
             let (b, p) = (b.unwrap(), p.unwrap());
-            assert!((b - p - case.bias[i % 20]).abs() < 1e-5, "{mode:?}: word {i}: {b} = {p} + {}", case.bias[i % 20]);
+            assert!((b - p - case.bias[i % 20]).abs() < 1e-5, "{scheme}: word {i}: {b} = {p} + {}", case.bias[i % 20]);
         }
     }
 }

@@ -136,6 +136,76 @@ fn a_call_wait_chain_passes_the_token_along() {
     assert_eq!(stats.sync_memory_bytes, 12);
 }
 
+fn put(target: u32, dst: i64, src: i64, n: u32, signal: i64) -> Instr {
+    Instr::Put { core: target, dst: c(dst), src: c(src), n, class: Class::Partial, signal: c(signal) }
+}
+
+/// Core 0 puts 4 words into core 1's local memory with signal 1, then
+/// again with signal 2 once core 1 has credited the first (if
+/// `credited`). Core 1 stores what it received: after waiting for the
+/// signal if `signalled`, else after two loads, when the PUT has landed.
+fn put_program(credited: bool, signalled: bool) -> Program {
+    let ones = Instr::Load { local: c(0), shared: c(0), n: 4, class: Class::Partial };
+    let mut sender = vec![ones, put(1, 8, 0, 4, 1)];
+    if credited {
+        sender.push(Instr::Wait { value: c(1) });
+    }
+    sender.push(put(1, 8, 0, 4, 2));
+    let mut receiver = Vec::new();
+    if signalled {
+        receiver.push(Instr::Wait { value: c(1) });
+    } else {
+        receiver.extend([0, 1].map(|_| Instr::Load { local: c(100), shared: c(0), n: 4, class: Class::Partial }));
+    }
+    receiver.push(Instr::Store { shared: c(16), local: c(8), n: 4, class: Class::Partial });
+    receiver.push(Instr::Call { core: 0, value: c(1) });
+    receiver.push(Instr::Wait { value: c(2) });
+    Program {
+        cores: vec![core(0, vec![], sender), core(1, vec![], receiver)],
+        memory: vec![MemoryInit { address: 0, values: vec![1.0, 2.0, 3.0, 4.0] }],
+    }
+}
+
+fn remote_writes(cores: u32) -> Architecture {
+    let mut chip = arch(cores);
+    chip.core.remote_writes = true;
+    chip
+}
+
+#[test]
+fn a_put_writes_the_targets_local_memory_and_signals_it() {
+    // LOAD 16 B: 0..6. PUT 16 B of partial sums and a 4-byte signal: 2 + 5
+    // = 7 cycles, 6..13; core 1 stores 16 B 13..19 and credits core 0
+    // 19..22; core 0's second PUT runs 22..29.
+    let program = put_program(true, true);
+    let stats = timing(&remote_writes(2), &program);
+    assert_eq!(stats.cycles, 29);
+    assert_eq!((stats.bus_bytes.partial, stats.bus_bytes.sync), (16 + 16 + 32, 4 + 4 + 4));
+    assert_eq!(stats.cores[1].local_memory_peak_bytes, 48);
+    let options = SimOptions { functional: Some(NumericMode::F32), trace: false };
+    let shared = simulate(&remote_writes(2), &program, &options).unwrap().shared.unwrap();
+    assert_eq!(shared.read(16, 4), [1.0, 2.0, 3.0, 4.0].map(Some));
+    let error = simulate(&arch(2), &program, &SimOptions::default()).unwrap_err();
+    assert_eq!(error.to_string(), "core 0: PUT needs an architecture with core.remote_writes = true");
+}
+
+#[test]
+fn reading_a_put_before_its_signal_or_overwriting_it_unread_is_a_race() {
+    let chip = remote_writes(2);
+    // Core 1 stores the words without waiting: they are core 0's (PUT, instruction 1).
+    assert_eq!(
+        functional_error(&chip, &put_program(true, false)),
+        "core 1 instruction 2: race on core 1's local word 8: it reads it while the write by core 0 \
+         instruction 1 is not synchronized with it (no CALL/WAIT or barrier orders them)"
+    );
+    // Core 0 puts again without the credit that says core 1 has read the first.
+    assert_eq!(
+        functional_error(&chip, &put_program(false, true)),
+        "core 0 instruction 2: race on core 1's local word 8: it writes it while the read by core 1 \
+         instruction 1 is not synchronized with it (no CALL/WAIT or barrier orders them)"
+    );
+}
+
 /// `(cin, cout, kernel, size)`: a 3x3 convolution of a 3-channel 6x6 input
 /// into 4 channels (a 27 x 4 kernel matrix) on two 16-row crossbars: core 0
 /// holds rows 0..16, core 1 rows 16..27. For each of the 16 output pixels
@@ -161,7 +231,7 @@ struct ConvData {
 fn conv_data() -> ConvData {
     let (cin, cout, kernel, size) = LAYER;
     let check = LayerCheck::new(&conv::case(cin, cout, kernel, size), &arch(2), NumericMode::F32).unwrap();
-    let program = check.program(SyncMode::Sequential);
+    let program = check.program(SyncMode::Sequential.into()).unwrap();
     let shapes: Vec<(u32, u32)> =
         program.cores.iter().map(|core| (core.crossbars[0].rows, core.crossbars[0].cols)).collect();
     assert_eq!(shapes, [(16, 4), (11, 4)]);

@@ -117,6 +117,20 @@ irdl.dialect @msg {
     irdl.attributes {"n" = %n, "count" = %count}
   }
 
+  // PUT: core `core`'s local[dst..dst+n] = local[src..src+n], then its
+  // sequence register raised to `signal`: one bus transaction (a remote
+  // write with a signal; architectures with core.remote_writes).
+  irdl.operation @put {
+    %dst = irdl.is index
+    %src = irdl.is index
+    %signal = irdl.is index
+    %core = irdl.base "#builtin.integer"
+    %n = irdl.base "#builtin.integer"
+    %class = irdl.base "#builtin.string"
+    irdl.operands(dst: %dst, src: %src, signal: %signal)
+    irdl.attributes {"core" = %core, "n" = %n, "class" = %class}
+  }
+
   // CALL: raises core `core`'s sequence register to `value`, over the bus.
   irdl.operation @call {
     %value = irdl.is index

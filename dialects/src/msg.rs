@@ -81,6 +81,11 @@ pub enum MsgOp {
         n: u32,
         count: u32,
     },
+    Put {
+        core: u32,
+        n: u32,
+        class: &'static str,
+    },
     Call {
         core: u32,
     },
@@ -119,6 +124,7 @@ impl MsgOp {
                 MsgOp::Clip { n: n()?, lo, hi }
             }
             "msg.avg" => MsgOp::Avg { n: n()?, count: positive_u32(op, "count")? },
+            "msg.put" => MsgOp::Put { core: u32_attr(op, "core")?, n: n()?, class: traffic_class(op)? },
             "msg.call" => MsgOp::Call { core: u32_attr(op, "core")? },
             "msg.wait" => MsgOp::Wait,
             "msg.barrier" => MsgOp::Barrier { id: u32_attr(op, "id")? },
@@ -142,6 +148,7 @@ impl MsgOp {
             MsgOp::Relu { .. } => "msg.relu",
             MsgOp::Clip { .. } => "msg.clip",
             MsgOp::Avg { .. } => "msg.avg",
+            MsgOp::Put { .. } => "msg.put",
             MsgOp::Call { .. } => "msg.call",
             MsgOp::Wait => "msg.wait",
             MsgOp::Barrier { .. } => "msg.barrier",
@@ -159,6 +166,7 @@ impl MsgOp {
             MsgOp::Mov { .. } | MsgOp::Mvm { .. } => &["dst", "src"],
             MsgOp::Add { .. } | MsgOp::Bias { .. } | MsgOp::Max { .. } => &["dst", "a", "b"],
             MsgOp::Relu { .. } | MsgOp::Clip { .. } | MsgOp::Avg { .. } => &["dst", "a"],
+            MsgOp::Put { .. } => &["dst", "src", "signal"],
             MsgOp::Call { .. } | MsgOp::Wait => &["value"],
         }
     }
@@ -180,6 +188,7 @@ impl MsgOp {
                 vec![("n", int(n)), ("lo", AttributeValue::F32(lo)), ("hi", AttributeValue::F32(hi))]
             }
             MsgOp::Avg { n, count } => vec![("n", int(n)), ("count", int(count))],
+            MsgOp::Put { core, n, class: c } => vec![("core", int(core)), ("n", int(n)), ("class", class(c))],
             MsgOp::Call { core } => vec![("core", int(core))],
             MsgOp::Barrier { id } => vec![("id", int(id))],
             MsgOp::Wait | MsgOp::Halt => Vec::new(),

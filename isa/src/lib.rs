@@ -108,6 +108,10 @@ pub enum Instr {
     Binary { op: BinaryOp, dst: Affine, a: Affine, b: Affine, n: u32 },
     /// Vector-unit operation on one vector of `n` words.
     Unary { op: UnaryOp, dst: Affine, a: Affine, n: u32 },
+    /// `core`'s `local[dst..dst+n] = local[src..src+n]`, then `core`'s
+    /// sequence register raised to `signal`: one bus transaction (a remote
+    /// write with a signal, on architectures with `core.remote_writes`).
+    Put { core: u32, dst: Affine, src: Affine, n: u32, class: Class, signal: Affine },
     /// Writes `value` into core `core`'s sequence register over the bus.
     Call { core: u32, value: Affine },
     /// Blocks until this core's sequence register is at least `value`.
@@ -150,6 +154,21 @@ pub struct MemoryInit {
 pub struct Program {
     pub cores: Vec<CoreProgram>,
     pub memory: Vec<MemoryInit>,
+}
+
+impl Program {
+    /// Whether any core writes another core's local memory (`PUT`), which
+    /// only an architecture with remote writes can run.
+    pub fn has_remote_writes(&self) -> bool {
+        fn any_put(body: &[Instr]) -> bool {
+            body.iter().any(|instr| match instr {
+                Instr::Put { .. } => true,
+                Instr::Loop { body, .. } => any_put(body),
+                _ => false,
+            })
+        }
+        self.cores.iter().any(|core| any_put(&core.body))
+    }
 }
 
 impl fmt::Display for Affine {

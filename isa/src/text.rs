@@ -28,9 +28,9 @@ pub struct ParseError {
 const MAX_LOOP_DEPTH: usize = 64;
 
 /// Every mnemonic, in the order error messages list them.
-const MNEMONICS: [&str; 16] = [
-    "LOAD", "STORE", "MOV", "MVM", "ADD", "BIAS", "MAX", "RELU", "CLIP", "AVG", "CALL", "WAIT", "BARRIER", "LOOP",
-    "END", "HALT",
+const MNEMONICS: [&str; 17] = [
+    "LOAD", "STORE", "MOV", "MVM", "ADD", "BIAS", "MAX", "RELU", "CLIP", "AVG", "PUT", "CALL", "WAIT", "BARRIER",
+    "LOOP", "END", "HALT",
 ];
 
 /// Values per line of the memory file: short enough to read, long enough
@@ -651,6 +651,18 @@ impl<'a> CoreReader<'a> {
                 let [dst, a, n, count] = arity(&name, mnemonic, operands, ["dst", "a", "n", "count"])?;
                 self.unary(UnaryOp::Avg { count: positive_u32(count, "the AVG count")? }, dst, a, n)?
             }
+            "PUT" => {
+                let [core, dst, src, n, class, signal] =
+                    arity(&name, mnemonic, operands, ["core", "dst", "src", "n", "class", "signal"])?;
+                Instr::Put {
+                    core: core_operand(core)?,
+                    dst: self.address(dst, 'l')?,
+                    src: self.address(src, 'l')?,
+                    n: word_count(n)?,
+                    class: class_of(class)?,
+                    signal: affine(signal, &self.loops)?,
+                }
+            }
             "CALL" => {
                 let [core, value] = arity(&name, mnemonic, operands, ["core", "value"])?;
                 Instr::Call { core: core_operand(core)?, value: affine(value, &self.loops)? }
@@ -861,6 +873,9 @@ fn write_body(f: &mut fmt::Formatter<'_>, body: &[Instr], depth: usize) -> fmt::
                 writeln!(f, "CLIP l[{dst}], l[{a}], {n}, {}, {}", Float(*lo), Float(*hi))
             }
             Instr::Unary { op: UnaryOp::Avg { count }, dst, a, n } => writeln!(f, "AVG l[{dst}], l[{a}], {n}, {count}"),
+            Instr::Put { core, dst, src, n, class, signal } => {
+                writeln!(f, "PUT c{core}, l[{dst}], l[{src}], {n}, {}, {signal}", class.name())
+            }
             Instr::Call { core, value } => writeln!(f, "CALL c{core}, {value}"),
             Instr::Wait { value } => writeln!(f, "WAIT {value}"),
             Instr::Barrier { id } => writeln!(f, "BARRIER {id}"),

@@ -111,7 +111,14 @@ static REGISTRY: [PassInfo; 5] = [
         name: "rram-sync",
         summary: "Turn a module's tiled, placed conv layer into per-core programs that synchronize its partial sums \
                   (xbar -> msg)",
-        options: &[("mode", "sequential, linear or cyclic (default cyclic)")],
+        options: &[
+            ("mode", "sequential, linear or cyclic (default cyclic)"),
+            (
+                "exchange",
+                "shared-memory, or forward: partial sums core to core with PUT (linear only; the chip needs \
+                 core.remote_writes) (default shared-memory)",
+            ),
+        ],
         create: |options| Synchronize::from_options(options).map(|pass| Box::new(pass) as Box<dyn Pass>),
     },
     PassInfo {

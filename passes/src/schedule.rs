@@ -18,6 +18,12 @@
 //!   core hands vectors to `h-1` and finishes the vectors of segment `h-1`.
 //!   Its CALLs hand on up to [`MAX_BATCH`] vectors at once.
 //!
+//! How a vector travels from owner to owner is the [`Exchange`]: through
+//! shared memory (read, add, write back, as above), or, in the linear
+//! scheme, core to core: each core `PUT`s its running sum into the next
+//! core's local memory, the hand-off riding on the same bus transaction,
+//! which moves one vector per step instead of two and drops the CALLs.
+//!
 //! Cores start one after another ([`StartChain`]), so that identical
 //! programs do not ask for the bus in lockstep.
 //!
@@ -37,6 +43,104 @@ pub enum SyncMode {
 
 impl SyncMode {
     pub const ALL: [SyncMode; 3] = [SyncMode::Sequential, SyncMode::Linear, SyncMode::Cyclic];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            SyncMode::Sequential => "sequential",
+            SyncMode::Linear => "linear",
+            SyncMode::Cyclic => "cyclic",
+        }
+    }
+}
+
+/// How a vector's running sum goes from one owner to the next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Exchange {
+    /// Through shared memory: the next owner reads the vector, adds its
+    /// partial sum and writes it back (MISSION.md section 3).
+    #[default]
+    SharedMemory,
+    /// Core to core, in the linear scheme: core `h` `PUT`s its running sum
+    /// into a ring of [`forward_slots`] receive slots in core `h+1`'s local
+    /// memory, the PUT's signal handing the vector on. The ring cannot
+    /// overflow: the first core `PUT`s pixel `p` only once the last core
+    /// has finished pixel `p - slots` (credits, one CALL per
+    /// [`MAX_BATCH`] pixels), and every core is behind the first. Needs an
+    /// architecture with `core.remote_writes`, and local memory for the
+    /// slots.
+    Forward,
+}
+
+impl Exchange {
+    pub fn name(self) -> &'static str {
+        match self {
+            Exchange::SharedMemory => "shared-memory",
+            Exchange::Forward => "forward",
+        }
+    }
+}
+
+/// A synchronization scheme and how it exchanges partial sums: what a
+/// layer's schedule is built from. Printed `linear`, or `linear forward`
+/// when the exchange is not through shared memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Scheme {
+    pub mode: SyncMode,
+    pub exchange: Exchange,
+}
+
+impl Scheme {
+    /// The linear scheme, forwarding partial sums core to core.
+    pub const LINEAR_FORWARD: Scheme = Scheme { mode: SyncMode::Linear, exchange: Exchange::Forward };
+
+    /// Every scheme with a schedule: the published ones, then linear forwarding.
+    pub const ALL: [Scheme; 4] = [
+        Scheme { mode: SyncMode::Sequential, exchange: Exchange::SharedMemory },
+        Scheme { mode: SyncMode::Linear, exchange: Exchange::SharedMemory },
+        Scheme { mode: SyncMode::Cyclic, exchange: Exchange::SharedMemory },
+        Scheme::LINEAR_FORWARD,
+    ];
+
+    /// The options of `rram-sync` that ask for this scheme.
+    pub fn pass_options(self) -> String {
+        format!("mode={} exchange={}", self.mode.name(), self.exchange.name())
+    }
+}
+
+impl From<SyncMode> for Scheme {
+    /// `mode` through shared memory, as published.
+    fn from(mode: SyncMode) -> Self {
+        Scheme { mode, exchange: Exchange::SharedMemory }
+    }
+}
+
+impl std::fmt::Display for Scheme {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.exchange {
+            Exchange::SharedMemory => write!(f, "{}", self.mode.name()),
+            exchange => write!(f, "{} {}", self.mode.name(), exchange.name()),
+        }
+    }
+}
+
+/// A combination of scheme and exchange that has no schedule.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "the {} scheme cannot forward partial sums core to core: a vector's next owner takes it up {}, so it would \
+     wait in local memory; forwarding needs the linear scheme",
+    mode.name(),
+    if *mode == SyncMode::Sequential { "only after all pixels" } else { "to P/H steps later" }
+)]
+pub struct UnsupportedExchange {
+    pub mode: SyncMode,
+}
+
+/// The receive slots a core of a horizontal group of `h` needs when
+/// partial sums are forwarded: the first core runs up to `h - 1` pixels
+/// ahead of the last and credits come [`MAX_BATCH`] at a time, so a
+/// multiple of the batch above `h + MAX_BATCH` never holds the pipeline up.
+pub fn forward_slots(h: i64) -> i64 {
+    MAX_BATCH * ((h + MAX_BATCH - 1) / MAX_BATCH + 1)
 }
 
 /// What a layer's schedule needs to know besides its tiles.
@@ -84,28 +188,38 @@ impl Layer {
     }
 }
 
-/// The most vectors one CALL hands on in the cyclic scheme: fewer CALLs
-/// mean less synchronization traffic, and on a wide bus, where a 4-byte
-/// CALL takes a whole beat, less bus time.
+/// The most vectors one CALL hands on in the cyclic scheme, or returns as
+/// credits when forwarding: fewer CALLs mean less synchronization traffic,
+/// and on a wide bus, where a 4-byte CALL takes a whole beat, less bus time.
 const MAX_BATCH: i64 = 8;
 
 /// Local memory: input slice, partial sum, owned vector, bias.
 const LOCAL_INPUT: i64 = 0;
 
-/// The programs of every core for one layer under `mode`, and shared memory
-/// initialised with `input` (im2col windows, `pixels x window`) and `bias`
-/// (for a layer with one) when given (functional runs; timing runs need no data). Tiles take cores
-/// in plan order; `weights(tile)` gives a tile's crossbar contents, if any.
+/// The programs of every core for one layer under `scheme`, and shared memory initialised with `input`
+/// (im2col windows, `pixels x window`) and `bias` (for a layer with one)
+/// when given (functional runs; timing runs need no data). Tiles take
+/// cores in plan order; `weights(tile)` gives a tile's crossbar contents,
+/// if any.
 pub fn layer_program(
     layer: &Layer,
     plan: &TilePlan,
-    mode: SyncMode,
+    scheme: Scheme,
     weights: &dyn Fn(usize) -> Option<Vec<f64>>,
     data: Option<(Vec<f64>, Vec<f64>)>,
-) -> Program {
+) -> Result<Program, UnsupportedExchange> {
+    let Scheme { mode, exchange } = scheme;
+    if exchange == Exchange::Forward && mode != SyncMode::Linear {
+        return Err(UnsupportedExchange { mode });
+    }
     let layout = layer.layout();
     let h_count = plan.h;
+    // A group of one tile has nothing to exchange.
+    let forward = exchange == Exchange::Forward && h_count > 1;
     let starts = StartChain::new(plan, mode);
+    // Receive slots sit at one address in every core of a group, after the
+    // largest input slice.
+    let widest = plan.tiles.iter().map(|t| t.rows[1] - t.rows[0]).max().unwrap_or(0);
     let mut cores = Vec::new();
     for (index, tile) in plan.tiles.iter().enumerate() {
         let rows = tile.rows[1] - tile.rows[0];
@@ -114,7 +228,13 @@ pub fn layer_program(
         let core = index as u32;
         // The cores of this tile's horizontal group are consecutive: h = 0 first.
         let neighbour = |dh: i64| (index as i64 - tile.h + (tile.h + dh).rem_euclid(h_count)) as usize;
-        let local = Locals { input: LOCAL_INPUT, partial: rows, owned: rows + channels, bias: rows + 2 * channels };
+        let local = Locals {
+            input: LOCAL_INPUT,
+            partial: rows,
+            owned: rows + channels,
+            bias: rows + 2 * channels,
+            slots: widest + 3 * channels,
+        };
         let step = Step { layer, layout, tile_rows: tile.rows[0], rows, channels, first_channel, local };
         let mut body = Vec::new();
         if layer.bias && (tile.h == h_count - 1 || mode == SyncMode::Cyclic) {
@@ -129,63 +249,69 @@ pub fn layer_program(
         if token > 0 {
             body.push(Instr::Wait { value: Affine::constant(token) });
         }
-        // A hand-off to `target` counts on top of the start token it received.
-        let hand_off = |target: usize, released: i64| (target as u32, released + starts.offset(target));
-        let batch = match mode {
-            // The next owner is a segment behind, so a batch as long as a
-            // segment seldom keeps it waiting (over the published layers it
-            // costs at most 0.06 points of PV against half a segment, and
-            // halves the CALLs of small layers).
-            SyncMode::Cyclic => (layer.pixels / h_count).clamp(1, MAX_BATCH),
-            SyncMode::Sequential | SyncMode::Linear => 1,
-        };
-        let mut walk = Walk { step: &step, body: &mut body, token_to: starts.successor(index), batch };
-        let (first, last) = (tile.h == 0, tile.h == h_count - 1);
-        match mode {
-            SyncMode::Sequential | SyncMode::Linear => {
-                let sequential = mode == SyncMode::Sequential;
-                if sequential && !first {
-                    walk.body.push(Instr::Wait { value: Affine::constant(layer.pixels) });
-                }
-                // Core h takes pixel p once core h-1 has released p + 1 vectors.
-                let wait = (!sequential && !first).then_some(1 + token);
-                let call = (!sequential && !last).then(|| hand_off(neighbour(1), 1));
-                walk.segment("p", 0, layer.pixels, Role { first, last, wait, call });
-                if sequential && !last {
-                    let (target, value) = hand_off(neighbour(1), layer.pixels);
-                    walk.body.push(Instr::Call { core: target, value: Affine::constant(value) });
-                }
-            }
-            SyncMode::Cyclic => {
-                // Segment s is [start(s), start(s+1)); core h walks segments h, h+1, ...
-                // Consecutive segments of one role whose pixels follow each other
-                // make one run, one loop: at most four per core.
-                let start = |s: i64| s * layer.pixels / h_count;
-                let own = start(tile.h + 1) - start(tile.h);
-                let mut runs: Vec<(i64, i64, Role)> = Vec::new();
-                let mut walked = 0;
-                for k in 0..h_count {
-                    let segment = (tile.h + k) % h_count;
-                    let (begin, end) = (start(segment), start(segment + 1));
-                    // Walk step i = walked + j is pixel begin + j. Core h+1 has
-                    // released its first i - own + 1 steps when this vector is free.
-                    let role = Role {
-                        first: k == 0,
-                        last: k == h_count - 1,
-                        wait: (k > 0).then_some(walked - own + 1 + token),
-                        call: (k < h_count - 1).then(|| hand_off(neighbour(-1), walked + 1)),
-                    };
-                    match runs.last_mut() {
-                        Some((b, n, r)) if (r.first, r.last) == (role.first, role.last) && *b + *n == begin => {
-                            *n += end - begin
-                        }
-                        _ if end > begin => runs.push((begin, end - begin, role)),
-                        _ => {}
+        if forward {
+            let first_core = neighbour(-tile.h);
+            let chain = Chain { next: neighbour(1), first: first_core, first_token: starts.offset(first_core) };
+            body.extend(step.forward_loops(tile.h, h_count, chain, token, starts.successor(index)));
+        } else {
+            // A hand-off to `target` counts on top of the start token it received.
+            let hand_off = |target: usize, released: i64| (target as u32, released + starts.offset(target));
+            let batch = match mode {
+                // The next owner is a segment behind, so a batch as long as a
+                // segment seldom keeps it waiting (over the published layers it
+                // costs at most 0.06 points of PV against half a segment, and
+                // halves the CALLs of small layers).
+                SyncMode::Cyclic => (layer.pixels / h_count).clamp(1, MAX_BATCH),
+                SyncMode::Sequential | SyncMode::Linear => 1,
+            };
+            let mut walk = Walk { step: &step, body: &mut body, token_to: starts.successor(index), batch };
+            let (first, last) = (tile.h == 0, tile.h == h_count - 1);
+            match mode {
+                SyncMode::Sequential | SyncMode::Linear => {
+                    let sequential = mode == SyncMode::Sequential;
+                    if sequential && !first {
+                        walk.body.push(Instr::Wait { value: Affine::constant(layer.pixels) });
                     }
-                    walked += end - begin;
+                    // Core h takes pixel p once core h-1 has released p + 1 vectors.
+                    let wait = (!sequential && !first).then_some(1 + token);
+                    let call = (!sequential && !last).then(|| hand_off(neighbour(1), 1));
+                    walk.segment("p", 0, layer.pixels, Role { first, last, wait, call });
+                    if sequential && !last {
+                        let (target, value) = hand_off(neighbour(1), layer.pixels);
+                        walk.body.push(Instr::Call { core: target, value: Affine::constant(value) });
+                    }
                 }
-                for (run, (begin, count, role)) in runs.into_iter().enumerate() {
-                    walk.segment(&format!("p{run}"), begin, count, role);
+                SyncMode::Cyclic => {
+                    // Segment s is [start(s), start(s+1)); core h walks segments h, h+1, ...
+                    // Consecutive segments of one role whose pixels follow each other
+                    // make one run, one loop: at most four per core.
+                    let start = |s: i64| s * layer.pixels / h_count;
+                    let own = start(tile.h + 1) - start(tile.h);
+                    let mut runs: Vec<(i64, i64, Role)> = Vec::new();
+                    let mut walked = 0;
+                    for k in 0..h_count {
+                        let segment = (tile.h + k) % h_count;
+                        let (begin, end) = (start(segment), start(segment + 1));
+                        // Walk step i = walked + j is pixel begin + j. Core h+1 has
+                        // released its first i - own + 1 steps when this vector is free.
+                        let role = Role {
+                            first: k == 0,
+                            last: k == h_count - 1,
+                            wait: (k > 0).then_some(walked - own + 1 + token),
+                            call: (k < h_count - 1).then(|| hand_off(neighbour(-1), walked + 1)),
+                        };
+                        match runs.last_mut() {
+                            Some((b, n, r)) if (r.first, r.last) == (role.first, role.last) && *b + *n == begin => {
+                                *n += end - begin
+                            }
+                            _ if end > begin => runs.push((begin, end - begin, role)),
+                            _ => {}
+                        }
+                        walked += end - begin;
+                    }
+                    for (run, (begin, count, role)) in runs.into_iter().enumerate() {
+                        walk.segment(&format!("p{run}"), begin, count, role);
+                    }
                 }
             }
         }
@@ -206,7 +332,7 @@ pub fn layer_program(
         }
         None => Vec::new(),
     };
-    Program { cores, memory }
+    Ok(Program { cores, memory })
 }
 
 /// Local addresses of one core.
@@ -216,6 +342,19 @@ struct Locals {
     partial: i64,
     owned: i64,
     bias: i64,
+    /// The receive slots of forwarded partial sums, one vector each.
+    slots: i64,
+}
+
+/// The cores a forwarding core deals with besides itself.
+#[derive(Debug, Clone, Copy)]
+struct Chain {
+    /// The next core of the horizontal group.
+    next: usize,
+    /// The group's first core, which the last one sends credits to.
+    first: usize,
+    /// What the first core's start token adds to its register.
+    first_token: i64,
 }
 
 /// What one core does for one pixel.
@@ -235,42 +374,170 @@ impl Step<'_> {
     /// writes its partial sum, later ones add theirs, the last adds the bias
     /// and applies the activation.
     fn body(&self, pixel: &Affine, step: &Affine, role: &Role) -> Vec<Instr> {
-        let scaled = |base: i64, stride: i64| Affine {
-            constant: base + pixel.constant * stride,
-            terms: pixel.terms.iter().map(|(v, c)| (v.clone(), c * stride)).collect(),
-        };
-        let input = scaled(self.layout.inputs + self.tile_rows, self.layer.window);
-        let output = scaled(self.layout.outputs + self.first_channel, self.layer.channels);
+        let output = self.output(pixel);
         let n = self.channels as u32;
         let l = self.local;
         let c = Affine::constant;
-        let mut body = vec![
-            Instr::Load { local: c(l.input), shared: input, n: self.rows as u32, class: Class::Input },
-            Instr::Mvm { xbar: 0, dst: c(l.partial), src: c(l.input) },
-        ];
+        let mut body = self.multiply(pixel);
         body.extend(role.wait.map(|value| Instr::Wait { value: offset(step, value) }));
         if !role.first {
             body.push(Instr::Load { local: c(l.owned), shared: output.clone(), n, class: Class::Partial });
             body.push(Instr::Binary { op: BinaryOp::Add, dst: c(l.partial), a: c(l.partial), b: c(l.owned), n });
         }
-        let class = if role.last {
-            if self.layer.bias {
-                body.push(Instr::Binary { op: BinaryOp::Bias, dst: c(l.partial), a: c(l.partial), b: c(l.bias), n });
-            }
-            let activation = match self.layer.activation {
-                Activation::None => None,
-                Activation::Relu => Some(UnaryOp::Relu),
-                Activation::Clip { lo, hi } => Some(UnaryOp::Clip { lo, hi }),
-            };
-            body.extend(activation.map(|op| Instr::Unary { op, dst: c(l.partial), a: c(l.partial), n }));
-            Class::Output
+        if role.last {
+            body.extend(self.finish(pixel));
         } else {
-            Class::Partial
-        };
-        body.push(Instr::Store { shared: output, local: c(l.partial), n, class });
+            body.push(Instr::Store { shared: output, local: c(l.partial), n, class: Class::Partial });
+        }
         body.extend(role.call.map(|(core, value)| Instr::Call { core, value: offset(step, value) }));
         body
     }
+
+    /// `pixel`'s affine address in an array of vectors of `stride` words at `base`.
+    fn scaled(pixel: &Affine, base: i64, stride: i64) -> Affine {
+        Affine {
+            constant: base + pixel.constant * stride,
+            terms: pixel.terms.iter().map(|(v, c)| (v.clone(), c * stride)).collect(),
+        }
+    }
+
+    /// The address of `pixel`'s output vector (this tile's channels).
+    fn output(&self, pixel: &Affine) -> Affine {
+        Self::scaled(pixel, self.layout.outputs + self.first_channel, self.layer.channels)
+    }
+
+    /// Loads the core's slice of `pixel`'s input window and multiplies it:
+    /// the partial sum.
+    fn multiply(&self, pixel: &Affine) -> Vec<Instr> {
+        let input = Self::scaled(pixel, self.layout.inputs + self.tile_rows, self.layer.window);
+        let l = self.local;
+        vec![
+            Instr::Load { local: Affine::constant(l.input), shared: input, n: self.rows as u32, class: Class::Input },
+            Instr::Mvm { xbar: 0, dst: Affine::constant(l.partial), src: Affine::constant(l.input) },
+        ]
+    }
+
+    /// The last owner's work on the complete sum: bias, activation, and
+    /// the output vector written to shared memory.
+    fn finish(&self, pixel: &Affine) -> Vec<Instr> {
+        let (n, c, l) = (self.channels as u32, Affine::constant, self.local);
+        let mut body = Vec::new();
+        if self.layer.bias {
+            body.push(Instr::Binary { op: BinaryOp::Bias, dst: c(l.partial), a: c(l.partial), b: c(l.bias), n });
+        }
+        let activation = match self.layer.activation {
+            Activation::None => None,
+            Activation::Relu => Some(UnaryOp::Relu),
+            Activation::Clip { lo, hi } => Some(UnaryOp::Clip { lo, hi }),
+        };
+        body.extend(activation.map(|op| Instr::Unary { op, dst: c(l.partial), a: c(l.partial), n }));
+        body.push(Instr::Store { shared: self.output(pixel), local: c(l.partial), n, class: Class::Output });
+        body
+    }
+
+    /// Core `h` of a group of `h_count` forwarding partial sums (see
+    /// [`Exchange::Forward`]): for every pixel it multiplies, adds what
+    /// core `h-1` put into the pixel's slot, and puts the sum into core
+    /// `h+1`'s slot, or finishes it. Pixel 0 comes first, with the start
+    /// token for `token_to` after its input load (see [`StartChain`]); then
+    /// pixel `p` uses slot `(p - 1) mod slots`, affine in loop counters
+    /// because the pixels run in rounds of `slots`, each in groups of
+    /// [`MAX_BATCH`], after which the last core returns a credit.
+    fn forward_loops(&self, h: i64, h_count: i64, chain: Chain, token: i64, token_to: Option<usize>) -> Vec<Instr> {
+        let slots = forward_slots(h_count);
+        let (first, last) = (h == 0, h == h_count - 1);
+        let (n, c, l) = (self.channels as u32, Affine::constant, self.local);
+        let pixel_body = |pixel: &Affine, slot: &Affine| {
+            let slot_address = Self::scaled(slot, l.slots, self.channels);
+            let mut body = self.multiply(pixel);
+            if first {
+                // Credits count on top of the start token; pixel 0 needs none.
+                let credit = offset(pixel, 1 - slots + token);
+                if !credit.terms.is_empty() || credit.constant > token {
+                    body.push(Instr::Wait { value: credit });
+                }
+            } else {
+                body.push(Instr::Wait { value: offset(pixel, 1) });
+                body.push(Instr::Binary {
+                    op: BinaryOp::Add,
+                    dst: c(l.partial),
+                    a: c(l.partial),
+                    b: slot_address.clone(),
+                    n,
+                });
+            }
+            if last {
+                body.extend(self.finish(pixel));
+            } else {
+                body.push(Instr::Put {
+                    core: chain.next as u32,
+                    dst: slot_address,
+                    src: c(l.partial),
+                    n,
+                    class: Class::Partial,
+                    signal: offset(pixel, 1),
+                });
+            }
+            body
+        };
+        let credit = |done: &Affine| -> Vec<Instr> {
+            if last {
+                vec![Instr::Call { core: chain.first as u32, value: offset(done, chain.first_token) }]
+            } else {
+                Vec::new()
+            }
+        };
+        let mut body = pixel_body(&c(0), &c(slots - 1));
+        if let Some(successor) = token_to {
+            body.insert(1, Instr::Call { core: successor as u32, value: c(1) });
+        }
+        // Step q is pixel q + 1.
+        let step = |q: &Affine, slot: &Affine| pixel_body(&offset(q, 1), slot);
+        body.extend(slot_loops(self.layer.pixels - 1, slots, MAX_BATCH, &step, &|done| credit(&offset(done, 1))));
+        body
+    }
+}
+
+/// Steps `0..steps` as loops in which each step's slot, `step mod slots`,
+/// is affine in the counters: full rounds of `slots` steps in groups of
+/// `group`, then the remaining whole groups, then the remaining steps.
+/// `each(step, slot)` writes one step's instructions and `after(done)`
+/// what follows each group, `done` counting the steps finished by then.
+/// `slots` must be a multiple of `group`.
+fn slot_loops(
+    steps: i64,
+    slots: i64,
+    group: i64,
+    each: &dyn Fn(&Affine, &Affine) -> Vec<Instr>,
+    after: &dyn Fn(&Affine) -> Vec<Instr>,
+) -> Vec<Instr> {
+    debug_assert_eq!(slots % group, 0);
+    let looped = |var: &str, count: i64, body: Vec<Instr>| Instr::Loop { var: var.into(), count: count as u32, body };
+    // `count` groups from step `base`, whose slot is 0.
+    let groups = |base: Affine, count: i64| {
+        let slot = Affine::constant(0).plus("g", group).plus("q", 1);
+        let step = base.clone().plus("g", group).plus("q", 1);
+        let done = offset(&base.plus("g", group), group);
+        let mut body = vec![looped("q", group, each(&step, &slot))];
+        body.extend(after(&done));
+        looped("g", count, body)
+    };
+    let mut out = Vec::new();
+    let rounds = steps / slots;
+    if rounds > 0 {
+        out.push(looped("r", rounds, vec![groups(Affine::constant(0).plus("r", slots), slots / group)]));
+    }
+    let mut base = rounds * slots;
+    let whole = (steps - base) / group;
+    if whole > 0 {
+        out.push(groups(Affine::constant(base), whole));
+    }
+    base += whole * group;
+    if steps > base {
+        let slot = Affine::constant(whole * group).plus("q", 1);
+        out.push(looped("q", steps - base, each(&Affine::constant(base).plus("q", 1), &slot)));
+    }
+    out
 }
 
 /// What a core does with the vectors of one segment of its walk.

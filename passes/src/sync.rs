@@ -1,7 +1,9 @@
-//! `rram-sync{mode=sequential|linear|cyclic}` (xbar -> msg): turns a module
-//! whose function holds one tiled and placed conv layer into one program
-//! per core that synchronizes the layer's partial sums, in the scheme
-//! `mode` names (MISSION.md section 3; default cyclic).
+//! `rram-sync{mode=sequential|linear|cyclic exchange=shared-memory|forward}`
+//! (xbar -> msg): turns a module whose function holds one tiled and placed
+//! conv layer into one program per core that synchronizes the layer's
+//! partial sums, in the scheme `mode` names (MISSION.md section 3; default
+//! cyclic), exchanging them through shared memory or, in the linear
+//! scheme, core to core (`exchange=forward`, `msg.put`).
 //!
 //! The layer is read back from what `rram-tile` and `rram-place` wrote:
 //!
@@ -35,7 +37,7 @@
 //! `rram-tile`'s plan, two tiles of the layer on one core (placement with
 //! several crossbars per core).
 
-use crate::schedule::{layer_program, Activation, Layer, SyncMode};
+use crate::schedule::{layer_program, Activation, Exchange, Layer, Scheme, SyncMode, UnsupportedExchange};
 use crate::tiling::{plan, KernelMatrix, TilePlan};
 use crate::{Pass, PassOptions};
 use rram_dialects::msg::{MsgOp, CORE_ATTRIBUTE, LAYER_ATTRIBUTE, LAYOUT_ATTRIBUTES, LOOP_VAR_ATTRIBUTE};
@@ -46,7 +48,7 @@ use rram_isa::{Affine, BinaryOp, Instr, Program, UnaryOp};
 use std::collections::HashMap;
 
 pub struct Synchronize {
-    pub mode: SyncMode,
+    pub scheme: Scheme,
 }
 
 impl Synchronize {
@@ -61,7 +63,20 @@ impl Synchronize {
                 )))
             }
         };
-        Ok(Synchronize { mode })
+        let exchange = match options.0.get("exchange").map(String::as_str) {
+            None | Some("shared-memory") => Exchange::SharedMemory,
+            Some("forward") if mode == SyncMode::Linear => Exchange::Forward,
+            Some("forward") => {
+                let error = UnsupportedExchange { mode };
+                return Err(Error::Pipeline(format!("option 'exchange=forward' of pass 'rram-sync': {error}")));
+            }
+            Some(other) => {
+                return Err(Error::Pipeline(format!(
+                    "option 'exchange' of pass 'rram-sync' must be shared-memory or forward, got '{other}'"
+                )))
+            }
+        };
+        Ok(Synchronize { scheme: Scheme { mode, exchange } })
     }
 }
 
@@ -69,7 +84,8 @@ impl Pass for Synchronize {
     fn run(&self, module: &mut Module) -> Result<(), Error> {
         let replaced = {
             let layer = TiledLayer::find(module)?;
-            let mut program = layer_program(&layer.layer, &layer.plan, self.mode, &|_| None, None);
+            let mut program = layer_program(&layer.layer, &layer.plan, self.scheme, &|_| None, None)
+                .map_err(|e| Error::Pipeline(format!("rram-sync: {e}")))?;
             layer.place(&mut program)?;
             for core in &program.cores {
                 let tile = layer.placement.iter().find(|p| p.core == core.core).map_or(layer.grid, |p| p.tile);
@@ -420,7 +436,7 @@ fn renumber(
                     Error::Internal(format!("the schedule uses crossbar {k}, which it does not declare"))
                 })?
             }
-            Instr::Call { core: target, .. } => {
+            Instr::Call { core: target, .. } | Instr::Put { core: target, .. } => {
                 *target = core(*target)
                     .map_err(|c| Error::Internal(format!("the schedule calls core {c}, which holds no tile")))?
             }
@@ -456,6 +472,9 @@ fn msg_op(instr: &Instr) -> Option<(MsgOp, Vec<&Affine>)> {
                 UnaryOp::Avg { count } => MsgOp::Avg { n, count },
             };
             (msg, vec![dst, a])
+        }
+        Instr::Put { core, dst, src, n, class, signal } => {
+            (MsgOp::Put { core: *core, n: *n, class: class.name() }, vec![dst, src, signal])
         }
         Instr::Call { core, value } => (MsgOp::Call { core: *core }, vec![value]),
         Instr::Wait { value } => (MsgOp::Wait, vec![value]),

@@ -102,6 +102,10 @@ enum Command {
         /// from the crossbar size (for sensitivity studies)
         #[arg(long, value_name = "CYCLES")]
         mvm_latency: Option<u32>,
+        /// Forward partial sums core to core in the linear runs: every setup gets
+        /// core.remote_writes (not part of the published architecture)
+        #[arg(long)]
+        forward: bool,
         /// Worker threads (default: the machine's cores)
         #[arg(long, value_name = "N")]
         threads: Option<usize>,
@@ -147,8 +151,9 @@ pub fn run(
             }
         };
     }
-    if let Command::Paper { out, networks, xbars, buses, mvm_latency, threads } = &args.command {
-        let result = paper(out, networks, xbars, buses, *mvm_latency, *threads);
+    if let Command::Paper { out, networks, xbars, buses, mvm_latency, forward, threads } = &args.command {
+        let sweep = Sweep { networks, xbars, buses, mvm_latency: *mvm_latency, forward: *forward };
+        let result = paper(out, &sweep, *threads);
         return finish("rramc", result, None, stdout, stderr);
     }
     let result = match args.command {
@@ -238,36 +243,54 @@ fn default_threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
-/// The published setups (`xbarX-busB` presets) for every size and width
-/// asked for: sizes and widths other than the presets' work too.
-fn paper_setups(xbars: &[u32], buses: &[u32], mvm_latency: Option<u32>) -> Result<Vec<Architecture>, String> {
-    let base = Architecture::preset("xbar32-bus4").map_err(|e| e.to_string())?;
-    let mut setups = Vec::new();
-    for &xbar in xbars {
-        for &bus in buses {
-            let mut chip = base.clone();
-            chip.name = format!("xbar{xbar}-bus{bus}");
-            (chip.crossbar.rows, chip.crossbar.cols, chip.bus.width_bytes) = (xbar, xbar, bus);
-            chip.crossbar.mvm_latency_cycles = mvm_latency.or(chip.crossbar.mvm_latency_cycles);
-            chip.validate(&chip.name.clone()).map_err(|e| e.to_string())?;
-            setups.push(chip);
-        }
-    }
-    Ok(setups)
+/// What `rramc paper` sweeps.
+struct Sweep<'a> {
+    networks: &'a [String],
+    xbars: &'a [u32],
+    buses: &'a [u32],
+    mvm_latency: Option<u32>,
+    forward: bool,
 }
 
-/// Measures every conv layer of `networks` on every setup and writes the
-/// report files into `out`; returns what to print: where they are and the
-/// bus-width summary.
-fn paper(
-    out: &Path,
-    networks: &[String],
-    xbars: &[u32],
-    buses: &[u32],
-    mvm_latency: Option<u32>,
-    threads: Option<usize>,
-) -> Result<String, String> {
-    let setups = paper_setups(xbars, buses, mvm_latency)?;
+impl Sweep<'_> {
+    /// The published setups (`xbarX-busB` presets) for every size and
+    /// width asked for: sizes and widths other than the presets' work too.
+    fn setups(&self) -> Result<Vec<Architecture>, String> {
+        let base = Architecture::preset("xbar32-bus4").map_err(|e| e.to_string())?;
+        let mut setups = Vec::new();
+        for &xbar in self.xbars {
+            for &bus in self.buses {
+                let mut chip = base.clone();
+                chip.name = format!("xbar{xbar}-bus{bus}");
+                (chip.crossbar.rows, chip.crossbar.cols, chip.bus.width_bytes) = (xbar, xbar, bus);
+                chip.crossbar.mvm_latency_cycles = self.mvm_latency.or(chip.crossbar.mvm_latency_cycles);
+                chip.core.remote_writes |= self.forward;
+                chip.validate(&chip.name.clone()).map_err(|e| e.to_string())?;
+                setups.push(chip);
+            }
+        }
+        Ok(setups)
+    }
+
+    /// The command line that reruns this sweep.
+    fn command(&self) -> String {
+        format!(
+            "rramc paper --networks {} --xbars {} --buses {}{}{}",
+            self.networks.join(","),
+            join(self.xbars),
+            join(self.buses),
+            self.mvm_latency.map(|c| format!(" --mvm-latency {c}")).unwrap_or_default(),
+            if self.forward { " --forward" } else { "" }
+        )
+    }
+}
+
+/// Measures every conv layer of the sweep's networks on every setup and
+/// writes the report files into `out`; returns what to print: where they
+/// are and the bus-width summary.
+fn paper(out: &Path, sweep: &Sweep, threads: Option<usize>) -> Result<String, String> {
+    let (networks, buses) = (sweep.networks, sweep.buses);
+    let setups = sweep.setups()?;
     let mut layers = Vec::new();
     for name in networks {
         layers.extend(paper::conv_layers(&zoo::build(name).map_err(|e| e.to_string())?));
@@ -291,12 +314,10 @@ fn paper(
         eprintln!();
     }
     let setup = format!(
-        "`rramc paper --networks {} --xbars {} --buses {}{}`: each layer alone on a `xbarX-busB` setup \
-         (arch/xbar32-bus4.toml with the crossbar size and bus width changed), with as many cores as it has tiles.",
-        networks.join(","),
-        join(xbars),
-        join(buses),
-        mvm_latency.map(|c| format!(" --mvm-latency {c}")).unwrap_or_default()
+        "`{}`: each layer alone on a `xbarX-busB` setup (arch/xbar32-bus4.toml with the crossbar size and bus \
+         width changed{}), with as many cores as it has tiles.",
+        sweep.command(),
+        if sweep.forward { "; the linear runs forward partial sums core to core" } else { "" }
     );
     std::fs::create_dir_all(out).map_err(|e| format!("cannot create '{}': {e}", out.display()))?;
     let mut text = String::new();

@@ -104,6 +104,13 @@ fn emit_isa(input: &Path, dir: &Path, arch: &Architecture) -> Result<String, Str
     let context = Context::new().map_err(|e| e.to_string())?;
     let module = context.parse(&text, &source_name).map_err(|e| e.to_string())?;
     let program = lower_msg::program(&module).map_err(|e| e.to_string())?;
+    if program.has_remote_writes() && !arch.core.remote_writes {
+        return Err(format!(
+            "'{source_name}': the programs PUT partial sums into other cores' local memory (msg.put), but \
+             architecture '{}' has no core.remote_writes",
+            arch.name
+        ));
+    }
     write_program_dir(dir, &program, arch)?;
     let mut report = format!("{}: {} core programs for {}\n", dir.display(), program.cores.len(), arch.name);
     report.push_str(&layout(&module));

@@ -57,11 +57,15 @@ pub struct Core {
     pub crossbars: u32,
     /// Local memory per core (input and partial-sum buffers), bytes.
     pub local_memory_bytes: u64,
+    /// Whether a core can write another core's local memory over the bus
+    /// (`PUT`), so that partial sums can go core to core instead of
+    /// through shared memory.
+    pub remote_writes: bool,
 }
 
 impl Default for Core {
     fn default() -> Self {
-        Core { count: 1024, crossbars: 2, local_memory_bytes: 16 * 1024 }
+        Core { count: 1024, crossbars: 2, local_memory_bytes: 16 * 1024, remote_writes: false }
     }
 }
 

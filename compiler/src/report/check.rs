@@ -28,7 +28,7 @@ use crate::isa::Program;
 use crate::report::parallel;
 use crate::sim::{simulate, NumericMode, SimOptions};
 use rram_dialects::nn::{Conv2d, NnOp, Pool, Window};
-use rram_passes::schedule::{layer_program, Activation, Layer, SyncMode};
+use rram_passes::schedule::{layer_program, Activation, Exchange, Layer, Scheme, UnsupportedExchange};
 use rram_passes::tiling::{plan, KernelMatrix, Tile, TilePlan};
 use std::fmt;
 
@@ -132,11 +132,11 @@ fn int8_scale(values: &[f64]) -> f64 {
     }
 }
 
-/// The outcome of one layer in one synchronization mode and numeric mode.
+/// The outcome of one layer in one synchronization scheme and numeric mode.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CheckResult {
     pub layer: String,
-    pub mode: SyncMode,
+    pub scheme: Scheme,
     pub numeric: NumericMode,
     /// Output words compared (0 when the simulation failed).
     pub words: usize,
@@ -154,22 +154,17 @@ impl CheckResult {
     }
 }
 
-/// One line: `layer mode numeric: words, errors: ok` or `FAILED: why`.
+/// One line: `layer scheme numeric: words, errors: ok` or `FAILED: why`.
 impl fmt::Display for CheckResult {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mode = match self.mode {
-            SyncMode::Sequential => "sequential",
-            SyncMode::Linear => "linear",
-            SyncMode::Cyclic => "cyclic",
-        };
         let numeric = match self.numeric {
             NumericMode::F32 => "f32",
             NumericMode::Int8 => "int8",
         };
         write!(
             f,
-            "{} {mode} {numeric}: {} words, max abs error {:.2e}, max rel error {:.2e}: ",
-            self.layer, self.words, self.max_abs_error, self.max_rel_error
+            "{} {} {numeric}: {} words, max abs error {:.2e}, max rel error {:.2e}: ",
+            self.layer, self.scheme, self.words, self.max_abs_error, self.max_rel_error
         )?;
         match &self.failure {
             None => write!(f, "ok"),
@@ -401,12 +396,12 @@ impl LayerCheck {
         Ok(LayerCheck { case, numeric, geometry, layer, plan, chip, expected, magnitudes })
     }
 
-    /// The layer's programs in `mode`, with the crossbars' weights and
+    /// The layer's programs in `scheme`, with the crossbars' weights and
     /// shared memory holding the im2col windows and the bias.
-    pub fn program(&self, mode: SyncMode) -> Program {
+    pub fn program(&self, scheme: Scheme) -> Result<Program, UnsupportedExchange> {
         let weights = |index: usize| Some(self.tile_weights(&self.plan.tiles[index]));
         let data = (self.geometry.windows(&self.case.input.values), self.case.bias.clone());
-        layer_program(&self.layer, &self.plan, mode, &weights, Some(data))
+        layer_program(&self.layer, &self.plan, scheme, &weights, Some(data))
     }
 
     /// A tile's crossbar: its rows of the kernel matrix by its output
@@ -420,10 +415,10 @@ impl LayerCheck {
 
     /// Simulates `program` (one of [`LayerCheck::program`]'s, or a changed
     /// one) functionally and compares every output word with the reference.
-    pub fn run(&self, mode: SyncMode, program: &Program) -> CheckResult {
+    pub fn run(&self, scheme: Scheme, program: &Program) -> CheckResult {
         let mut result = CheckResult {
             layer: self.case.name.clone(),
-            mode,
+            scheme,
             numeric: self.numeric,
             words: 0,
             max_abs_error: 0.0,
@@ -478,17 +473,30 @@ impl LayerCheck {
     }
 }
 
-/// Checks one layer on `chip` in `numeric` mode: one result per
-/// synchronization mode, in [`SyncMode::ALL`] order.
+/// The schemes a chip can run: the published ones (through shared
+/// memory), then, when its cores write each other's local memory, linear
+/// forwarding.
+pub fn schemes(chip: &Architecture) -> Vec<Scheme> {
+    Scheme::ALL.into_iter().filter(|s| s.exchange == Exchange::SharedMemory || chip.core.remote_writes).collect()
+}
+
+/// Checks one layer on `chip` in `numeric` mode: one result per scheme
+/// the chip can run, in [`schemes`] order.
 pub fn check_layer(case: &ConvCase, chip: &Architecture, numeric: NumericMode) -> Result<Vec<CheckResult>, CheckError> {
     let check = LayerCheck::new(case, chip, numeric)?;
-    Ok(SyncMode::ALL.iter().map(|&mode| check.run(mode, &check.program(mode))).collect())
+    Ok(schemes(chip)
+        .into_iter()
+        .map(|scheme| {
+            let program = check.program(scheme).expect("every scheme of `schemes` has a schedule");
+            check.run(scheme, &program)
+        })
+        .collect())
 }
 
 /// Checks every conv layer of `network` ([`cases`]) on `chip` in each of
 /// `numerics`, on `threads` threads; `progress` is told of each result as
 /// it comes. Results come in layer order, then `numerics`, then
-/// [`SyncMode::ALL`]. This is what a CLI calls.
+/// [`schemes`]. This is what a CLI calls.
 pub fn check_network(
     network: &Network,
     chip: &Architecture,

@@ -7,7 +7,9 @@
 //! beyond the preset's core count: the experiment studies how a layer's
 //! synchronization scales with its core count, not whether a network fits.
 //! The sequential run is the baseline of the speedups; synchronization
-//! traffic and memory are those of the cyclic run.
+//! traffic and memory are those of the cyclic run. On a chip whose cores
+//! write each other's local memory (`core.remote_writes`), the linear run
+//! forwards partial sums core to core ([`Scheme::LINEAR_FORWARD`]).
 
 use crate::arch::Architecture;
 use crate::frontend::Network;
@@ -16,7 +18,7 @@ use crate::report::parallel;
 use crate::report::svg::{Axis, Chart, Series};
 use crate::sim::{simulate, SimError, SimOptions, Stats};
 use rram_dialects::nn::NnOp;
-use rram_passes::schedule::{layer_program, Activation, Layer, SyncMode};
+use rram_passes::schedule::{layer_program, Activation, Layer, Scheme, SyncMode};
 use rram_passes::tiling::{plan, KernelMatrix};
 use std::fmt::Write as _;
 
@@ -144,11 +146,12 @@ pub fn measure(layer: &ConvLayer, chip: &Architecture) -> Result<Row, SimError> 
     };
     let mut chip = chip.clone();
     chip.core.count = chip.core.count.max(tiles.tiles.len() as u32);
-    let run = |mode| -> Result<Stats, SimError> {
-        let program = layer_program(&shape, &tiles, mode, &|_| None, None);
+    let run = |scheme: Scheme| -> Result<Stats, SimError> {
+        let program = layer_program(&shape, &tiles, scheme, &|_| None, None).expect("only linear forwards");
         Ok(simulate(&chip, &program, &SimOptions::default())?.stats)
     };
-    let (sequential, linear, cyclic) = (run(SyncMode::Sequential)?, run(SyncMode::Linear)?, run(SyncMode::Cyclic)?);
+    let linear = if chip.core.remote_writes { Scheme::LINEAR_FORWARD } else { SyncMode::Linear.into() };
+    let (sequential, linear, cyclic) = (run(SyncMode::Sequential.into())?, run(linear)?, run(SyncMode::Cyclic.into())?);
     Ok(Row {
         network: layer.network.clone(),
         layer: layer.name.clone(),

@@ -67,6 +67,14 @@ pub enum Op {
         a: Operand,
         n: u32,
     },
+    Put {
+        core: u32,
+        dst: Operand,
+        src: Operand,
+        n: u32,
+        class: Class,
+        signal: Operand,
+    },
     Call {
         core: u32,
         value: Operand,
@@ -154,6 +162,14 @@ fn lower_block(
                 Op::Binary { op: *op, dst: operand(dst)?, a: operand(a)?, b: operand(b)?, n: *n }
             }
             Instr::Unary { op, dst, a, n } => Op::Unary { op: *op, dst: operand(dst)?, a: operand(a)?, n: *n },
+            Instr::Put { core, dst, src, n, class, signal } => Op::Put {
+                core: *core,
+                dst: operand(dst)?,
+                src: operand(src)?,
+                n: *n,
+                class: *class,
+                signal: operand(signal)?,
+            },
             Instr::Call { core, value } => Op::Call { core: *core, value: operand(value)? },
             Instr::Wait { value } => Op::Wait { value: operand(value)? },
             Instr::Barrier { id } => Op::Barrier { id: *id },

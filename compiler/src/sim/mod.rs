@@ -102,9 +102,11 @@ pub enum SimError {
     OutOfRange { site: Site, memory: &'static str, address: i64, n: u32, size: usize },
     #[error("{site}: reads uninitialised {memory} word {address}")]
     Uninitialized { site: Site, memory: &'static str, address: usize },
-    #[error("{site}: race on shared word {address}: it {action} it while the {earlier_action} by core {other_core} instruction {other_instruction} is not synchronized with it (no CALL/WAIT or barrier orders them)")]
+    #[error("{site}: race on {memory} word {address}: it {action} it while the {earlier_action} by core {other_core} instruction {other_instruction} is not synchronized with it (no CALL/WAIT or barrier orders them)")]
     Race {
         site: Site,
+        /// `shared`, or the local memory of a core that others `PUT` to.
+        memory: String,
         address: usize,
         action: &'static str,
         earlier_action: &'static str,
@@ -162,6 +164,7 @@ struct CoreState {
 enum Transfer {
     Load { local: i64, shared: i64, n: u32, class: Class },
     Store { shared: i64, local: i64, n: u32, class: Class },
+    Put { target: usize, dst: i64, src: i64, n: u32, class: Class, signal: u64 },
     Call { target: usize, value: u64 },
     Arrive { id: u32 },
 }
@@ -216,6 +219,9 @@ struct Engine<'a> {
     mode: Option<NumericMode>,
     shared: Option<Words>,
     history: Option<AccessHistory>,
+    /// The accesses to the local memory of every core that others `PUT`
+    /// to, by core index (functional mode): its words are shared too.
+    local_histories: Vec<Option<AccessHistory>>,
     shared_peak_words: u64,
     stats: Stats,
     trace: Option<Trace>,
@@ -324,6 +330,16 @@ impl<'a> Engine<'a> {
             }
         }
         let ids: Vec<u32> = cores.iter().map(|c| c.id).collect();
+        let mut local_histories = vec![None; count];
+        if functional {
+            let targets = cores.iter().flat_map(|c| c.code.ops.iter()).filter_map(|op| match op {
+                Op::Put { core, .. } => index_of.get(*core as usize).copied().flatten(),
+                _ => None,
+            });
+            for target in targets {
+                local_histories[target] = Some(AccessHistory::default());
+            }
+        }
         let mut engine = Engine {
             arch,
             index_of,
@@ -341,6 +357,7 @@ impl<'a> Engine<'a> {
             barrier_arrivals: Vec::new(),
             mode: options.functional,
             history: functional.then(AccessHistory::default),
+            local_histories,
             shared,
             shared_peak_words: 0,
             stats: Stats::default(),
@@ -504,13 +521,25 @@ impl<'a> Engine<'a> {
                     };
                     return self.request(index, time, transfer);
                 }
-                Op::Call { core: target, value } => {
-                    let (target, value) = (*target, value.eval(&core.code.terms, &core.counters).max(0) as u64);
-                    let Some(target_index) = self.index_of.get(target as usize).copied().flatten() else {
-                        let message = format!("CALL to core {target}, which has no program");
+                Op::Put { core: target, dst, src, n, class, signal } => {
+                    let (target, n, class) = (*target, *n, *class);
+                    let (dst, src, signal) = (
+                        dst.eval(&core.code.terms, &core.counters),
+                        src.eval(&core.code.terms, &core.counters),
+                        signal.eval(&core.code.terms, &core.counters).max(0) as u64,
+                    );
+                    if !self.arch.core.remote_writes {
+                        let message = "PUT needs an architecture with core.remote_writes = true".to_string();
                         return Err(SimError::Program { core: self.cores[index].id, message });
-                    };
-                    return self.request(index, time, Transfer::Call { target: target_index, value });
+                    }
+                    let target = self.target_core(index, "PUT", target)?;
+                    return self.request(index, time, Transfer::Put { target, dst, src, n, class, signal });
+                }
+                Op::Call { core: target, value } => {
+                    let value = value.eval(&core.code.terms, &core.counters).max(0) as u64;
+                    let target = *target;
+                    let target = self.target_core(index, "CALL", target)?;
+                    return self.request(index, time, Transfer::Call { target, value });
                 }
                 Op::Barrier { id } => {
                     let id = *id;
@@ -584,6 +613,14 @@ impl<'a> Engine<'a> {
         }
     }
 
+    /// The index of core `id`, the target of a `PUT` or `CALL` of core `index`.
+    fn target_core(&self, index: usize, instruction: &str, id: u32) -> Result<usize, SimError> {
+        self.index_of.get(id as usize).copied().flatten().ok_or_else(|| SimError::Program {
+            core: self.cores[index].id,
+            message: format!("{instruction} to core {id}, which has no program"),
+        })
+    }
+
     fn halt(&mut self, index: usize, time: u64) -> Result<(), SimError> {
         self.cores[index].status = Status::Done { at: time };
         self.release_barrier_if_complete(time);
@@ -619,15 +656,18 @@ impl<'a> Engine<'a> {
         let request = self.pending[core].take().expect("chosen among pending requests");
         self.requesters.remove(core);
         self.last_granted = core;
-        let (class, elements) = match request.transfer {
-            Transfer::Load { n, class, .. } | Transfer::Store { n, class, .. } => (class, u64::from(n)),
-            Transfer::Call { .. } | Transfer::Arrive { .. } => (Class::Sync, 1),
+        let (class, elements, signals) = match request.transfer {
+            Transfer::Load { n, class, .. } | Transfer::Store { n, class, .. } => (class, u64::from(n), 0),
+            Transfer::Put { n, class, .. } => (class, u64::from(n), 1),
+            Transfer::Call { .. } | Transfer::Arrive { .. } => (Class::Sync, 1, 0),
         };
-        let bytes = elements * self.element_bytes(class);
+        let (data, signal) = (elements * self.element_bytes(class), signals * self.element_bytes(Class::Sync));
+        let bytes = data + signal;
         let cycles = self.arch.bus_transfer_cycles(bytes);
         let held = self.arch.bus_occupancy_cycles(bytes);
         let done = time + cycles;
-        self.stats.bus_bytes.add(class, bytes);
+        self.stats.bus_bytes.add(class, data);
+        self.stats.bus_bytes.add(Class::Sync, signal);
         self.stats.bus_transactions += 1;
         self.stats.bus_busy_cycles += held;
         self.bus_free_at = time + held;
@@ -650,12 +690,14 @@ impl<'a> Engine<'a> {
                 self.transfer(core, shared, local, n, false)?;
                 self.resume_after_bus(core, done);
             }
+            Transfer::Put { target, dst, src, n, signal, .. } => {
+                self.put(core, target, dst, src, n)?;
+                self.release(core);
+                self.schedule(done, Event::Deliver { target, value: signal, from: core });
+                self.resume_after_bus(core, done);
+            }
             Transfer::Call { target, value } => {
-                if self.mode.is_some() {
-                    let clock = &mut self.cores[core].clock;
-                    self.released[core] = Some(clock.clone());
-                    clock.tick(core);
-                }
+                self.release(core);
                 self.schedule(done, Event::Deliver { target, value, from: core });
                 self.resume_after_bus(core, done);
             }
@@ -681,6 +723,16 @@ impl<'a> Engine<'a> {
             self.schedule(self.bus_free_at, Event::Arbitrate);
         }
         Ok(())
+    }
+
+    /// A signal (CALL or PUT) on its way: its target will know everything
+    /// this core did before it (functional mode).
+    fn release(&mut self, core: usize) {
+        if self.mode.is_some() {
+            let clock = &mut self.cores[core].clock;
+            self.released[core] = Some(clock.clone());
+            clock.tick(core);
+        }
     }
 
     fn resume_after_bus(&mut self, core: usize, done: u64) {
@@ -797,6 +849,7 @@ impl<'a> Engine<'a> {
             return Ok(());
         }
         let n = n as usize;
+        self.track_local(core, core, local_start, n, load)?;
         let state = &mut self.cores[core];
         let instruction = state.code.source_index[state.pc];
         let access = Access { core: core as u32, clock: state.clock.get(core), instruction };
@@ -833,8 +886,50 @@ impl<'a> Engine<'a> {
         let site = self.site(&self.cores[core]);
         Err(match failure {
             Err((memory, address)) => SimError::Uninitialized { site, memory, address },
-            Ok((conflict, action)) => race(site, conflict, action, &self.cores),
+            Ok((conflict, action)) => race(site, "shared".into(), conflict, action, &self.cores),
         })
+    }
+
+    /// Records an access by core `core` (its current instruction) to words
+    /// `[start, start+n)` of the local memory of core `owner`, if other
+    /// cores `PUT` to it (functional mode): such words are checked for
+    /// races like shared ones.
+    fn track_local(&mut self, core: usize, owner: usize, start: usize, n: usize, write: bool) -> Result<(), SimError> {
+        let Some(history) = self.local_histories[owner].as_mut() else { return Ok(()) };
+        let state = &self.cores[core];
+        let access =
+            Access { core: core as u32, clock: state.clock.get(core), instruction: state.code.source_index[state.pc] };
+        let result = if write {
+            history.write(start, n, access, &state.clock)
+        } else {
+            history.read(start, n, access, &state.clock)
+        };
+        result.map_err(|conflict| {
+            let memory = format!("core {}'s local", self.cores[owner].id);
+            race(self.site(&self.cores[core]), memory, conflict, if write { "writes" } else { "reads" }, &self.cores)
+        })
+    }
+
+    /// A `PUT`'s data: `n` words from this core's local `src` to `target`'s local `dst`.
+    fn put(&mut self, core: usize, target: usize, dst: i64, src: i64, n: u32) -> Result<(), SimError> {
+        let src = self.local_range(core, src, n)?;
+        let size = (self.arch.core.local_memory_bytes / 4) as usize;
+        let dst = self.check_range(core, "the target's local", dst, n, size)?;
+        let receiver = &mut self.cores[target];
+        receiver.local_peak_words = receiver.local_peak_words.max((dst + n as usize) as u64);
+        if self.mode.is_none() {
+            return Ok(());
+        }
+        let n = n as usize;
+        self.track_local(core, core, src, n, false)?;
+        self.track_local(core, target, dst, n, true)?;
+        let local = self.cores[core].local.as_ref().expect("functional mode");
+        if let Some(address) = local.first_uninitialized(src, n) {
+            return Err(SimError::Uninitialized { site: self.site(&self.cores[core]), memory: "local", address });
+        }
+        let values = local.read(src, n).to_vec();
+        self.cores[target].local.as_mut().expect("functional mode").write(dst, &values);
+        Ok(())
     }
 
     /// A vector-unit op: `dst[i] = f(sources[..][i])` over `n` words
@@ -853,6 +948,12 @@ impl<'a> Engine<'a> {
             *start = self.local_range(core, source, n)?;
         }
         let starts = &starts[..sources.len()];
+        if self.mode.is_some() {
+            for &s in starts {
+                self.track_local(core, core, s, n as usize, false)?;
+            }
+            self.track_local(core, core, dst, n as usize, true)?;
+        }
         let Some(local) = self.cores[core].local.as_mut() else { return Ok(()) };
         for &s in starts {
             if let Some(address) = local.first_uninitialized(s, n as usize) {
@@ -887,6 +988,10 @@ impl<'a> Engine<'a> {
         let src = self.local_range(core, src, rows as u32)?;
         let dst = self.local_range(core, dst, cols as u32)?;
         let mode = self.mode;
+        if mode.is_some() {
+            self.track_local(core, core, src, rows, false)?;
+            self.track_local(core, core, dst, cols, true)?;
+        }
         let state = &mut self.cores[core];
         let (Some(local), Some(Some((_, _, Some(weights))))) = (&state.local, state.crossbars.get(xbar)) else {
             return Ok(());
@@ -950,6 +1055,7 @@ fn transfer_name(transfer: &Transfer) -> &'static str {
     match transfer {
         Transfer::Load { .. } => "LOAD",
         Transfer::Store { .. } => "STORE",
+        Transfer::Put { .. } => "PUT",
         Transfer::Call { .. } => "CALL",
         Transfer::Arrive { .. } => "BARRIER",
     }
@@ -968,9 +1074,10 @@ fn active_counters(core: &CoreState) -> Vec<(String, i64)> {
     active
 }
 
-fn race(site: Site, conflict: Conflict, action: &'static str, cores: &[CoreState]) -> SimError {
+fn race(site: Site, memory: String, conflict: Conflict, action: &'static str, cores: &[CoreState]) -> SimError {
     SimError::Race {
         site,
+        memory,
         address: conflict.address,
         action,
         earlier_action: if conflict.earlier_was_write { "write" } else { "read" },
