@@ -34,6 +34,23 @@ fn a_measurement_is_consistent_and_the_synchronized_modes_near_pv() {
     assert!(row.pct_pv(SyncMode::Cyclic) > 99.0, "{row:?}");
     assert!(row.pct_pv(SyncMode::Linear) > 96.0, "{row:?}");
     assert!(row.sync_overhead_pct() < 1.0, "{row:?}");
+    // No run beats its bound; this small layer is far from the bus's limit.
+    for mode in [SyncMode::Linear, SyncMode::Cyclic] {
+        assert!(row.pct_pv(mode) <= row.pct_pv_bound(mode), "{mode:?}: {row:?}");
+        assert_eq!(row.pct_pv_bound(mode), 100.0, "{mode:?}: {row:?}");
+    }
+}
+
+#[test]
+fn a_layer_beyond_the_bus_is_bound_below_pv() {
+    // ResNet-18's layer1 3x3 conv on 32x32 crossbars: 144 cores on a 4 B bus.
+    let layer = conv_layers(&zoo::build("resnet18").unwrap()).remove(1);
+    let row = measure(&layer, &Architecture::preset("xbar32-bus4").unwrap()).unwrap();
+    assert_eq!(row.cores, 144);
+    for mode in [SyncMode::Linear, SyncMode::Cyclic] {
+        let (reached, bound) = (row.pct_pv(mode), row.pct_pv_bound(mode));
+        assert!(reached <= bound && bound < 50.0, "{mode:?}: {reached} of at most {bound}");
+    }
 }
 
 #[test]

@@ -75,6 +75,12 @@ pub struct Row {
     pub seq_cycles: u64,
     pub linear_cycles: u64,
     pub cyclic_cycles: u64,
+    /// Cycles the bus was held in the linear and cyclic runs: no run that
+    /// moves the same bytes is shorter.
+    pub linear_bus_cycles: u64,
+    pub cyclic_bus_cycles: u64,
+    /// One core's MVMs, pixels x MVM latency: no run is shorter either.
+    pub mvm_cycles: u64,
     pub sync_bytes: u64,
     pub total_bus_bytes: u64,
     pub sync_memory_bytes: u64,
@@ -93,6 +99,20 @@ impl Row {
     /// Speedup as a percentage of PV.
     pub fn pct_pv(&self, mode: SyncMode) -> f64 {
         100.0 * self.speedup(mode) / self.pv as f64
+    }
+
+    /// The most of PV a run of `mode` could reach while moving the bytes it
+    /// moved (at most 100): it takes at least as long as the bus is held
+    /// for them and as one core's MVMs. Below 100, the layer is bus-bound:
+    /// only less traffic gets it further.
+    pub fn pct_pv_bound(&self, mode: SyncMode) -> f64 {
+        let bus = match mode {
+            SyncMode::Sequential => return 100.0,
+            SyncMode::Linear => self.linear_bus_cycles,
+            SyncMode::Cyclic => self.cyclic_bus_cycles,
+        };
+        let floor = bus.max(self.mvm_cycles).max(1);
+        (100.0 * self.seq_cycles as f64 / floor as f64 / self.pv as f64).min(100.0)
     }
 
     pub fn sync_overhead_pct(&self) -> f64 {
@@ -164,6 +184,9 @@ pub fn measure(layer: &ConvLayer, chip: &Architecture) -> Result<Row, SimError> 
         seq_cycles: sequential.cycles,
         linear_cycles: linear.cycles,
         cyclic_cycles: cyclic.cycles,
+        linear_bus_cycles: linear.bus_busy_cycles,
+        cyclic_bus_cycles: cyclic.bus_busy_cycles,
+        mvm_cycles: layer.pixels as u64 * chip.mvm_latency_cycles(),
         sync_bytes: cyclic.bus_bytes.sync,
         total_bus_bytes: cyclic.bus_bytes.total(),
         sync_memory_bytes: cyclic.sync_memory_bytes,
@@ -263,10 +286,16 @@ fn markdown(rows: &[Row], setup: &str) -> String {
     let _ = writeln!(md, "## Per crossbar size and bus width (layers with PV > 1)\n");
     let _ = writeln!(
         md,
-        "| xbar | bus B | layers | cyclic % of PV: min / mean | linear: min / mean | >= 99% PV | most cores, all >= 90% | \
-         max speedup | max sync overhead % |"
+        "A layer is bus-bound below 99% when its cyclic run cannot reach 99% of PV while moving the bytes it moved: \
+         the run takes at least as long as the bus is held for them (and as one core's MVMs). Only less traffic gets \
+         such a layer further.\n"
     );
-    let _ = writeln!(md, "|---|---|---|---|---|---|---|---|---|");
+    let _ = writeln!(
+        md,
+        "| xbar | bus B | layers | cyclic % of PV: min / mean | linear: min / mean | >= 99% PV | bus-bound below 99% | \
+         most cores, all >= 90% | max speedup | max sync overhead % |"
+    );
+    let _ = writeln!(md, "|---|---|---|---|---|---|---|---|---|---|");
     for &xbar in &xbars {
         for &bus in &buses {
             let group: Vec<&Row> = synchronized(rows).filter(|r| r.xbar == xbar && r.bus_bytes == bus).collect();
@@ -281,12 +310,13 @@ fn markdown(rows: &[Row], setup: &str) -> String {
             let (cyc_min, cyc_mean) = stats(SyncMode::Cyclic);
             let (lin_min, lin_mean) = stats(SyncMode::Linear);
             let reaching = group.iter().filter(|r| r.pct_pv(SyncMode::Cyclic) >= 99.0).count();
+            let bound = group.iter().filter(|r| r.pct_pv_bound(SyncMode::Cyclic) < 99.0).count();
             let best = group.iter().map(|r| r.speedup(SyncMode::Cyclic)).fold(0.0, f64::max);
             let sync = group.iter().map(|r| r.sync_overhead_pct()).fold(0.0, f64::max);
             let _ = writeln!(
                 md,
-                "| {xbar} | {bus} | {} | {cyc_min:.1} / {cyc_mean:.1} | {lin_min:.1} / {lin_mean:.1} | {reaching} of {} | {} | \
-                 {best:.2}x | {sync:.2} |",
+                "| {xbar} | {bus} | {} | {cyc_min:.1} / {cyc_mean:.1} | {lin_min:.1} / {lin_mean:.1} | {reaching} of {} | \
+                 {bound} | {} | {best:.2}x | {sync:.2} |",
                 group.len(),
                 group.len(),
                 cores_reaching(&group, 90.0)
@@ -305,13 +335,13 @@ fn markdown(rows: &[Row], setup: &str) -> String {
     let _ = writeln!(
         md,
         "| network | layer | xbar | cores | H x V | sequential cycles | speedup linear / cyclic | % of PV linear / cyclic | \
-         sync overhead % | sync memory B |"
+         bound: linear / cyclic | sync overhead % | sync memory B |"
     );
-    let _ = writeln!(md, "|---|---|---|---|---|---|---|---|---|---|");
+    let _ = writeln!(md, "|---|---|---|---|---|---|---|---|---|---|---|");
     for row in rows.iter().filter(|r| r.bus_bytes == widest) {
         let _ = writeln!(
             md,
-            "| {} | {} | {} | {} | {} x {} | {} | {:.2} / {:.2} | {:.1} / {:.1} | {:.2} | {} |",
+            "| {} | {} | {} | {} | {} x {} | {} | {:.2} / {:.2} | {:.1} / {:.1} | {:.1} / {:.1} | {:.2} | {} |",
             row.network,
             row.layer,
             row.xbar,
@@ -323,6 +353,8 @@ fn markdown(rows: &[Row], setup: &str) -> String {
             row.speedup(SyncMode::Cyclic),
             row.pct_pv(SyncMode::Linear),
             row.pct_pv(SyncMode::Cyclic),
+            row.pct_pv_bound(SyncMode::Linear),
+            row.pct_pv_bound(SyncMode::Cyclic),
             row.sync_overhead_pct(),
             row.sync_memory_bytes
         );
