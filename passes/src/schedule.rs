@@ -216,7 +216,7 @@ pub fn layer_program(
     let h_count = plan.h;
     // A group of one tile has nothing to exchange.
     let forward = exchange == Exchange::Forward && h_count > 1;
-    let starts = StartChain::new(plan, mode);
+    let starts = StartChain::new(plan, mode, forward);
     // Receive slots sit at one address in every core of a group, after the
     // largest input slice.
     let widest = plan.tiles.iter().map(|t| t.rows[1] - t.rows[0]).max().unwrap_or(0);
@@ -253,8 +253,14 @@ pub fn layer_program(
         }
         if forward {
             let first_core = neighbour(-tile.h);
-            let chain = Chain { next: neighbour(1), first: first_core, first_token: starts.offset(first_core) };
-            body.extend(step.forward_loops(tile.h, h_count, chain, token, starts.successor(index)));
+            let next = neighbour(1);
+            let chain = Chain {
+                next,
+                next_token: starts.offset(next),
+                first: first_core,
+                first_token: starts.offset(first_core),
+            };
+            body.extend(step.forward_loops(tile.h, h_count, chain, token, starts.successors(index)));
         } else {
             // A hand-off to `target` counts on top of the start token it received.
             let hand_off = |target: usize, released: i64| (target as u32, released + starts.offset(target));
@@ -266,7 +272,7 @@ pub fn layer_program(
                 SyncMode::Cyclic => (layer.pixels / h_count).clamp(1, MAX_BATCH),
                 SyncMode::Sequential | SyncMode::Linear => 1,
             };
-            let mut walk = Walk { step: &step, body: &mut body, token_to: starts.successor(index), batch };
+            let mut walk = Walk { step: &step, body: &mut body, token_to: starts.successors(index), batch };
             let (first, last) = (tile.h == 0, tile.h == h_count - 1);
             match mode {
                 SyncMode::Sequential | SyncMode::Linear => {
@@ -353,6 +359,8 @@ struct Locals {
 struct Chain {
     /// The next core of the horizontal group.
     next: usize,
+    /// What the next core's start token adds to its register.
+    next_token: i64,
     /// The group's first core, which the last one sends credits to.
     first: usize,
     /// What the first core's start token adds to its register.
@@ -448,11 +456,11 @@ impl Step<'_> {
     /// [`Exchange::Forward`]): for every pixel it multiplies, adds what
     /// core `h-1` put into the pixel's slot, and puts the sum into core
     /// `h+1`'s slot, or finishes it. Pixel 0 comes first, with the start
-    /// token for `token_to` after its input load (see [`StartChain`]); then
+    /// tokens for `token_to` after its input load (see [`StartChain`]); then
     /// pixel `p` uses slot `(p - 1) mod slots`, affine in loop counters
     /// because the pixels run in rounds of `slots`, each in groups of
     /// [`MAX_BATCH`], after which the last core returns a credit.
-    fn forward_loops(&self, h: i64, h_count: i64, chain: Chain, token: i64, token_to: Option<usize>) -> Vec<Instr> {
+    fn forward_loops(&self, h: i64, h_count: i64, chain: Chain, token: i64, token_to: &[usize]) -> Vec<Instr> {
         let slots = forward_slots(h_count);
         let (first, last) = (h == 0, h == h_count - 1);
         let (n, c, l) = (self.channels as u32, Affine::constant, self.local);
@@ -472,7 +480,7 @@ impl Step<'_> {
                     body.push(Instr::Wait { value: credit });
                 }
             } else {
-                body.push(Instr::Wait { value: offset(pixel, 1) });
+                body.push(Instr::Wait { value: offset(pixel, 1 + token) });
                 body.push(Instr::Binary {
                     op: BinaryOp::Add,
                     dst: c(l.partial),
@@ -490,7 +498,7 @@ impl Step<'_> {
                     src: c(l.partial),
                     n,
                     class: Class::Partial,
-                    signal: offset(pixel, 1),
+                    signal: offset(pixel, 1 + chain.next_token),
                 });
             }
             body
@@ -503,9 +511,7 @@ impl Step<'_> {
             }
         };
         let mut body = pixel_body(&c(0), &c(slots - 1));
-        if let Some(successor) = token_to {
-            body.insert(1, Instr::Call { core: successor as u32, value: c(1) });
-        }
+        body.splice(1..1, start_tokens(token_to));
         // Step q is pixel q + 1.
         let step = |q: &Affine, slot: &Affine| pixel_body(&offset(q, 1), slot);
         body.extend(slot_loops(self.layer.pixels - 1, slots, MAX_BATCH, &step, &|done| credit(&offset(done, 1))));
@@ -572,8 +578,8 @@ struct Role {
 struct Walk<'a> {
     step: &'a Step<'a>,
     body: &'a mut Vec<Instr>,
-    /// The core to send the start token to, after the first input load.
-    token_to: Option<usize>,
+    /// The cores to send start tokens to, after the first input load.
+    token_to: &'a [usize],
     /// Steps per hand-off CALL.
     batch: i64,
 }
@@ -585,12 +591,12 @@ impl Walk<'_> {
     /// (a loop of batches, then a loop over the rest and its CALL).
     fn segment(&mut self, var: &str, begin: i64, count: i64, role: Role) {
         let mut from = 0;
-        if let (Some(successor), true) = (self.token_to, count > 0) {
+        if !self.token_to.is_empty() && count > 0 {
             let mut first = self.step.body(&Affine::constant(begin), &Affine::constant(0), &role);
             // After the input load: see `StartChain`.
-            first.insert(1, Instr::Call { core: successor as u32, value: Affine::constant(1) });
+            first.splice(1..1, start_tokens(self.token_to));
             self.body.extend(first);
-            self.token_to = None;
+            self.token_to = &[];
             from = 1;
         }
         let batch = if role.call.is_some() { self.batch } else { 1 };
@@ -630,47 +636,68 @@ impl Walk<'_> {
 /// core waits for all the others at every step, a convoy that never
 /// dissolves. So cores start one after another: each but the first waits
 /// for a start token (register value 1), which its predecessor sends right
-/// after its first input load. The chain follows the register's only
-/// writer: in the linear and sequential schemes it links the first cores
-/// of the column blocks (the hand-offs already stagger the others); in the
-/// cyclic scheme every core, within a block from `h = H-1` down to 0 and
-/// then on to the next block. A receiving core's sequence values count on
-/// top of its token.
+/// after its first input load. A core's predecessor is its register's only
+/// other writer at that point:
+///
+/// - linear and sequential: the first cores of the column blocks, one
+///   after another (the hand-offs stagger the others);
+/// - cyclic: every core, within a block from `h = H-1` down to 0, then on
+///   to the next block;
+/// - forwarding: the first cores of the blocks one after another, and
+///   within a block core `h` after core `h-1` (a forwarding core multiplies
+///   before it waits for its predecessor's sum, so the hand-offs alone
+///   leave the cores asking for the bus together). This tree delays the
+///   last core by `H + V` first loads, not `H * V`: a chain of thousands of
+///   cores would wait for its tokens on a saturated bus.
+///
+/// A receiving core's sequence values count on top of its token.
 struct StartChain {
-    successor: Vec<Option<usize>>,
-    predecessor: Vec<Option<usize>>,
+    successors: Vec<Vec<usize>>,
+    has_predecessor: Vec<bool>,
 }
 
 impl StartChain {
-    fn new(plan: &TilePlan, mode: SyncMode) -> Self {
+    fn new(plan: &TilePlan, mode: SyncMode, forward: bool) -> Self {
         let h = plan.h as usize;
         let blocks = plan.tiles.len() / h;
-        let order: Vec<usize> = (0..blocks)
-            .flat_map(|block| {
-                let cores = match mode {
-                    SyncMode::Cyclic => (0..h).rev().collect(),
-                    SyncMode::Sequential | SyncMode::Linear => vec![0],
-                };
-                cores.into_iter().map(move |k| block * h + k)
-            })
-            .collect();
-        let mut chain =
-            StartChain { successor: vec![None; plan.tiles.len()], predecessor: vec![None; plan.tiles.len()] };
-        for pair in order.windows(2) {
-            chain.successor[pair[0]] = Some(pair[1]);
-            chain.predecessor[pair[1]] = Some(pair[0]);
+        let core = |block: usize, k: usize| block * h + k;
+        let firsts = (1..blocks).map(|block| (core(block - 1, 0), core(block, 0)));
+        let links: Vec<(usize, usize)> = match mode {
+            _ if forward => firsts
+                .chain((0..blocks).flat_map(|block| (1..h).map(move |k| (core(block, k - 1), core(block, k)))))
+                .collect(),
+            SyncMode::Cyclic => {
+                let order: Vec<usize> =
+                    (0..blocks).flat_map(|block| (0..h).rev().map(move |k| core(block, k))).collect();
+                order.windows(2).map(|pair| (pair[0], pair[1])).collect()
+            }
+            SyncMode::Sequential | SyncMode::Linear => firsts.collect(),
+        };
+        let mut chain = StartChain {
+            successors: vec![Vec::new(); plan.tiles.len()],
+            has_predecessor: vec![false; plan.tiles.len()],
+        };
+        for (from, to) in links {
+            chain.successors[from].push(to);
+            chain.has_predecessor[to] = true;
         }
         chain
     }
 
-    fn successor(&self, core: usize) -> Option<usize> {
-        self.successor[core]
+    /// The cores `core` sends a start token to.
+    fn successors(&self, core: usize) -> &[usize] {
+        &self.successors[core]
     }
 
     /// What the start token adds to `core`'s register: 1 or 0.
     fn offset(&self, core: usize) -> i64 {
-        i64::from(self.predecessor[core].is_some())
+        i64::from(self.has_predecessor[core])
     }
+}
+
+/// The start tokens of `successors`: CALLs that raise their registers to 1.
+fn start_tokens(successors: &[usize]) -> impl Iterator<Item = Instr> + '_ {
+    successors.iter().map(|&core| Instr::Call { core: core as u32, value: Affine::constant(1) })
 }
 
 /// `a + by`

@@ -9,7 +9,9 @@
 // returns a credit to core 0, which puts pixel p only once pixel p - 16 is
 // done.
 // Pixel 0 runs first (slot 15); the other 35 of the 6x6 output run in two
-// rounds of 16 slots (two groups of 8 each), then 3 more.
+// rounds of 16 slots (two groups of 8 each), then 3 more. Cores 1 and 2
+// start on a token from their predecessor (after its first input load), so
+// the signals they wait for count from 2.
 func.func @main(%x: tensor<1x4x8x8xf32>) -> tensor<1x2x6x6xf32> {
   %w = "nn.weight"() {name = "conv.weight"} : () -> tensor<2x4x3x3xf32>
   %b = "nn.weight"() {name = "conv.bias"} : () -> tensor<2xf32>
