@@ -627,6 +627,7 @@ impl<'a> Engine<'a> {
         Ok(())
     }
 
+    #[inline]
     fn request(&mut self, core: usize, time: u64, transfer: Transfer) -> Result<(), SimError> {
         self.cores[core].status = Status::WaitBus { since: time };
         self.pending[core] = Some(Request { time, transfer });
@@ -1158,33 +1159,47 @@ impl CoreSet {
 
     /// The members from `start` (taken modulo the core count) up, then
     /// from 0 up to `start`.
-    fn cyclic_from(&self, start: usize) -> impl Iterator<Item = usize> + '_ {
+    fn cyclic_from(&self, start: usize) -> Cyclic<'_> {
         let start = if self.len == 0 { 0 } else { start % self.len };
-        self.members_from(start).chain(self.members_from(0).take_while(move |&c| c < start))
-    }
-
-    fn members_from(&self, start: usize) -> impl Iterator<Item = usize> + '_ {
-        let first = start / 64;
-        self.words.iter().enumerate().skip(first).flat_map(move |(index, &word)| {
-            let word = if index == first { word & (u64::MAX << (start % 64)) } else { word };
-            Bits(word).map(move |bit| index * 64 + bit)
-        })
+        let word = start / 64;
+        let bits = self.words.get(word).map_or(0, |w| w & (u64::MAX << (start % 64)));
+        Cyclic { words: &self.words, start, word, bits, wrapped: false }
     }
 }
 
-/// The set bits of a word, lowest first.
-struct Bits(u64);
+/// The members of a [`CoreSet`] in cyclic order from `start`: the set
+/// bits of one word at a time, lowest first, wrapping to word 0 once and
+/// stopping before `start`.
+struct Cyclic<'a> {
+    words: &'a [u64],
+    start: usize,
+    word: usize,
+    bits: u64,
+    wrapped: bool,
+}
 
-impl Iterator for Bits {
+impl Iterator for Cyclic<'_> {
     type Item = usize;
 
     fn next(&mut self) -> Option<usize> {
-        if self.0 == 0 {
-            return None;
+        loop {
+            if self.bits != 0 {
+                let core = self.word * 64 + self.bits.trailing_zeros() as usize;
+                self.bits &= self.bits - 1;
+                return (!self.wrapped || core < self.start).then_some(core);
+            }
+            self.word += 1;
+            if self.word >= self.words.len() {
+                if self.wrapped {
+                    return None;
+                }
+                (self.wrapped, self.word) = (true, 0);
+            }
+            if self.wrapped && self.word * 64 >= self.start {
+                return None;
+            }
+            self.bits = self.words[self.word];
         }
-        let bit = self.0.trailing_zeros() as usize;
-        self.0 &= self.0 - 1;
-        Some(bit)
     }
 }
 
