@@ -226,8 +226,7 @@ pub fn layer_program(
         let channels = (tile.cols[1] - tile.cols[0]) / layer.slices;
         let first_channel = tile.cols[0] / layer.slices;
         let core = index as u32;
-        // The cores of this tile's horizontal group are consecutive: h = 0 first.
-        let neighbour = |dh: i64| (index as i64 - tile.h + (tile.h + dh).rem_euclid(h_count)) as usize;
+        let seat = Seat { index, h: tile.h, h_count, starts: &starts };
         let local = Locals {
             input: LOCAL_INPUT,
             partial: rows,
@@ -247,81 +246,13 @@ pub fn layer_program(
                 class: Class::Partial,
             });
         }
-        let token = starts.offset(index);
-        if token > 0 {
-            body.push(Instr::Wait { value: Affine::constant(token) });
+        if seat.token() > 0 {
+            body.push(Instr::Wait { value: Affine::constant(seat.token()) });
         }
         if forward {
-            let first_core = neighbour(-tile.h);
-            let next = neighbour(1);
-            let chain = Chain {
-                next,
-                next_token: starts.offset(next),
-                first: first_core,
-                first_token: starts.offset(first_core),
-            };
-            body.extend(step.forward_loops(tile.h, h_count, chain, token, starts.successors(index)));
+            body.extend(step.forward_loops(&seat));
         } else {
-            // A hand-off to `target` counts on top of the start token it received.
-            let hand_off = |target: usize, released: i64| (target as u32, released + starts.offset(target));
-            let batch = match mode {
-                // The next owner is a segment behind, so a batch as long as a
-                // segment seldom keeps it waiting (over the published layers it
-                // costs at most 0.06 points of PV against half a segment, and
-                // halves the CALLs of small layers).
-                SyncMode::Cyclic => (layer.pixels / h_count).clamp(1, MAX_BATCH),
-                SyncMode::Sequential | SyncMode::Linear => 1,
-            };
-            let mut walk = Walk { step: &step, body: &mut body, token_to: starts.successors(index), batch };
-            let (first, last) = (tile.h == 0, tile.h == h_count - 1);
-            match mode {
-                SyncMode::Sequential | SyncMode::Linear => {
-                    let sequential = mode == SyncMode::Sequential;
-                    if sequential && !first {
-                        walk.body.push(Instr::Wait { value: Affine::constant(layer.pixels) });
-                    }
-                    // Core h takes pixel p once core h-1 has released p + 1 vectors.
-                    let wait = (!sequential && !first).then_some(1 + token);
-                    let call = (!sequential && !last).then(|| hand_off(neighbour(1), 1));
-                    walk.segment("p", 0, layer.pixels, Role { first, last, wait, call });
-                    if sequential && !last {
-                        let (target, value) = hand_off(neighbour(1), layer.pixels);
-                        walk.body.push(Instr::Call { core: target, value: Affine::constant(value) });
-                    }
-                }
-                SyncMode::Cyclic => {
-                    // Segment s is [start(s), start(s+1)); core h walks segments h, h+1, ...
-                    // Consecutive segments of one role whose pixels follow each other
-                    // make one run, one loop: at most four per core.
-                    let start = |s: i64| s * layer.pixels / h_count;
-                    let own = start(tile.h + 1) - start(tile.h);
-                    let mut runs: Vec<(i64, i64, Role)> = Vec::new();
-                    let mut walked = 0;
-                    for k in 0..h_count {
-                        let segment = (tile.h + k) % h_count;
-                        let (begin, end) = (start(segment), start(segment + 1));
-                        // Walk step i = walked + j is pixel begin + j. Core h+1 has
-                        // released its first i - own + 1 steps when this vector is free.
-                        let role = Role {
-                            first: k == 0,
-                            last: k == h_count - 1,
-                            wait: (k > 0).then_some(walked - own + 1 + token),
-                            call: (k < h_count - 1).then(|| hand_off(neighbour(-1), walked + 1)),
-                        };
-                        match runs.last_mut() {
-                            Some((b, n, r)) if (r.first, r.last) == (role.first, role.last) && *b + *n == begin => {
-                                *n += end - begin
-                            }
-                            _ if end > begin => runs.push((begin, end - begin, role)),
-                            _ => {}
-                        }
-                        walked += end - begin;
-                    }
-                    for (run, (begin, count, role)) in runs.into_iter().enumerate() {
-                        walk.segment(&format!("p{run}"), begin, count, role);
-                    }
-                }
-            }
+            step.shared_memory_walk(&seat, mode, &mut body);
         }
         body.push(Instr::Halt);
         cores.push(CoreProgram {
@@ -354,17 +285,40 @@ struct Locals {
     slots: i64,
 }
 
-/// The cores a forwarding core deals with besides itself.
-#[derive(Debug, Clone, Copy)]
-struct Chain {
-    /// The next core of the horizontal group.
-    next: usize,
-    /// What the next core's start token adds to its register.
-    next_token: i64,
-    /// The group's first core, which the last one sends credits to.
-    first: usize,
-    /// What the first core's start token adds to its register.
-    first_token: i64,
+/// Where a core sits: its index among the layer's cores, its place `h`
+/// in its horizontal group of `h_count` (whose cores are consecutive, `h
+/// = 0` first), and how the layer's cores start.
+struct Seat<'a> {
+    index: usize,
+    h: i64,
+    h_count: i64,
+    starts: &'a StartChain,
+}
+
+impl Seat<'_> {
+    /// The core `dh` places further along the group, cyclically.
+    fn neighbour(&self, dh: i64) -> usize {
+        (self.index as i64 - self.h + (self.h + dh).rem_euclid(self.h_count)) as usize
+    }
+
+    /// What this core's start token adds to its register.
+    fn token(&self) -> i64 {
+        self.starts.offset(self.index)
+    }
+
+    /// A hand-off to `target` releasing `released` vectors: the target's
+    /// register value, counted on top of its start token.
+    fn hand_off(&self, target: usize, released: i64) -> (u32, i64) {
+        (target as u32, released + self.starts.offset(target))
+    }
+
+    fn first(&self) -> bool {
+        self.h == 0
+    }
+
+    fn last(&self) -> bool {
+        self.h == self.h_count - 1
+    }
 }
 
 /// What one core does for one pixel.
@@ -452,17 +406,83 @@ impl Step<'_> {
         body
     }
 
-    /// Core `h` of a group of `h_count` forwarding partial sums (see
-    /// [`Exchange::Forward`]): for every pixel it multiplies, adds what
-    /// core `h-1` put into the pixel's slot, and puts the sum into core
-    /// `h+1`'s slot, or finishes it. Pixel 0 comes first, with the start
-    /// tokens for `token_to` after its input load (see [`StartChain`]); then
-    /// pixel `p` uses slot `(p - 1) mod slots`, affine in loop counters
-    /// because the pixels run in rounds of `slots`, each in groups of
-    /// [`MAX_BATCH`], after which the last core returns a credit.
-    fn forward_loops(&self, h: i64, h_count: i64, chain: Chain, token: i64, token_to: &[usize]) -> Vec<Instr> {
-        let slots = forward_slots(h_count);
-        let (first, last) = (h == 0, h == h_count - 1);
+    /// The pixels of `seat`'s core in `mode`, through shared memory (see
+    /// the module documentation), appended to `body`.
+    fn shared_memory_walk(&self, seat: &Seat, mode: SyncMode, body: &mut Vec<Instr>) {
+        let (pixels, h_count, token) = (self.layer.pixels, seat.h_count, seat.token());
+        let batch = match mode {
+            // The next owner is a segment behind, so a batch as long as a
+            // segment seldom keeps it waiting (over the published layers it
+            // costs at most 0.06 points of PV against half a segment, and
+            // halves the CALLs of small layers).
+            SyncMode::Cyclic => (pixels / h_count).clamp(1, MAX_BATCH),
+            SyncMode::Sequential | SyncMode::Linear => 1,
+        };
+        let mut walk = Walk { step: self, body, token_to: seat.starts.successors(seat.index), batch };
+        let (first, last) = (seat.first(), seat.last());
+        match mode {
+            SyncMode::Sequential | SyncMode::Linear => {
+                let sequential = mode == SyncMode::Sequential;
+                if sequential && !first {
+                    walk.body.push(Instr::Wait { value: Affine::constant(pixels) });
+                }
+                // Core h takes pixel p once core h-1 has released p + 1 vectors.
+                let wait = (!sequential && !first).then_some(1 + token);
+                let call = (!sequential && !last).then(|| seat.hand_off(seat.neighbour(1), 1));
+                walk.segment("p", 0, pixels, Role { first, last, wait, call });
+                if sequential && !last {
+                    let (target, value) = seat.hand_off(seat.neighbour(1), pixels);
+                    walk.body.push(Instr::Call { core: target, value: Affine::constant(value) });
+                }
+            }
+            SyncMode::Cyclic => {
+                // Segment s is [start(s), start(s+1)); core h walks segments h, h+1, ...
+                // Consecutive segments of one role whose pixels follow each other
+                // make one run, one loop: at most four per core.
+                let start = |s: i64| s * pixels / h_count;
+                let own = start(seat.h + 1) - start(seat.h);
+                let mut runs: Vec<(i64, i64, Role)> = Vec::new();
+                let mut walked = 0;
+                for k in 0..h_count {
+                    let segment = (seat.h + k) % h_count;
+                    let (begin, end) = (start(segment), start(segment + 1));
+                    // Walk step i = walked + j is pixel begin + j. Core h+1 has
+                    // released its first i - own + 1 steps when this vector is free.
+                    let role = Role {
+                        first: k == 0,
+                        last: k == h_count - 1,
+                        wait: (k > 0).then_some(walked - own + 1 + token),
+                        call: (k < h_count - 1).then(|| seat.hand_off(seat.neighbour(-1), walked + 1)),
+                    };
+                    match runs.last_mut() {
+                        Some((b, n, r)) if (r.first, r.last) == (role.first, role.last) && *b + *n == begin => {
+                            *n += end - begin
+                        }
+                        _ if end > begin => runs.push((begin, end - begin, role)),
+                        _ => {}
+                    }
+                    walked += end - begin;
+                }
+                for (run, (begin, count, role)) in runs.into_iter().enumerate() {
+                    walk.segment(&format!("p{run}"), begin, count, role);
+                }
+            }
+        }
+    }
+
+    /// The pixels of `seat`'s core when its group forwards partial sums
+    /// (see [`Exchange::Forward`]): for every pixel it multiplies, adds
+    /// what core `h-1` put into the pixel's slot, and puts the sum into
+    /// core `h+1`'s slot, or finishes it. Pixel 0 comes first, with the
+    /// start tokens after its input load (see [`StartChain`]); then pixel
+    /// `p` uses slot `(p - 1) mod slots`, affine in loop counters because
+    /// the pixels run in rounds of `slots`, each in groups of
+    /// [`MAX_BATCH`], after which the last core returns a credit to the
+    /// first.
+    fn forward_loops(&self, seat: &Seat) -> Vec<Instr> {
+        let slots = forward_slots(seat.h_count);
+        let (first, last, token) = (seat.first(), seat.last(), seat.token());
+        let (next, first_core) = (seat.hand_off(seat.neighbour(1), 1), seat.hand_off(seat.neighbour(-seat.h), 0));
         let (n, c, l) = (self.channels as u32, Affine::constant, self.local);
         let pixel_body = |pixel: &Affine, slot: &Affine| {
             let slot_address = Self::scaled(slot, l.slots, self.channels);
@@ -493,25 +513,25 @@ impl Step<'_> {
                 body.extend(self.finish(pixel, false));
             } else {
                 body.push(Instr::Put {
-                    core: chain.next as u32,
+                    core: next.0,
                     dst: slot_address,
                     src: c(l.partial),
                     n,
                     class: Class::Partial,
-                    signal: offset(pixel, 1 + chain.next_token),
+                    signal: offset(pixel, next.1),
                 });
             }
             body
         };
         let credit = |done: &Affine| -> Vec<Instr> {
             if last {
-                vec![Instr::Call { core: chain.first as u32, value: offset(done, chain.first_token) }]
+                vec![Instr::Call { core: first_core.0, value: offset(done, first_core.1) }]
             } else {
                 Vec::new()
             }
         };
         let mut body = pixel_body(&c(0), &c(slots - 1));
-        body.splice(1..1, start_tokens(token_to));
+        body.splice(1..1, start_tokens(seat.starts.successors(seat.index)));
         // Step q is pixel q + 1.
         let step = |q: &Affine, slot: &Affine| pixel_body(&offset(q, 1), slot);
         body.extend(slot_loops(self.layer.pixels - 1, slots, MAX_BATCH, &step, &|done| credit(&offset(done, 1))));
