@@ -1,14 +1,20 @@
 //! `rram-place{cores=N crossbars=K}`: puts every crossbar tile on a core of
-//! a chip of `N` cores with `K` crossbars each, filling crossbars in program
-//! order, so that the tiles of a horizontal group (adjacent in the IR, as
-//! `rram-tile` writes them) sit on consecutive cores and crossbars.
+//! a chip of `N` cores with `K` crossbars each, in program order, so that
+//! the tiles of a horizontal group (adjacent in the IR, as `rram-tile`
+//! writes them) sit on consecutive cores and crossbars. A group of several
+//! tiles fills cores of its own ([`core_slots`]): a core holds adjacent
+//! tiles of one group, which `rram-sync` adds up locally, or single-tile
+//! groups, which need no synchronization.
 //!
-//! A network that needs more crossbars than the chip has is an error that
-//! says how many it needs and how many there are, located at the first
-//! tile that does not fit; nothing is dropped. Invariants: no crossbar
-//! holds two tiles; every core and crossbar index is within the chip.
+//! A network that needs more cores than the chip has is an error that says
+//! how many it needs and how many there are, located at the first tile
+//! that does not fit; nothing is dropped. Invariants: no
+//! crossbar holds two tiles; every core and crossbar index is within the
+//! chip; a core's tiles belong to one group or are all single-tile groups.
 
+use crate::tiling::core_slots;
 use crate::{Pass, PassOptions};
+use rram_dialects::xbar::Grid;
 use rram_dialects::{AttributeValue, Error, Module};
 
 pub struct Place {
@@ -28,19 +34,34 @@ impl Place {
 impl Pass for Place {
     fn run(&self, module: &mut Module) -> Result<(), Error> {
         let tiles = module.operations_named("xbar.tile");
-        let available = self.cores * self.crossbars_per_core;
-        if let Some(first_too_many) = tiles.get(available as usize) {
-            return Err(first_too_many.error(format!(
-                "rram-place: the network needs {} crossbars, {available} available ({} cores x {} crossbars)",
-                tiles.len(),
-                self.cores,
-                self.crossbars_per_core
-            )));
+        let mut groups = Vec::with_capacity(tiles.len());
+        for tile in &tiles {
+            let h = tile.attribute("h").and_then(|a| a.as_i64());
+            let grid = tile.operand(0).and_then(|grid| grid.defining_op());
+            let group = grid.map(|grid| Grid::read(&grid).map(|grid| grid.h));
+            match (h, group) {
+                (Some(h), Some(Ok(group))) => groups.push((h, group)),
+                _ => return Err(tile.error("rram-place: a tile needs its 'h' and the grid it belongs to")),
+            }
         }
-        for (slot, tile) in tiles.iter().enumerate() {
-            let slot = slot as i64;
-            tile.set_attribute("core", &AttributeValue::I64(slot / self.crossbars_per_core))?;
-            tile.set_attribute("crossbar", &AttributeValue::I64(slot % self.crossbars_per_core))?;
+        let slots = core_slots(groups, self.crossbars_per_core);
+        if let Some(index) = slots.iter().position(|&(core, _)| core >= self.cores) {
+            let (cores, k) = (self.cores, self.crossbars_per_core);
+            let message = if k == 1 {
+                format!("the network needs {} crossbars, {cores} available ({cores} cores x 1 crossbars)", tiles.len())
+            } else {
+                let needed = slots.last().map_or(0, |&(core, _)| core + 1);
+                format!(
+                    "the network needs {needed} cores of {k} crossbars for its {} tiles (a horizontal group of \
+                     several tiles does not share a core with another), {cores} available",
+                    tiles.len()
+                )
+            };
+            return Err(tiles[index].error(format!("rram-place: {message}")));
+        }
+        for (tile, (core, crossbar)) in tiles.iter().zip(slots) {
+            tile.set_attribute("core", &AttributeValue::I64(core))?;
+            tile.set_attribute("crossbar", &AttributeValue::I64(crossbar))?;
         }
         Ok(())
     }

@@ -102,3 +102,28 @@ pub fn plan(matrix: &KernelMatrix, xbar_rows: i64, xbar_cols: i64) -> TilePlan {
     }
     TilePlan { h, v: matrix.groups * v_per_group, groups_per_tile: 1, tiles }
 }
+
+/// Where tiles go on cores of `crossbars` crossbars each: `(core,
+/// crossbar)` for every tile, given as `(h, tiles in its horizontal
+/// group)` in program order. A group of several tiles fills cores of its
+/// own, from crossbar 0, so that a core holds adjacent tiles of one group
+/// (which add their partial sums up locally) or whole groups of one tile
+/// (which need no synchronization); single-tile groups share cores. With
+/// one crossbar per core, tile `i` goes on core `i`. `rram-place` places
+/// this way and `rram-sync` schedules what it placed.
+pub fn core_slots(tiles: impl IntoIterator<Item = (i64, i64)>, crossbars: i64) -> Vec<(i64, i64)> {
+    let (mut core, mut crossbar) = (0, 0);
+    let mut slots = Vec::new();
+    for (h, group) in tiles {
+        if group > 1 && h == 0 && crossbar > 0 {
+            (core, crossbar) = (core + 1, 0);
+        }
+        slots.push((core, crossbar));
+        crossbar += 1;
+        if crossbar == crossbars || (group > 1 && h == group - 1) {
+            (core, crossbar) = (core + 1, 0);
+        }
+    }
+    slots
+}
+

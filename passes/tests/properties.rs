@@ -138,22 +138,36 @@ proptest! {
         let mut module = context.parse(&conv.module(conv.out_hw()), "layer.mlir").unwrap();
         let options = |text: &str| PassOptions::parse(text).unwrap();
         TileLayers::from_options(&options("rows=16 cols=16 slices=2")).unwrap().run(&mut module).unwrap();
-        let needed = count(&module, "xbar.tile") as i64;
+        let int = |op: &rram_dialects::Op, name: &str| op.attribute(name).unwrap().as_i64().unwrap();
+        let grid = &module.operations_named("xbar.grid")[0];
+        let (h, v) = (int(grid, "h"), int(grid, "v"));
+        // A group of several tiles takes cores of its own; single tiles share.
+        let needed = if h > 1 { v * ((h + crossbars - 1) / crossbars) } else { (v + crossbars - 1) / crossbars };
         let place = Place::from_options(&options(&format!("cores={cores} crossbars={crossbars}"))).unwrap();
         match place.run(&mut module) {
             Err(error) => {
-                prop_assert!(needed > cores * crossbars);
-                let expected = format!("needs {needed} crossbars, {} available", cores * crossbars);
+                prop_assert!(needed > cores, "{}", error);
+                let expected = if crossbars == 1 {
+                    format!("needs {needed} crossbars, {cores} available")
+                } else {
+                    format!("needs {needed} cores of {crossbars} crossbars for its {} tiles", h * v)
+                };
                 prop_assert!(error.to_string().contains(&expected), "{}", error);
             }
             Ok(()) => {
+                prop_assert!(needed <= cores);
                 module.verify().unwrap();
-                let int = |op: &rram_dialects::Op, name: &str| op.attribute(name).unwrap().as_i64().unwrap();
                 let mut used = std::collections::HashSet::new();
+                let mut groups = std::collections::HashMap::new();
                 for tile in module.operations_named("xbar.tile") {
                     let (core, crossbar) = (int(&tile, "core"), int(&tile, "crossbar"));
                     prop_assert!(core < cores && crossbar < crossbars);
                     prop_assert!(used.insert((core, crossbar)), "crossbar {crossbar} of core {core} holds two tiles");
+                    // Crossbar c of a core holds tile h0 + c of one group, or single tiles.
+                    let (tile_h, tile_v) = (int(&tile, "h"), int(&tile, "v"));
+                    let key = if h > 1 { Some((tile_v, tile_h - crossbar)) } else { None };
+                    let first = *groups.entry(core).or_insert(key);
+                    prop_assert_eq!(first, key, "core {} mixes groups", core);
                 }
             }
         }

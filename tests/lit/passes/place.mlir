@@ -1,6 +1,7 @@
 // RUN: rram-opt %s --pass-pipeline='builtin.module(rram-tile{rows=32 cols=32 slices=2},rram-place{cores=4 crossbars=2})'
 // Six tiles (H = 3, V = 2) on cores of two crossbars each: each horizontal
-// group of three stays on consecutive crossbars (cores 0, 0, 1 and 1, 2, 2).
+// group of three takes cores of its own, from crossbar 0 (cores 0, 0, 1 and
+// 2, 2, 3), so that no core holds tiles of two groups.
 func.func @main(%x: tensor<1x8x8x8xf32>) -> tensor<1x24x8x8xf32> {
   %w = "nn.weight"() {name = "conv.weight"} : () -> tensor<24x8x3x3xf32>
   %y = "nn.conv2d"(%x, %w) {strides = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, groups = 1 : i64} : (tensor<1x8x8x8xf32>, tensor<24x8x3x3xf32>) -> tensor<1x24x8x8xf32>
