@@ -175,7 +175,7 @@ proptest! {
             bias: shape.bias,
             activation: shape.activation,
         };
-        let expected = layer_program(&layer, &plan(&matrix, xbar, xbar), scheme, &|_| None, None).unwrap();
+        let expected = layer_program(&layer, &plan(&matrix, xbar, xbar), scheme, 1, &|_| None, None).unwrap();
         prop_assert_eq!(translated, placed(expected, &placement));
     }
 }

@@ -68,7 +68,7 @@ fn synchronized_modes_approach_pv() {
     let (layer, plan) = setup(&conv::case(7, 16, 3, 22), 16);
     assert_eq!((plan.h, plan.v), (4, 1));
     let cycles = |scheme: Scheme| {
-        let program = layer_program(&layer, &plan, scheme, &|_| None, None).unwrap();
+        let program = layer_program(&layer, &plan, scheme, 1, &|_| None, None).unwrap();
         simulate(&arch(4, 16, 64), &program, &SimOptions::default()).unwrap().stats.cycles as f64
     };
     let (sequential, linear, cyclic, forward) = (
@@ -103,7 +103,7 @@ fn a_layer_without_bias_skips_its_loads_and_adds() {
         let windows = reference.memory[0].values.clone();
         let outputs = |layer: &Layer| {
             let data = Some((windows.clone(), case.bias.clone()));
-            let program = layer_program(layer, &plan, scheme, &weights, data).unwrap();
+            let program = layer_program(layer, &plan, scheme, 1, &weights, data).unwrap();
             let options = SimOptions { functional: Some(NumericMode::F32), trace: false };
             let result = simulate(&arch(6, 16, 16), &program, &options).unwrap_or_else(|e| panic!("{scheme}: {e}"));
             (program, result.shared.unwrap().read(layer.layout().outputs as usize, words))
@@ -122,7 +122,8 @@ proptest! {
 
     /// Every scheme, forwarding included, computes random layers exactly
     /// (int8) with no race or deadlock, however the pixels split into
-    /// slot rounds and credit groups and the rows into tiles.
+    /// slot rounds and credit groups, the rows into tiles and the tiles
+    /// onto cores of one to three crossbars.
     #[test]
     fn every_scheme_computes_random_layers_exactly(
         cin in 1i64..6,
@@ -130,9 +131,11 @@ proptest! {
         kernel in 1i64..4,
         extra in 0i64..9,
         xbar in prop::sample::select(vec![4u32, 8, 16]),
+        crossbars in 1u32..4,
     ) {
         let case = conv::case(cin, cout, kernel, kernel + extra);
-        let chip = arch(64 * 64, xbar, 16);
+        let mut chip = arch(64 * 64, xbar, 16);
+        chip.core.crossbars = crossbars;
         for result in check_layer(&case, &chip, NumericMode::Int8).unwrap() {
             prop_assert!(result.passed(), "{}", result);
         }

@@ -31,8 +31,9 @@
 //! contiguous vector of the matrix's rows), then the output vectors, then
 //! the bias. Each tile has its own core.
 
-use crate::tiling::TilePlan;
+use crate::tiling::{core_slots, Tile, TilePlan};
 use rram_isa::{Affine, BinaryOp, Class, CoreProgram, Crossbar, Instr, MemoryInit, Program, UnaryOp};
+use std::ops::Range;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SyncMode {
@@ -196,15 +197,38 @@ const MAX_BATCH: i64 = 8;
 /// Local memory: input slice, partial sum, owned vector, bias.
 const LOCAL_INPUT: i64 = 0;
 
-/// The programs of every core for one layer under `scheme`, and shared memory initialised with `input`
-/// (im2col windows, `pixels x window`) and `bias` (for a layer with one)
-/// when given (functional runs; timing runs need no data). Tiles take
-/// cores in plan order; `weights(tile)` gives a tile's crossbar contents,
-/// if any.
+/// The tiles each core holds when cores have `crossbars` crossbars: the
+/// ranges of the plan's tiles that [`core_slots`] puts on one core, in
+/// core order. With one crossbar per core, core `i` holds tile `i`.
+pub fn core_tiles(plan: &TilePlan, crossbars: i64) -> Vec<Range<usize>> {
+    let slots = core_slots(plan.tiles.iter().map(|t| (t.h, plan.h)), crossbars);
+    let mut cores: Vec<Range<usize>> = Vec::new();
+    for (tile, (core, _)) in slots.into_iter().enumerate() {
+        if core as usize + 1 == cores.len() {
+            cores[core as usize].end = tile + 1;
+        } else {
+            cores.push(tile..tile + 1);
+        }
+    }
+    cores
+}
+
+/// The programs of every core for one layer under `scheme`, on cores of
+/// `crossbars` crossbars ([`core_tiles`]), and shared memory initialised
+/// with `input` (im2col windows, `pixels x window`) and `bias` (for a
+/// layer with one) when given (functional runs; timing runs need no data).
+/// `weights(tile)` gives a tile's crossbar contents, if any.
+///
+/// A core holding several tiles of a horizontal group loads their rows of
+/// a pixel's window at once, runs every crossbar and adds the results up
+/// locally: the group has `ceil(H / crossbars)` members, each acting as one
+/// core of the scheme. A core holding several single-tile groups computes
+/// their channels side by side, with nothing to synchronize.
 pub fn layer_program(
     layer: &Layer,
     plan: &TilePlan,
     scheme: Scheme,
+    crossbars: i64,
     weights: &dyn Fn(usize) -> Option<Vec<f64>>,
     data: Option<(Vec<f64>, Vec<f64>)>,
 ) -> Result<Program, UnsupportedExchange> {
@@ -213,31 +237,57 @@ pub fn layer_program(
         return Err(UnsupportedExchange { mode });
     }
     let layout = layer.layout();
-    let h_count = plan.h;
-    // A group of one tile has nothing to exchange.
+    let per_core = crossbars.min(plan.h).max(1);
+    // Members of a horizontal group: cores holding `per_core` of its tiles.
+    let h_count = (plan.h + per_core - 1) / per_core;
+    let core_tiles = core_tiles(plan, crossbars);
+    // A group of one member has nothing to exchange.
     let forward = exchange == Exchange::Forward && h_count > 1;
-    let starts = StartChain::new(plan, mode, forward);
+    let starts = StartChain::new(core_tiles.len() / h_count as usize, h_count as usize, mode, forward);
+    let span = |tiles: &[Tile]| {
+        let first = tiles.iter().map(|t| t.rows[0]).min().unwrap_or(0);
+        let end = tiles.iter().map(|t| t.rows[1]).max().unwrap_or(0);
+        (first, end - first)
+    };
     // Receive slots sit at one address in every core of a group, after the
-    // largest input slice.
-    let widest = plan.tiles.iter().map(|t| t.rows[1] - t.rows[0]).max().unwrap_or(0);
+    // largest input slice and the most vectors a core keeps.
+    let widest = core_tiles.iter().map(|range| span(&plan.tiles[range.clone()]).1).max().unwrap_or(0);
     let mut cores = Vec::new();
-    for (index, tile) in plan.tiles.iter().enumerate() {
-        let rows = tile.rows[1] - tile.rows[0];
-        let channels = (tile.cols[1] - tile.cols[0]) / layer.slices;
-        let first_channel = tile.cols[0] / layer.slices;
-        let core = index as u32;
-        let seat = Seat { index, h: tile.h, h_count, starts: &starts };
+    for (index, range) in core_tiles.iter().enumerate() {
+        let tiles = &plan.tiles[range.clone()];
+        let channels_of = |t: &Tile| (t.cols[1] - t.cols[0]) / layer.slices;
+        let (tile_rows, rows) = span(tiles);
+        let first_channel = tiles[0].cols[0] / layer.slices;
+        // One group's tiles add up to the same channels; single-tile groups
+        // sit side by side.
+        let stacked = plan.h > 1;
+        let channels = if stacked { channels_of(&tiles[0]) } else { tiles.iter().map(channels_of).sum() };
+        let scratch = if stacked { tiles.len() as i64 - 1 } else { 0 };
         let local = Locals {
             input: LOCAL_INPUT,
             partial: rows,
-            owned: rows + channels,
-            bias: rows + 2 * channels,
-            slots: widest + 3 * channels,
+            scratch: rows + channels,
+            owned: rows + channels * (1 + scratch),
+            bias: rows + channels * (2 + scratch),
+            slots: widest + channels * (per_core + 2),
         };
-        let step = Step { layer, layout, tile_rows: tile.rows[0], rows, channels, first_channel, local };
+        let parts = tiles
+            .iter()
+            .enumerate()
+            .map(|(j, tile)| MvmPart {
+                input: tile.rows[0] - tile_rows,
+                output: match (stacked, j) {
+                    (true, 0) => local.partial,
+                    (true, j) => local.scratch + (j as i64 - 1) * channels,
+                    (false, _) => local.partial + tile.cols[0] / layer.slices - first_channel,
+                },
+            })
+            .collect();
+        let seat = Seat { index, h: tiles[0].h / per_core, h_count, starts: &starts };
+        let step = Step { layer, layout, tile_rows, rows, channels, first_channel, local, parts };
         let mut body = Vec::new();
         // Forwarding groups add the bias first (see `Step::forward_loops`).
-        let biased = if forward { tile.h == 0 } else { tile.h == h_count - 1 || mode == SyncMode::Cyclic };
+        let biased = if forward { seat.first() } else { seat.last() || mode == SyncMode::Cyclic };
         if layer.bias && biased {
             body.push(Instr::Load {
                 local: Affine::constant(local.bias),
@@ -255,11 +305,18 @@ pub fn layer_program(
             step.shared_memory_walk(&seat, mode, &mut body);
         }
         body.push(Instr::Halt);
-        cores.push(CoreProgram {
-            core,
-            crossbars: vec![Crossbar { index: 0, rows: rows as u32, cols: channels as u32, weights: weights(index) }],
-            body,
-        });
+        let crossbars = tiles
+            .iter()
+            .zip(range.clone())
+            .enumerate()
+            .map(|(j, (tile, t))| Crossbar {
+                index: j as u32,
+                rows: (tile.rows[1] - tile.rows[0]) as u32,
+                cols: channels_of(tile) as u32,
+                weights: weights(t),
+            })
+            .collect();
+        cores.push(CoreProgram { core: index as u32, crossbars, body });
     }
     let memory = match data {
         Some((input, bias)) => {
@@ -281,8 +338,18 @@ struct Locals {
     partial: i64,
     owned: i64,
     bias: i64,
+    /// The partial sums of a core's further crossbars, before they are added.
+    scratch: i64,
     /// The receive slots of forwarded partial sums, one vector each.
     slots: i64,
+}
+
+/// One crossbar's MVM in a core's step: where its rows start in the loaded
+/// input slice and where its outputs go in local memory.
+#[derive(Debug, Clone, Copy)]
+struct MvmPart {
+    input: i64,
+    output: i64,
 }
 
 /// Where a core sits: its index among the layer's cores, its place `h`
@@ -325,11 +392,14 @@ impl Seat<'_> {
 struct Step<'a> {
     layer: &'a Layer,
     layout: Layout,
+    /// The core's first row of the kernel matrix, and how many it holds.
     tile_rows: i64,
     rows: i64,
     channels: i64,
     first_channel: i64,
     local: Locals,
+    /// The core's crossbars, in order.
+    parts: Vec<MvmPart>,
 }
 
 impl Step<'_> {
@@ -374,11 +444,16 @@ impl Step<'_> {
     /// the partial sum.
     fn multiply(&self, pixel: &Affine) -> Vec<Instr> {
         let input = Self::scaled(pixel, self.layout.inputs + self.tile_rows, self.layer.window);
-        let l = self.local;
-        vec![
-            Instr::Load { local: Affine::constant(l.input), shared: input, n: self.rows as u32, class: Class::Input },
-            Instr::Mvm { xbar: 0, dst: Affine::constant(l.partial), src: Affine::constant(l.input) },
-        ]
+        let (c, l, n) = (Affine::constant, self.local, self.channels as u32);
+        let mut body = vec![Instr::Load { local: c(l.input), shared: input, n: self.rows as u32, class: Class::Input }];
+        for (xbar, part) in self.parts.iter().enumerate() {
+            body.push(Instr::Mvm { xbar: xbar as u32, dst: c(part.output), src: c(l.input + part.input) });
+        }
+        // Crossbars of one group add up locally.
+        for part in self.parts.iter().filter(|part| (l.scratch..l.owned).contains(&part.output)) {
+            body.push(Instr::Binary { op: BinaryOp::Add, dst: c(l.partial), a: c(l.partial), b: c(part.output), n });
+        }
+        body
     }
 
     /// Adds the bias to the partial sum, for a layer with one.
@@ -677,9 +752,8 @@ struct StartChain {
 }
 
 impl StartChain {
-    fn new(plan: &TilePlan, mode: SyncMode, forward: bool) -> Self {
-        let h = plan.h as usize;
-        let blocks = plan.tiles.len() / h;
+    /// The start order of `blocks` horizontal groups of `h` consecutive cores.
+    fn new(blocks: usize, h: usize, mode: SyncMode, forward: bool) -> Self {
         let core = |block: usize, k: usize| block * h + k;
         let firsts = (1..blocks).map(|block| (core(block - 1, 0), core(block, 0)));
         let links: Vec<(usize, usize)> = match mode {
@@ -693,10 +767,8 @@ impl StartChain {
             }
             SyncMode::Sequential | SyncMode::Linear => firsts.collect(),
         };
-        let mut chain = StartChain {
-            successors: vec![Vec::new(); plan.tiles.len()],
-            has_predecessor: vec![false; plan.tiles.len()],
-        };
+        let mut chain =
+            StartChain { successors: vec![Vec::new(); blocks * h], has_predecessor: vec![false; blocks * h] };
         for (from, to) in links {
             chain.successors[from].push(to);
             chain.has_predecessor[to] = true;

@@ -17,9 +17,12 @@
 //! grid and tile attributes, checked to be `rram-tile`'s cut; the
 //! [`Layer`]: pixels `N*OH*OW` of the MVM results, channels, slices =
 //! matrix columns / channels, window = matrix rows, the activation fused
-//! from a following relu or clip), moves the schedule's cores (numbered by
-//! tile, in plan order, each with crossbar 0) onto the placed `core` and
-//! `crossbar` of each tile, CALL targets included, and writes every
+//! from a following relu or clip; the crossbars per core: the most tiles
+//! the placement puts on one core, which must be as `rram-place` puts them,
+//! see [`crate::schedule::core_tiles`]), moves the schedule's cores
+//! (numbered in core order, crossbar `j` holding a core's `j`-th tile) onto
+//! the placed `core` and `crossbar` of each tile, CALL and PUT targets
+//! included, and writes every
 //! instruction as one `msg` op. The function is replaced by one
 //! `func.func @core_N` per core, carrying `msg.core = N`; the module
 //! records the layer (`msg.layer`) and where its data lives in shared
@@ -34,10 +37,10 @@
 //! not cover is an error located at the op, never a program that computes
 //! something else: several layers or functions in a module, ops that are
 //! not part of the layer, weight duplication (replicas), tiles that are not
-//! `rram-tile`'s plan, two tiles of the layer on one core (placement with
-//! several crossbars per core).
+//! `rram-tile`'s plan, tiles on cores otherwise than `rram-place` puts them
+//! (tiles of two horizontal groups on one core).
 
-use crate::schedule::{layer_program, Activation, Exchange, Layer, Scheme, SyncMode, UnsupportedExchange};
+use crate::schedule::{core_tiles, layer_program, Activation, Exchange, Layer, Scheme, SyncMode, UnsupportedExchange};
 use crate::tiling::{plan, KernelMatrix, TilePlan};
 use crate::{Pass, PassOptions};
 use rram_dialects::msg::{MsgOp, CORE_ATTRIBUTE, LAYER_ATTRIBUTE, LAYOUT_ATTRIBUTES, LOOP_VAR_ATTRIBUTE};
@@ -46,6 +49,7 @@ use rram_dialects::xbar::{Grid, Tile};
 use rram_dialects::{AttributeValue, Error, Module, Op, OpBuilder, Type, Value};
 use rram_isa::{Affine, BinaryOp, Instr, Program, UnaryOp};
 use std::collections::HashMap;
+use std::ops::Range;
 
 pub struct Synchronize {
     pub scheme: Scheme,
@@ -84,7 +88,7 @@ impl Pass for Synchronize {
     fn run(&self, module: &mut Module) -> Result<(), Error> {
         let replaced = {
             let layer = TiledLayer::find(module)?;
-            let mut program = layer_program(&layer.layer, &layer.plan, self.scheme, &|_| None, None)
+            let mut program = layer_program(&layer.layer, &layer.plan, self.scheme, layer.crossbars, &|_| None, None)
                 .map_err(|e| Error::Pipeline(format!("rram-sync: {e}")))?;
             layer.place(&mut program)?;
             for core in &program.cores {
@@ -113,8 +117,12 @@ struct TiledLayer<'m> {
     name: String,
     layer: Layer,
     plan: TilePlan,
-    /// One per tile, in plan order (the schedule's core numbers).
+    /// One per tile, in plan order.
     placement: Vec<Placement<'m>>,
+    /// Crossbars per core: the most tiles the placement puts on one core.
+    crossbars: i64,
+    /// The tiles of each of the schedule's cores ([`core_tiles`]).
+    cores: Vec<Range<usize>>,
 }
 
 fn fail(op: &Op, message: impl std::fmt::Display) -> Error {
@@ -147,7 +155,7 @@ impl<'m> TiledLayer<'m> {
             }
         }
         let plan = check_plan(&grid, &grid_view, &path)?;
-        let placement = place(&grid_view, &plan, &path)?;
+        let (placement, crossbars, cores) = place(&grid_view, &plan, &path)?;
         let output = static_shape(&path.output, "the layer's result").map_err(|e| fail(&grid, e))?;
         let partial = static_shape(&path.partial, "a partial sum").map_err(|e| fail(&grid, e))?;
         let channels = output[1];
@@ -175,27 +183,30 @@ impl<'m> TiledLayer<'m> {
             bias: path.bias,
             activation: path.activation,
         };
-        Ok(TiledLayer { function, grid, name: grid_view.layer, layer, plan, placement })
+        Ok(TiledLayer { function, grid, name: grid_view.layer, layer, plan, placement, crossbars, cores })
     }
 
-    /// Moves the schedule's programs, numbered by tile in plan order and
-    /// using crossbar 0, onto the placed cores and crossbars.
+    /// Moves the schedule's programs, numbered in core order with crossbar
+    /// `j` holding the core's `j`-th tile, onto the placed cores and
+    /// crossbars.
     fn place(&self, program: &mut Program) -> Result<(), Error> {
-        let placed = |index: u32| {
-            self.placement
-                .get(index as usize)
-                .ok_or_else(|| Error::Internal(format!("the schedule has a core {index} for no tile")))
+        // The placement of a schedule core's `j`-th tile.
+        let placed = |core: u32, j: u32| {
+            let tiles = self.cores.get(core as usize).filter(|tiles| (j as usize) < tiles.len());
+            tiles.map(|tiles| &self.placement[tiles.start + j as usize])
         };
         for core in &mut program.cores {
-            let here = placed(core.core)?;
-            let [crossbar] = core.crossbars.as_mut_slice() else {
-                return Err(Error::Internal(format!("the schedule gives core {} several crossbars", core.core)));
-            };
-            let old = crossbar.index;
-            crossbar.index = here.crossbar;
+            let number = core.core;
+            let here = placed(number, 0)
+                .ok_or_else(|| Error::Internal(format!("the schedule has a core {number} for no tile")))?;
+            for crossbar in &mut core.crossbars {
+                crossbar.index = placed(number, crossbar.index)
+                    .ok_or_else(|| Error::Internal(format!("core {number} has a crossbar for no tile")))?
+                    .crossbar;
+            }
             core.core = here.core;
-            renumber(&mut core.body, &|xbar| if xbar == old { Ok(here.crossbar) } else { Err(xbar) }, &|target| {
-                placed(target).map(|p| p.core).map_err(|_| target)
+            renumber(&mut core.body, &|xbar| placed(number, xbar).map(|p| p.crossbar).ok_or(xbar), &|target| {
+                placed(target, 0).map(|p| p.core).ok_or(target)
             })?;
         }
         Ok(())
@@ -397,29 +408,66 @@ fn check_plan(grid: &Op, view: &Grid, path: &DataPath) -> Result<TilePlan, Error
     Ok(plan)
 }
 
-/// Where each tile of the plan was placed; one tile per core.
-fn place<'m>(view: &Grid, plan: &TilePlan, path: &DataPath<'m>) -> Result<Vec<Placement<'m>>, Error> {
+/// Where each tile of the plan was placed, how many crossbars per core
+/// that takes, and the schedule's cores: the placement must put tiles on
+/// cores as `rram-place` does ([`core_tiles`]), one group's adjacent tiles
+/// or single-tile groups per core, any core and crossbar numbers.
+#[allow(clippy::type_complexity)]
+fn place<'m>(
+    view: &Grid,
+    plan: &TilePlan,
+    path: &DataPath<'m>,
+) -> Result<(Vec<Placement<'m>>, i64, Vec<Range<usize>>), Error> {
     let mut placement: Vec<Placement<'m>> = Vec::new();
     for t in &plan.tiles {
         let Some((op, tile)) = path.tiles.iter().find(|(_, ir)| (ir.h, ir.v) == (t.h, t.v)) else {
             return Err(Error::Internal(format!("tile h = {}, v = {} vanished", t.h, t.v)));
         };
         let number = |value: i64| u32::try_from(value).map_err(|_| fail(op, format!("{value} is not a core number")));
-        let (core, crossbar) = (number(tile.core)?, number(tile.crossbar)?);
-        if let Some(other) = placement.iter().position(|p| p.core == core) {
-            let other = &plan.tiles[other];
+        placement.push(Placement { tile: *op, core: number(tile.core)?, crossbar: number(tile.crossbar)? });
+    }
+    let mut sharing: HashMap<u32, Vec<usize>> = HashMap::new();
+    for (index, p) in placement.iter().enumerate() {
+        sharing.entry(p.core).or_default().push(index);
+    }
+    let crossbars = sharing.values().map(Vec::len).max().unwrap_or(1) as i64;
+    let cores = core_tiles(plan, crossbars);
+    let describe = |indices: &mut dyn Iterator<Item = usize>| {
+        let names: Vec<String> = indices.map(|i| format!("h = {}, v = {}", plan.tiles[i].h, plan.tiles[i].v)).collect();
+        names.join(" and ")
+    };
+    for tiles in &cores {
+        let core = placement[tiles.start].core;
+        let together = &sharing[&core];
+        if together.len() != tiles.len() || together.iter().any(|index| !tiles.contains(index)) {
+            let mut holders: Vec<u32> = tiles.clone().map(|index| placement[index].core).collect();
+            holders.dedup();
+            let held: Vec<String> = holders
+                .iter()
+                .map(|core| format!("core {core} holds {}", describe(&mut sharing[core].iter().copied())))
+                .collect();
             return Err(fail(
-                op,
+                &placement[tiles.start].tile,
                 format!(
-                    "core {core} holds two tiles of layer '{}' (h = {}, v = {} and h = {}, v = {}): rram-sync \
-                     needs one tile per core (rram-place{{crossbars=1}})",
-                    view.layer, other.h, other.v, t.h, t.v
+                    "the tiles of layer '{}' are not on cores as rram-place puts them with {crossbars} crossbars per \
+                     core (adjacent tiles of one horizontal group from h = 0, or single-tile groups): {} should \
+                     share a core of their own, but {}",
+                    view.layer,
+                    describe(&mut tiles.clone()),
+                    held.join(", ")
                 ),
             ));
         }
-        placement.push(Placement { tile: *op, core, crossbar });
+        let mut used: Vec<u32> = together.iter().map(|&index| placement[index].crossbar).collect();
+        used.sort_unstable();
+        if let Some(pair) = used.windows(2).find(|pair| pair[0] == pair[1]) {
+            return Err(fail(
+                &placement[tiles.start].tile,
+                format!("crossbar {} of core {core} holds two tiles", pair[0]),
+            ));
+        }
     }
-    Ok(placement)
+    Ok((placement, crossbars, cores))
 }
 
 /// Renames crossbars and CALL targets throughout a program; each mapping

@@ -126,4 +126,3 @@ pub fn core_slots(tiles: impl IntoIterator<Item = (i64, i64)>, crossbars: i64) -
     }
     slots
 }
-

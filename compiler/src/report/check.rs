@@ -401,7 +401,8 @@ impl LayerCheck {
     pub fn program(&self, scheme: Scheme) -> Result<Program, UnsupportedExchange> {
         let weights = |index: usize| Some(self.tile_weights(&self.plan.tiles[index]));
         let data = (self.geometry.windows(&self.case.input.values), self.case.bias.clone());
-        layer_program(&self.layer, &self.plan, scheme, &weights, Some(data))
+        let crossbars = i64::from(self.chip.core.crossbars);
+        layer_program(&self.layer, &self.plan, scheme, crossbars, &weights, Some(data))
     }
 
     /// A tile's crossbar: its rows of the kernel matrix by its output

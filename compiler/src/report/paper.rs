@@ -167,7 +167,8 @@ pub fn measure(layer: &ConvLayer, chip: &Architecture) -> Result<Row, SimError> 
     let mut chip = chip.clone();
     chip.core.count = chip.core.count.max(tiles.tiles.len() as u32);
     let run = |scheme: Scheme| -> Result<Stats, SimError> {
-        let program = layer_program(&shape, &tiles, scheme, &|_| None, None).expect("only linear forwards");
+        let program = layer_program(&shape, &tiles, scheme, i64::from(chip.core.crossbars), &|_| None, None)
+            .expect("only linear forwards");
         Ok(simulate(&chip, &program, &SimOptions::default())?.stats)
     };
     let linear = if chip.core.remote_writes { Scheme::LINEAR_FORWARD } else { SyncMode::Linear.into() };

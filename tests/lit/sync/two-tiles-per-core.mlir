@@ -1,11 +1,14 @@
-// RUN: rram-opt %s --pass-pipeline='builtin.module(rram-tile{rows=16 cols=16 slices=1},rram-place{cores=4 crossbars=2},rram-sync)'
-// EXPECT-ERROR: two-tiles-per-core.mlir:9:8: error: rram-sync: core 0 holds two tiles of layer
-// EXPECT-ERROR: (h = 0, v = 0 and h = 1, v = 0): rram-sync needs one tile per core (rram-place{crossbars=1})
-// With two crossbars per core, rram-place puts both tiles of the group on
-// core 0; the schedule gives every tile a core of its own.
+// RUN: rram-opt %s --pass-pipeline='builtin.module(rram-tile{rows=16 cols=16 slices=1},rram-place{cores=4 crossbars=2},rram-sync{mode=linear})'
+// Two crossbars per core: a 3x3 conv from 4 to 2 channels has a 36 x 2
+// matrix, H = 3 tiles on 16-row crossbars. rram-place puts h = 0 and 1 on
+// core 0 and h = 2 on core 1, so the group has two members. Core 0 loads
+// its 32 rows of each window at once, runs crossbars 0 and 1 (rows 0..16
+// and 16..32 of the slice) and adds the two partial sums locally before
+// handing the vector to core 1, which adds its own, the bias and relu.
 func.func @main(%x: tensor<1x4x4x4xf32>) -> tensor<1x2x2x2xf32> {
   %w = "nn.weight"() {name = "w"} : () -> tensor<2x4x3x3xf32>
   %b = "nn.weight"() {name = "b"} : () -> tensor<2xf32>
   %y = "nn.conv2d"(%x, %w, %b) {strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, groups = 1 : i64} : (tensor<1x4x4x4xf32>, tensor<2x4x3x3xf32>, tensor<2xf32>) -> tensor<1x2x2x2xf32>
-  return %y : tensor<1x2x2x2xf32>
+  %r = "nn.relu"(%y) : (tensor<1x2x2x2xf32>) -> tensor<1x2x2x2xf32>
+  return %r : tensor<1x2x2x2xf32>
 }
