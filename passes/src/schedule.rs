@@ -194,7 +194,7 @@ impl Layer {
 /// and on a wide bus, where a 4-byte CALL takes a whole beat, less bus time.
 const MAX_BATCH: i64 = 8;
 
-/// Local memory: input slice, partial sum, owned vector, bias.
+/// Where a core's local memory starts: with the input slice ([`Locals`]).
 const LOCAL_INPUT: i64 = 0;
 
 /// The tiles each core holds when cores have `crossbars` crossbars: the

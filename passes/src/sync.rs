@@ -88,11 +88,12 @@ impl Pass for Synchronize {
     fn run(&self, module: &mut Module) -> Result<(), Error> {
         let replaced = {
             let layer = TiledLayer::find(module)?;
-            let mut program = layer_program(&layer.layer, &layer.plan, self.scheme, layer.crossbars, &|_| None, None)
-                .map_err(|e| Error::Pipeline(format!("rram-sync: {e}")))?;
+            let mut program =
+                layer_program(&layer.layer, &layer.plan, self.scheme, layer.placed.crossbars, &|_| None, None)
+                    .map_err(|e| Error::Pipeline(format!("rram-sync: {e}")))?;
             layer.place(&mut program)?;
             for core in &program.cores {
-                let tile = layer.placement.iter().find(|p| p.core == core.core).map_or(layer.grid, |p| p.tile);
+                let tile = layer.placed.tiles.iter().find(|p| p.core == core.core).map_or(layer.grid, |p| p.tile);
                 CoreWriter::write(module, tile, core)?;
             }
             layer.record_layout(module)?;
@@ -117,8 +118,13 @@ struct TiledLayer<'m> {
     name: String,
     layer: Layer,
     plan: TilePlan,
+    placed: Placed<'m>,
+}
+
+/// How a layer's tiles were placed, as the schedule sees it.
+struct Placed<'m> {
     /// One per tile, in plan order.
-    placement: Vec<Placement<'m>>,
+    tiles: Vec<Placement<'m>>,
     /// Crossbars per core: the most tiles the placement puts on one core.
     crossbars: i64,
     /// The tiles of each of the schedule's cores ([`core_tiles`]).
@@ -155,7 +161,7 @@ impl<'m> TiledLayer<'m> {
             }
         }
         let plan = check_plan(&grid, &grid_view, &path)?;
-        let (placement, crossbars, cores) = place(&grid_view, &plan, &path)?;
+        let placed = place(&grid_view, &plan, &path)?;
         let output = static_shape(&path.output, "the layer's result").map_err(|e| fail(&grid, e))?;
         let partial = static_shape(&path.partial, "a partial sum").map_err(|e| fail(&grid, e))?;
         let channels = output[1];
@@ -183,7 +189,7 @@ impl<'m> TiledLayer<'m> {
             bias: path.bias,
             activation: path.activation,
         };
-        Ok(TiledLayer { function, grid, name: grid_view.layer, layer, plan, placement, crossbars, cores })
+        Ok(TiledLayer { function, grid, name: grid_view.layer, layer, plan, placed })
     }
 
     /// Moves the schedule's programs, numbered in core order with crossbar
@@ -192,8 +198,8 @@ impl<'m> TiledLayer<'m> {
     fn place(&self, program: &mut Program) -> Result<(), Error> {
         // The placement of a schedule core's `j`-th tile.
         let placed = |core: u32, j: u32| {
-            let tiles = self.cores.get(core as usize).filter(|tiles| (j as usize) < tiles.len());
-            tiles.map(|tiles| &self.placement[tiles.start + j as usize])
+            let tiles = self.placed.cores.get(core as usize).filter(|tiles| (j as usize) < tiles.len());
+            tiles.map(|tiles| &self.placed.tiles[tiles.start + j as usize])
         };
         for core in &mut program.cores {
             let number = core.core;
@@ -412,12 +418,7 @@ fn check_plan(grid: &Op, view: &Grid, path: &DataPath) -> Result<TilePlan, Error
 /// that takes, and the schedule's cores: the placement must put tiles on
 /// cores as `rram-place` does ([`core_tiles`]), one group's adjacent tiles
 /// or single-tile groups per core, any core and crossbar numbers.
-#[allow(clippy::type_complexity)]
-fn place<'m>(
-    view: &Grid,
-    plan: &TilePlan,
-    path: &DataPath<'m>,
-) -> Result<(Vec<Placement<'m>>, i64, Vec<Range<usize>>), Error> {
+fn place<'m>(view: &Grid, plan: &TilePlan, path: &DataPath<'m>) -> Result<Placed<'m>, Error> {
     let mut placement: Vec<Placement<'m>> = Vec::new();
     for t in &plan.tiles {
         let Some((op, tile)) = path.tiles.iter().find(|(_, ir)| (ir.h, ir.v) == (t.h, t.v)) else {
@@ -467,7 +468,7 @@ fn place<'m>(
             ));
         }
     }
-    Ok((placement, crossbars, cores))
+    Ok(Placed { tiles: placement, crossbars, cores })
 }
 
 /// Renames crossbars and CALL targets throughout a program; each mapping
