@@ -629,24 +629,31 @@ fn slot_loops(
 ) -> Vec<Instr> {
     debug_assert_eq!(slots % group, 0);
     let looped = |var: &str, count: i64, body: Vec<Instr>| Instr::Loop { var: var.into(), count: count as u32, body };
-    // `count` groups from step `base`, whose slot is 0.
+    // `count` groups from step `base`, whose slot is 0; one group is no loop.
     let groups = |base: Affine, count: i64| {
-        let slot = Affine::constant(0).plus("g", group).plus("q", 1);
-        let step = base.clone().plus("g", group).plus("q", 1);
-        let done = offset(&base.plus("g", group), group);
+        let g = if count > 1 { group } else { 0 };
+        let slot = Affine::constant(0).plus("g", g).plus("q", 1);
+        let step = base.clone().plus("g", g).plus("q", 1);
+        let done = offset(&base.plus("g", g), group);
         let mut body = vec![looped("q", group, each(&step, &slot))];
         body.extend(after(&done));
-        looped("g", count, body)
+        if count > 1 {
+            vec![looped("g", count, body)]
+        } else {
+            body
+        }
     };
     let mut out = Vec::new();
     let rounds = steps / slots;
-    if rounds > 0 {
-        out.push(looped("r", rounds, vec![groups(Affine::constant(0).plus("r", slots), slots / group)]));
+    if rounds > 1 {
+        out.push(looped("r", rounds, groups(Affine::constant(0).plus("r", slots), slots / group)));
+    } else if rounds == 1 {
+        out.extend(groups(Affine::constant(0), slots / group));
     }
     let mut base = rounds * slots;
     let whole = (steps - base) / group;
     if whole > 0 {
-        out.push(groups(Affine::constant(base), whole));
+        out.extend(groups(Affine::constant(base), whole));
     }
     base += whole * group;
     if steps > base {
