@@ -29,7 +29,9 @@
 //!
 //! Shared memory holds the input in im2col order (a pixel's window is one
 //! contiguous vector of the matrix's rows), then the output vectors, then
-//! the bias. Each tile has its own core.
+//! the bias. A core holds one tile, or, with several crossbars per core,
+//! adjacent tiles of one group or several single-tile groups
+//! ([`core_tiles`]).
 
 use crate::tiling::{core_slots, Tile, TilePlan};
 use rram_isa::{Affine, BinaryOp, Class, CoreProgram, Crossbar, Instr, MemoryInit, Program, UnaryOp};
