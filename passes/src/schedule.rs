@@ -194,7 +194,7 @@ impl Layer {
 /// The most vectors one CALL hands on in the cyclic scheme, or returns as
 /// credits when forwarding: fewer CALLs mean less synchronization traffic,
 /// and on a wide bus, where a 4-byte CALL takes a whole beat, less bus time.
-const MAX_BATCH: i64 = 8;
+pub const MAX_BATCH: i64 = 8;
 
 /// Where a core's local memory starts: with the input slice ([`Locals`]).
 const LOCAL_INPUT: i64 = 0;
