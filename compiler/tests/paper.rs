@@ -42,6 +42,23 @@ fn a_measurement_is_consistent_and_the_synchronized_modes_near_pv() {
 }
 
 #[test]
+fn cores_of_two_crossbars_share_a_group_between_fewer_cores() {
+    // The same LeNet-5 conv (H = 5, V = 2) with two crossbars per core:
+    // groups of 3 cores (2 + 2 + 1 tiles), 6 cores, PV 3.
+    let layer = conv_layers(&zoo::build("lenet5").unwrap()).remove(1);
+    let mut chip = Architecture::preset("xbar32-bus64").unwrap();
+    chip.core.crossbars = 2;
+    let row = measure(&layer, &chip).unwrap();
+    assert_eq!((row.h, row.v, row.pv, row.cores), (5, 2, 3, 6));
+    assert_eq!(row.sync_memory_bytes, 6 * 4);
+    // A core runs its crossbars one after another (it issues in order), so
+    // a step of a two-tile core takes two MVMs and the group is at most
+    // 5 / 2 = 2.5 times as fast as one core: measured 2.51 (cyclic).
+    let speedup = row.speedup(SyncMode::Cyclic);
+    assert!((2.4..=2.55).contains(&speedup), "{row:?}");
+}
+
+#[test]
 fn a_layer_beyond_the_bus_is_bound_below_pv() {
     // ResNet-18's layer1 3x3 conv on 32x32 crossbars: 144 cores on a 4 B bus.
     let layer = conv_layers(&zoo::build("resnet18").unwrap()).remove(1);

@@ -215,6 +215,14 @@ pub fn core_tiles(plan: &TilePlan, crossbars: i64) -> Vec<Range<usize>> {
     cores
 }
 
+/// The members of a horizontal group of `h` tiles on cores of `crossbars`
+/// crossbars: the cores that share each output vector, the layer's
+/// parallelism limit PV.
+pub fn group_members(h: i64, crossbars: i64) -> i64 {
+    let per_core = crossbars.min(h).max(1);
+    (h + per_core - 1) / per_core
+}
+
 /// The programs of every core for one layer under `scheme`, on cores of
 /// `crossbars` crossbars ([`core_tiles`]), and shared memory initialised
 /// with `input` (im2col windows, `pixels x window`) and `bias` (for a
@@ -240,8 +248,7 @@ pub fn layer_program(
     }
     let layout = layer.layout();
     let per_core = crossbars.min(plan.h).max(1);
-    // Members of a horizontal group: cores holding `per_core` of its tiles.
-    let h_count = (plan.h + per_core - 1) / per_core;
+    let h_count = group_members(plan.h, crossbars);
     let core_tiles = core_tiles(plan, crossbars);
     // A group of one member has nothing to exchange.
     let forward = exchange == Exchange::Forward && h_count > 1;

@@ -28,7 +28,7 @@ use crate::isa::Program;
 use crate::report::parallel;
 use crate::sim::{simulate, NumericMode, SimOptions};
 use rram_dialects::nn::{Conv2d, NnOp, Pool, Window};
-use rram_passes::schedule::{layer_program, Activation, Exchange, Layer, Scheme, UnsupportedExchange};
+use rram_passes::schedule::{core_tiles, layer_program, Activation, Exchange, Layer, Scheme, UnsupportedExchange};
 use rram_passes::tiling::{plan, KernelMatrix, Tile, TilePlan};
 use std::fmt;
 
@@ -384,7 +384,7 @@ impl LayerCheck {
             activation: case.activation,
         };
         let mut chip = chip.clone();
-        chip.core.count = chip.core.count.max(plan.tiles.len() as u32);
+        chip.core.count = chip.core.count.max(core_tiles(&plan, i64::from(chip.core.crossbars)).len() as u32);
         let words = (layer.layout().bias + layer.channels) as u64;
         chip.shared_memory.size_bytes = chip.shared_memory.size_bytes.max(4 * words);
         let (sums, magnitudes) = geometry.convolve(&case.input.values, &case.weight.values, &case.bias);

@@ -3,8 +3,8 @@
 //! network, alone on a chip, for each crossbar size and bus width, in the
 //! three synchronization modes.
 //!
-//! A layer gets as many cores as it has tiles (one crossbar each), even
-//! beyond the preset's core count: the experiment studies how a layer's
+//! A layer gets as many cores as its tiles need (one crossbar each in the
+//! published setups), even beyond the preset's core count: the experiment studies how a layer's
 //! synchronization scales with its core count, not whether a network fits.
 //! The sequential run is the baseline of the speedups; synchronization
 //! traffic and memory are those of the cyclic run. On a chip whose cores
@@ -18,7 +18,7 @@ use crate::report::parallel;
 use crate::report::svg::{Axis, Chart, Series};
 use crate::sim::{simulate, SimError, SimOptions, Stats};
 use rram_dialects::nn::NnOp;
-use rram_passes::schedule::{layer_program, Activation, Layer, Scheme, SyncMode};
+use rram_passes::schedule::{core_tiles, group_members, layer_program, Activation, Layer, Scheme, SyncMode};
 use rram_passes::tiling::{plan, KernelMatrix};
 use std::fmt::Write as _;
 
@@ -70,7 +70,8 @@ pub struct Row {
     pub cores: usize,
     pub h: i64,
     pub v: i64,
-    /// The parallelism limit: the cores that share each output, `h`.
+    /// The parallelism limit: the cores that share each output, `h` with
+    /// one crossbar per core, `ceil(h / crossbars)` with several.
     pub pv: i64,
     pub seq_cycles: u64,
     pub linear_cycles: u64,
@@ -165,10 +166,11 @@ pub fn measure(layer: &ConvLayer, chip: &Architecture) -> Result<Row, SimError> 
         activation: Activation::Relu,
     };
     let mut chip = chip.clone();
-    chip.core.count = chip.core.count.max(tiles.tiles.len() as u32);
+    let crossbars = i64::from(chip.core.crossbars);
+    let cores = core_tiles(&tiles, crossbars).len();
+    chip.core.count = chip.core.count.max(cores as u32);
     let run = |scheme: Scheme| -> Result<Stats, SimError> {
-        let program = layer_program(&shape, &tiles, scheme, i64::from(chip.core.crossbars), &|_| None, None)
-            .expect("only linear forwards");
+        let program = layer_program(&shape, &tiles, scheme, crossbars, &|_| None, None).expect("only linear forwards");
         Ok(simulate(&chip, &program, &SimOptions::default())?.stats)
     };
     let linear = if chip.core.remote_writes { Scheme::LINEAR_FORWARD } else { SyncMode::Linear.into() };
@@ -178,10 +180,10 @@ pub fn measure(layer: &ConvLayer, chip: &Architecture) -> Result<Row, SimError> 
         layer: layer.name.clone(),
         xbar: chip.crossbar.rows,
         bus_bytes: chip.bus.width_bytes,
-        cores: tiles.tiles.len(),
+        cores,
         h: tiles.h,
         v: tiles.v,
-        pv: tiles.h,
+        pv: group_members(tiles.h, crossbars),
         seq_cycles: sequential.cycles,
         linear_cycles: linear.cycles,
         cyclic_cycles: cyclic.cycles,
