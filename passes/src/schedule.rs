@@ -252,7 +252,7 @@ pub fn layer_program(
     let core_tiles = core_tiles(plan, crossbars);
     // A group of one member has nothing to exchange.
     let forward = exchange == Exchange::Forward && h_count > 1;
-    let starts = StartChain::new(core_tiles.len() / h_count as usize, h_count as usize, mode, forward);
+    let starts = StartChain::new(core_tiles.len() / h_count as usize, h_count as usize, mode, forward, layer.pixels);
     let span = |tiles: &[Tile]| {
         let first = tiles.iter().map(|t| t.rows[0]).min().unwrap_or(0);
         let end = tiles.iter().map(|t| t.rows[1]).max().unwrap_or(0);
@@ -754,12 +754,16 @@ impl Walk<'_> {
 ///   after another (the hand-offs stagger the others);
 /// - cyclic: every core, within a block from `h = H-1` down to 0, then on
 ///   to the next block;
-/// - forwarding: the first cores of the blocks one after another, and
-///   within a block core `h` after core `h-1` (a forwarding core multiplies
-///   before it waits for its predecessor's sum, so the hand-offs alone
-///   leave the cores asking for the bus together). This tree delays the
-///   last core by `H + V` first loads, not `H * V`: a chain of thousands of
-///   cores would wait for its tokens on a saturated bus.
+/// - forwarding: every core, block after block and within a block from
+///   `h = 0` up (a forwarding core multiplies before it waits for its
+///   predecessor's sum, so the hand-offs alone leave the cores asking for
+///   the bus together), when the layer has at least 4 pixels per core: a
+///   token costs about a bus transfer and a step at least an MVM, so the
+///   chain delays the last core by well under 1% of the run. With fewer
+///   pixels, a tree: the first cores of the blocks one after another, and
+///   within a block core `h` after core `h-1`, which delays the last core
+///   by `H + V` first loads, not `H * V` (a chain of thousands of cores
+///   would wait for its tokens on a saturated bus).
 ///
 /// A receiving core's sequence values count on top of its token.
 struct StartChain {
@@ -768,11 +772,14 @@ struct StartChain {
 }
 
 impl StartChain {
-    /// The start order of `blocks` horizontal groups of `h` consecutive cores.
-    fn new(blocks: usize, h: usize, mode: SyncMode, forward: bool) -> Self {
+    /// The start order of `blocks` horizontal groups of `h` consecutive
+    /// cores computing `pixels` pixels.
+    fn new(blocks: usize, h: usize, mode: SyncMode, forward: bool, pixels: i64) -> Self {
         let core = |block: usize, k: usize| block * h + k;
         let firsts = (1..blocks).map(|block| (core(block - 1, 0), core(block, 0)));
         let links: Vec<(usize, usize)> = match mode {
+            // Forwarding, few cores for the pixels: one chain.
+            _ if forward && (blocks * h) as i64 * 4 <= pixels => (1..blocks * h).map(|c| (c - 1, c)).collect(),
             _ if forward => firsts
                 .chain((0..blocks).flat_map(|block| (1..h).map(move |k| (core(block, k - 1), core(block, k)))))
                 .collect(),
