@@ -833,11 +833,53 @@ impl<'a> Engine<'a> {
     }
 
     fn local_range(&mut self, core: usize, address: i64, n: u32) -> Result<usize, SimError> {
+        self.local_range_of(core, core, "local", address, n)
+    }
+
+    /// Words `[address, address+n)` of `owner`'s local memory (`memory` in
+    /// errors, which name `core`'s instruction), counted in its peak.
+    fn local_range_of(
+        &mut self,
+        core: usize,
+        owner: usize,
+        memory: &'static str,
+        address: i64,
+        n: u32,
+    ) -> Result<usize, SimError> {
         let size = (self.arch.core.local_memory_bytes / 4) as usize;
-        let start = self.check_range(core, "local", address, n, size)?;
-        let state = &mut self.cores[core];
+        let start = self.check_range(core, memory, address, n, size)?;
+        let state = &mut self.cores[owner];
         state.local_peak_words = state.local_peak_words.max((start + n as usize) as u64);
         Ok(start)
+    }
+
+    /// In functional mode, what an instruction of `core` that reads
+    /// `read_n` words of its local memory at each of `reads` and writes
+    /// `write = (owner, start, n)` must satisfy: no race on words that
+    /// other cores PUT to (reads, then the write), and reads of written
+    /// words only.
+    fn check_local_access(
+        &mut self,
+        core: usize,
+        reads: &[usize],
+        read_n: usize,
+        write: (usize, usize, usize),
+    ) -> Result<(), SimError> {
+        if self.mode.is_none() {
+            return Ok(());
+        }
+        for &start in reads {
+            self.track_local(core, core, start, read_n, false)?;
+        }
+        let (owner, start, n) = write;
+        self.track_local(core, owner, start, n, true)?;
+        let local = self.cores[core].local.as_ref().expect("functional mode");
+        match reads.iter().find_map(|&start| local.first_uninitialized(start, read_n)) {
+            Some(address) => {
+                Err(SimError::Uninitialized { site: self.site(&self.cores[core]), memory: "local", address })
+            }
+            None => Ok(()),
+        }
     }
 
     /// A bus transfer between shared and local memory (`load`: shared to local).
@@ -914,20 +956,10 @@ impl<'a> Engine<'a> {
     /// A `PUT`'s data: `n` words from this core's local `src` to `target`'s local `dst`.
     fn put(&mut self, core: usize, target: usize, dst: i64, src: i64, n: u32) -> Result<(), SimError> {
         let src = self.local_range(core, src, n)?;
-        let size = (self.arch.core.local_memory_bytes / 4) as usize;
-        let dst = self.check_range(core, "the target's local", dst, n, size)?;
-        let receiver = &mut self.cores[target];
-        receiver.local_peak_words = receiver.local_peak_words.max((dst + n as usize) as u64);
-        if self.mode.is_none() {
-            return Ok(());
-        }
+        let dst = self.local_range_of(core, target, "the target's local", dst, n)?;
         let n = n as usize;
-        self.track_local(core, core, src, n, false)?;
-        self.track_local(core, target, dst, n, true)?;
-        let local = self.cores[core].local.as_ref().expect("functional mode");
-        if let Some(address) = local.first_uninitialized(src, n) {
-            return Err(SimError::Uninitialized { site: self.site(&self.cores[core]), memory: "local", address });
-        }
+        self.check_local_access(core, &[src], n, (target, dst, n))?;
+        let Some(local) = self.cores[core].local.as_ref() else { return Ok(()) };
         let values = local.read(src, n).to_vec();
         self.cores[target].local.as_mut().expect("functional mode").write(dst, &values);
         Ok(())
@@ -949,18 +981,8 @@ impl<'a> Engine<'a> {
             *start = self.local_range(core, source, n)?;
         }
         let starts = &starts[..sources.len()];
-        if self.mode.is_some() {
-            for &s in starts {
-                self.track_local(core, core, s, n as usize, false)?;
-            }
-            self.track_local(core, core, dst, n as usize, true)?;
-        }
+        self.check_local_access(core, starts, n as usize, (core, dst, n as usize))?;
         let Some(local) = self.cores[core].local.as_mut() else { return Ok(()) };
-        for &s in starts {
-            if let Some(address) = local.first_uninitialized(s, n as usize) {
-                return Err(SimError::Uninitialized { site: self.site(&self.cores[core]), memory: "local", address });
-            }
-        }
         let mut results = Vec::with_capacity(n as usize);
         let mut operands = [0.0; 2];
         for i in 0..n as usize {
@@ -989,17 +1011,11 @@ impl<'a> Engine<'a> {
         let src = self.local_range(core, src, rows as u32)?;
         let dst = self.local_range(core, dst, cols as u32)?;
         let mode = self.mode;
-        if mode.is_some() {
-            self.track_local(core, core, src, rows, false)?;
-            self.track_local(core, core, dst, cols, true)?;
-        }
+        self.check_local_access(core, &[src], rows, (core, dst, cols))?;
         let state = &mut self.cores[core];
         let (Some(local), Some(Some((_, _, Some(weights))))) = (&state.local, state.crossbars.get(xbar)) else {
             return Ok(());
         };
-        if let Some(address) = local.first_uninitialized(src, rows) {
-            return Err(SimError::Uninitialized { site: self.site(&self.cores[core]), memory: "local", address });
-        }
         let input = local.read(src, rows);
         if mode == Some(NumericMode::Int8) {
             if let Some(x) = input.iter().find(|x| !is_int8(**x)) {
