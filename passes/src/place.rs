@@ -14,7 +14,6 @@
 
 use crate::tiling::core_slots;
 use crate::{Pass, PassOptions};
-use rram_dialects::xbar::Grid;
 use rram_dialects::{AttributeValue, Error, Module};
 
 pub struct Place {
@@ -36,11 +35,10 @@ impl Pass for Place {
         let tiles = module.operations_named("xbar.tile");
         let mut groups = Vec::with_capacity(tiles.len());
         for tile in &tiles {
-            let h = tile.attribute("h").and_then(|a| a.as_i64());
+            let h = |op: &rram_dialects::Op| op.attribute("h").and_then(|a| a.as_i64());
             let grid = tile.operand(0).and_then(|grid| grid.defining_op());
-            let group = grid.map(|grid| Grid::read(&grid).map(|grid| grid.h));
-            match (h, group) {
-                (Some(h), Some(Ok(group))) => groups.push((h, group)),
+            match (h(tile), grid.as_ref().and_then(h)) {
+                (Some(h), Some(group)) => groups.push((h, group)),
                 _ => return Err(tile.error("rram-place: a tile needs its 'h' and the grid it belongs to")),
             }
         }
