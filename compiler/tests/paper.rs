@@ -39,6 +39,11 @@ fn a_measurement_is_consistent_and_the_synchronized_modes_near_pv() {
         assert!(row.pct_pv(mode) <= row.pct_pv_bound(mode), "{mode:?}: {row:?}");
         assert_eq!(row.pct_pv_bound(mode), 100.0, "{mode:?}: {row:?}");
     }
+    // Partial sums per pixel: 16 channels of 4 B read and written back by 4
+    // of the 5 cores (forwarded: put once by each), a 1 B output each.
+    assert_eq!(row.shared_memory_floor_cycles, (100 * 16 * (8 * 4 + 1) as u64).div_ceil(64));
+    assert_eq!(row.exchange_floor_cycles, (100 * 16 * (4 * 4 + 1) as u64).div_ceil(64));
+    assert_eq!((row.pct_pv_shared_memory_floor(), row.pct_pv_exchange_floor()), (100.0, 100.0));
 }
 
 #[test]
@@ -67,6 +72,32 @@ fn a_layer_beyond_the_bus_is_bound_below_pv() {
     for mode in [SyncMode::Linear, SyncMode::Cyclic] {
         let (reached, bound) = (row.pct_pv(mode), row.pct_pv_bound(mode));
         assert!(reached <= bound && bound < 50.0, "{mode:?}: {reached} of at most {bound}");
+    }
+    // The partial sums alone rule out 50% for any schedule through shared
+    // memory; the run's own bytes (inputs too) hold the bus longer still.
+    let floor = row.pct_pv_shared_memory_floor();
+    assert!(row.pct_pv_bound(SyncMode::Cyclic) <= floor && floor < 50.0, "{row:?}");
+    assert!(floor <= row.pct_pv_exchange_floor(), "{row:?}");
+}
+
+#[test]
+fn no_run_beats_the_partial_sum_floors() {
+    // Every conv of LeNet-5 on every bus width of the 32x32 presets, and
+    // with forwarding, which the exchange floor bounds too.
+    let layers = conv_layers(&zoo::build("lenet5").unwrap());
+    let mut chips: Vec<Architecture> =
+        [4, 8, 16, 32, 64].iter().map(|bus| Architecture::preset(&format!("xbar32-bus{bus}")).unwrap()).collect();
+    let forwarding: Vec<Architecture> =
+        chips.iter().cloned().map(|mut chip| (chip.core.remote_writes = true, chip).1).collect();
+    chips.extend(forwarding);
+    for row in sweep(&layers, &chips, 2, &|_| {}).unwrap() {
+        for cycles in [row.seq_cycles, row.linear_cycles, row.cyclic_cycles] {
+            assert!(cycles >= row.exchange_floor_cycles.max(row.mvm_cycles), "{row:?}");
+        }
+        for cycles in [row.seq_cycles, row.cyclic_cycles] {
+            assert!(cycles >= row.shared_memory_floor_cycles, "{row:?}");
+        }
+        assert!(row.shared_memory_floor_cycles >= row.exchange_floor_cycles, "{row:?}");
     }
 }
 

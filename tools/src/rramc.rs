@@ -21,6 +21,7 @@ use rram_compiler::report::check::check_network;
 use rram_compiler::report::paper;
 use rram_compiler::sim::NumericMode;
 use rram_dialects::{Context, Module, Op};
+use rram_passes::schedule::SyncMode;
 use std::ffi::OsString;
 use std::fmt::Write as _;
 use std::io::{IsTerminal, Write};
@@ -333,14 +334,27 @@ fn paper(out: &Path, sweep: &Sweep, threads: Option<usize>) -> Result<String, St
         setups.len(),
         started.elapsed().as_secs_f64()
     );
-    let _ = writeln!(text, "{:>6} {:>28} {:>28}", "bus B", "most cores, all >= 90% PV", "most cores, all >= 99% PV");
+    let _ = writeln!(
+        text,
+        "{:>6} {:>26} {:>26} {:>22} {:>28}",
+        "bus B",
+        "most cores, all >= 90% PV",
+        "most cores, all >= 99% PV",
+        "layers >= 99% cyclic",
+        "out of reach through memory"
+    );
     for &bus in buses {
         let group: Vec<&paper::Row> = rows.iter().filter(|r| r.bus_bytes == bus).collect();
+        let synchronized = group.iter().filter(|r| r.pv > 1);
+        let reaching = synchronized.clone().filter(|r| r.pct_pv(SyncMode::Cyclic) >= 99.0).count();
+        let out_of_reach = synchronized.clone().filter(|r| r.pct_pv_shared_memory_floor() < 99.0).count();
         let _ = writeln!(
             text,
-            "{bus:>6} {:>28} {:>28}",
+            "{bus:>6} {:>26} {:>26} {:>22} {:>28}",
             paper::cores_reaching(&group, 90.0),
-            paper::cores_reaching(&group, 99.0)
+            paper::cores_reaching(&group, 99.0),
+            format!("{reaching} of {}", synchronized.count()),
+            out_of_reach
         );
     }
     Ok(text)

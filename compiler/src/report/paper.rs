@@ -18,7 +18,7 @@ use crate::report::parallel;
 use crate::report::svg::{Axis, Chart, Series};
 use crate::sim::{simulate, SimError, SimOptions, Stats};
 use rram_dialects::nn::NnOp;
-use rram_passes::schedule::{core_tiles, group_members, layer_program, Activation, Layer, Scheme, SyncMode};
+use rram_passes::schedule::{core_tiles, group_members, layer_program, Activation, Exchange, Layer, Scheme, SyncMode};
 use rram_passes::tiling::{plan, KernelMatrix};
 use std::fmt::Write as _;
 
@@ -82,6 +82,14 @@ pub struct Row {
     pub cyclic_bus_cycles: u64,
     /// One core's MVMs, pixels x MVM latency: no run is shorter either.
     pub mvm_cycles: u64,
+    /// Cycles the bus must be held for partial sums by any schedule that
+    /// accumulates through shared memory, as sequential, linear and cyclic
+    /// do: per pixel, `pv - 1` owners read the vector and write it back, the
+    /// last writes the output (see [`partial_sum_floor`]).
+    pub shared_memory_floor_cycles: u64,
+    /// The same for any exchange: every core but one of a group must get
+    /// its partial sum off the core once, and the output must be written.
+    pub exchange_floor_cycles: u64,
     pub sync_bytes: u64,
     pub total_bus_bytes: u64,
     pub sync_memory_bytes: u64,
@@ -107,12 +115,30 @@ impl Row {
     /// for them and as one core's MVMs. Below 100, the layer is bus-bound:
     /// only less traffic gets it further.
     pub fn pct_pv_bound(&self, mode: SyncMode) -> f64 {
-        let bus = match mode {
-            SyncMode::Sequential => return 100.0,
-            SyncMode::Linear => self.linear_bus_cycles,
-            SyncMode::Cyclic => self.cyclic_bus_cycles,
-        };
-        let floor = bus.max(self.mvm_cycles).max(1);
+        match mode {
+            SyncMode::Sequential => 100.0,
+            SyncMode::Linear => self.pct_pv_within(self.linear_bus_cycles),
+            SyncMode::Cyclic => self.pct_pv_within(self.cyclic_bus_cycles),
+        }
+    }
+
+    /// The most of PV (at most 100) that any schedule accumulating through
+    /// shared memory could reach, whatever else it saves: cyclic, by its
+    /// definition, can do no better.
+    pub fn pct_pv_shared_memory_floor(&self) -> f64 {
+        self.pct_pv_within(self.shared_memory_floor_cycles)
+    }
+
+    /// The most of PV (at most 100) that any exchange of partial sums could
+    /// reach.
+    pub fn pct_pv_exchange_floor(&self) -> f64 {
+        self.pct_pv_within(self.exchange_floor_cycles)
+    }
+
+    /// The share of PV of a run that holds the bus for `bus_cycles` and
+    /// runs one core's MVMs, at best.
+    fn pct_pv_within(&self, bus_cycles: u64) -> f64 {
+        let floor = bus_cycles.max(self.mvm_cycles).max(1);
         (100.0 * self.seq_cycles as f64 / floor as f64 / self.pv as f64).min(100.0)
     }
 
@@ -175,6 +201,7 @@ pub fn measure(layer: &ConvLayer, chip: &Architecture) -> Result<Row, SimError> 
     };
     let linear = if chip.core.remote_writes { Scheme::LINEAR_FORWARD } else { SyncMode::Linear.into() };
     let (sequential, linear, cyclic) = (run(SyncMode::Sequential.into())?, run(linear)?, run(SyncMode::Cyclic.into())?);
+    let pv = group_members(tiles.h, crossbars);
     Ok(Row {
         network: layer.network.clone(),
         layer: layer.name.clone(),
@@ -183,17 +210,37 @@ pub fn measure(layer: &ConvLayer, chip: &Architecture) -> Result<Row, SimError> 
         cores,
         h: tiles.h,
         v: tiles.v,
-        pv: group_members(tiles.h, crossbars),
+        pv,
         seq_cycles: sequential.cycles,
         linear_cycles: linear.cycles,
         cyclic_cycles: cyclic.cycles,
         linear_bus_cycles: linear.bus_busy_cycles,
         cyclic_bus_cycles: cyclic.bus_busy_cycles,
         mvm_cycles: layer.pixels as u64 * chip.mvm_latency_cycles(),
+        shared_memory_floor_cycles: partial_sum_floor(layer, pv, Exchange::SharedMemory, &chip),
+        exchange_floor_cycles: partial_sum_floor(layer, pv, Exchange::Forward, &chip),
         sync_bytes: cyclic.bus_bytes.sync,
         total_bus_bytes: cyclic.bus_bytes.total(),
         sync_memory_bytes: cyclic.sync_memory_bytes,
     })
+}
+
+/// The fewest cycles the bus must be held for `layer`'s partial sums when
+/// `pv` cores share each output vector and exchange them through
+/// `exchange`: per pixel, every output channel is written once as an
+/// output (input precision) and crosses the bus as a partial sum `pv - 1`
+/// times by forwarding, twice that through shared memory (read, written
+/// back). Bytes over the bus width, as if every beat were full: no
+/// schedule of this architecture moves partial sums more cheaply.
+fn partial_sum_floor(layer: &ConvLayer, pv: i64, exchange: Exchange, chip: &Architecture) -> u64 {
+    let crossings = match exchange {
+        Exchange::SharedMemory => 2 * (pv - 1),
+        Exchange::Forward => pv - 1,
+    } as u64;
+    let partial = u64::from(chip.crossbar.output_bits.div_ceil(8));
+    let output = u64::from(chip.crossbar.input_bits.div_ceil(8));
+    let bytes = (layer.pixels * layer.weight[0]) as u64 * (crossings * partial + output);
+    bytes.div_ceil(u64::from(chip.bus.width_bytes))
 }
 
 /// Measures every `(layer, chip)` pair on `threads` threads; rows come in
@@ -291,15 +338,18 @@ fn markdown(rows: &[Row], setup: &str) -> String {
         md,
         "A layer is bus-bound below 99% when its run cannot reach 99% of PV while moving the bytes it moved: the run \
          takes at least as long as the bus is held for them (and as one core's MVMs). Only less traffic gets such a \
-         layer further.\n"
+         layer further. Beyond any schedule, the partial sums alone set a floor: through shared memory, every output \
+         vector is read and written back by all but one of the cores that share it, and the bus must carry those \
+         bytes; any exchange must at least get each core's partial sum off the core once. Where that floor is below \
+         99%, no schedule of the kind reaches 99% of PV on this architecture.\n"
     );
     let _ = writeln!(
         md,
         "| xbar | bus B | layers | cyclic % of PV: min / mean | linear: min / mean | >= 99% PV: linear / cyclic | \
-         bus-bound below 99%: linear / cyclic | most cores, all >= 90% (cyclic) | max speedup (cyclic) | \
-         max sync overhead % |"
+         bus-bound below 99%: linear / cyclic | no schedule reaches 99%: shared memory / any exchange | \
+         most cores, all >= 90% (cyclic) | max speedup (cyclic) | max sync overhead % |"
     );
-    let _ = writeln!(md, "|---|---|---|---|---|---|---|---|---|---|");
+    let _ = writeln!(md, "|---|---|---|---|---|---|---|---|---|---|---|");
     for &xbar in &xbars {
         for &bus in &buses {
             let group: Vec<&Row> = synchronized(rows).filter(|r| r.xbar == xbar && r.bus_bytes == bus).collect();
@@ -315,17 +365,20 @@ fn markdown(rows: &[Row], setup: &str) -> String {
             let (lin_min, lin_mean) = stats(SyncMode::Linear);
             let reaching = |mode| group.iter().filter(|r| r.pct_pv(mode) >= 99.0).count();
             let bound = |mode| group.iter().filter(|r| r.pct_pv_bound(mode) < 99.0).count();
+            let floor = |pct: fn(&Row) -> f64| group.iter().filter(|r| pct(r) < 99.0).count();
             let best = group.iter().map(|r| r.speedup(SyncMode::Cyclic)).fold(0.0, f64::max);
             let sync = group.iter().map(|r| r.sync_overhead_pct()).fold(0.0, f64::max);
             let _ = writeln!(
                 md,
                 "| {xbar} | {bus} | {} | {cyc_min:.1} / {cyc_mean:.1} | {lin_min:.1} / {lin_mean:.1} | {} / {} | {} / {} | \
-                 {} | {best:.2}x | {sync:.2} |",
+                 {} / {} | {} | {best:.2}x | {sync:.2} |",
                 group.len(),
                 reaching(SyncMode::Linear),
                 reaching(SyncMode::Cyclic),
                 bound(SyncMode::Linear),
                 bound(SyncMode::Cyclic),
+                floor(Row::pct_pv_shared_memory_floor),
+                floor(Row::pct_pv_exchange_floor),
                 cores_reaching(&group, 90.0)
             );
         }
@@ -342,13 +395,13 @@ fn markdown(rows: &[Row], setup: &str) -> String {
     let _ = writeln!(
         md,
         "| network | layer | xbar | cores | H x V | sequential cycles | speedup linear / cyclic | % of PV linear / cyclic | \
-         bound: linear / cyclic | sync overhead % | sync memory B |"
+         bound: linear / cyclic | floor: shared memory / any exchange | sync overhead % | sync memory B |"
     );
-    let _ = writeln!(md, "|---|---|---|---|---|---|---|---|---|---|---|");
+    let _ = writeln!(md, "|---|---|---|---|---|---|---|---|---|---|---|---|");
     for row in rows.iter().filter(|r| r.bus_bytes == widest) {
         let _ = writeln!(
             md,
-            "| {} | {} | {} | {} | {} x {} | {} | {:.2} / {:.2} | {:.1} / {:.1} | {:.1} / {:.1} | {:.2} | {} |",
+            "| {} | {} | {} | {} | {} x {} | {} | {:.2} / {:.2} | {:.1} / {:.1} | {:.1} / {:.1} | {:.1} / {:.1} | {:.2} | {} |",
             row.network,
             row.layer,
             row.xbar,
@@ -362,6 +415,8 @@ fn markdown(rows: &[Row], setup: &str) -> String {
             row.pct_pv(SyncMode::Cyclic),
             row.pct_pv_bound(SyncMode::Linear),
             row.pct_pv_bound(SyncMode::Cyclic),
+            row.pct_pv_shared_memory_floor(),
+            row.pct_pv_exchange_floor(),
             row.sync_overhead_pct(),
             row.sync_memory_bytes
         );
