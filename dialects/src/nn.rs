@@ -21,6 +21,14 @@ pub struct Window {
 }
 
 impl Window {
+    /// The input coordinate that tap `k` of the window at output
+    /// coordinate `o` reads in dimension `d` (0: height, 1: width) of an
+    /// input of extent `size`; `None` in the padding.
+    pub fn source(&self, d: usize, o: usize, k: usize, size: usize) -> Option<usize> {
+        let at = (o as i64) * self.strides[d] + (k as i64) * self.dilations[d] - self.pads[d];
+        usize::try_from(at).ok().filter(|&at| at < size)
+    }
+
     /// Output height and width for an input of `[h, w]`. With `ceil_mode`
     /// the last partial window counts, unless it would start in the bottom or
     /// right padding (the ONNX / PyTorch rule). Expects checked attributes

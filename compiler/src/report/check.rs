@@ -226,7 +226,7 @@ impl Geometry {
     /// The input coordinate that tap `k` of output coordinate `o` reads in
     /// dimension `d` (0: height, 1: width); `None` in the padding.
     fn source(&self, d: usize, o: usize, k: usize) -> Option<usize> {
-        tap(&self.window, d, o, k, self.size[d])
+        self.window.source(d, o, k, self.size[d])
     }
 
     /// Every pixel's input window, pixel after pixel (row-major pixels),
@@ -302,14 +302,6 @@ impl Geometry {
         }
         (sums, magnitudes)
     }
-}
-
-/// The input coordinate that tap `k` of a sliding window at output
-/// coordinate `o` reads in dimension `d` of an input of extent `size`;
-/// `None` in the padding.
-fn tap(window: &Window, d: usize, o: usize, k: usize, size: usize) -> Option<usize> {
-    let at = (o as i64) * window.strides[d] + (k as i64) * window.dilations[d] - window.pads[d];
-    usize::try_from(at).ok().filter(|&at| at < size)
 }
 
 /// `value` after `activation`, as the simulator computes it: in int mode a
@@ -666,9 +658,9 @@ pub fn evaluate(network: &Network, input: &[f64]) -> Result<Evaluation, CheckErr
                     for (oy, ox) in (0..oh).flat_map(|oy| (0..ow).map(move |ox| (oy, ox))) {
                         let mut max = f64::NEG_INFINITY;
                         for ky in 0..window.kernel[0] as usize {
-                            let Some(iy) = tap(window, 0, oy, ky, h) else { continue };
+                            let Some(iy) = window.source(0, oy, ky, h) else { continue };
                             for kx in 0..window.kernel[1] as usize {
-                                if let Some(ix) = tap(window, 1, ox, kx, w) {
+                                if let Some(ix) = window.source(1, ox, kx, w) {
                                     max = max.max(x[(c * h + iy) * w + ix]);
                                 }
                             }

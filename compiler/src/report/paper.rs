@@ -17,9 +17,10 @@ use crate::frontend::Network;
 use crate::report::parallel;
 use crate::report::svg::{Axis, Chart, Series};
 use crate::sim::{simulate, SimError, SimOptions, Stats};
-use rram_dialects::nn::NnOp;
+use rram_dialects::nn::{NnOp, Window};
 use rram_passes::schedule::{core_tiles, group_members, layer_program, Activation, Exchange, Layer, Scheme, SyncMode};
-use rram_passes::tiling::{plan, KernelMatrix};
+use rram_passes::tiling::{plan, KernelMatrix, TilePlan};
+use std::collections::HashMap;
 use std::fmt::Write as _;
 
 /// The CSV header, fixed so that scripts can rely on it.
@@ -37,6 +38,10 @@ pub struct ConvLayer {
     pub groups: i64,
     /// Output pixels of one inference.
     pub pixels: i64,
+    /// Input and output height and width, and the sliding window between.
+    pub input: [i64; 2],
+    pub output: [i64; 2],
+    pub window: Window,
 }
 
 /// The conv layers of `network`, in order.
@@ -49,12 +54,21 @@ pub fn conv_layers(network: &Network) -> Vec<ConvLayer> {
             let weight = network.shape(*node.inputs.get(1)?);
             let weight = [weight[0], weight[1], weight[2], weight[3]];
             let pixels = node.shape[0] * node.shape[2] * node.shape[3];
+            let input = network.shape(*node.inputs.first()?);
             Some(ConvLayer {
                 network: network.name.clone(),
                 name: node.name.clone(),
                 weight,
                 groups: conv.groups,
                 pixels,
+                input: [input[2], input[3]],
+                output: [node.shape[2], node.shape[3]],
+                window: Window {
+                    kernel: [weight[2], weight[3]],
+                    strides: conv.strides,
+                    pads: conv.pads,
+                    dilations: conv.dilations,
+                },
             })
         })
         .collect()
@@ -82,13 +96,14 @@ pub struct Row {
     pub cyclic_bus_cycles: u64,
     /// One core's MVMs, pixels x MVM latency: no run is shorter either.
     pub mvm_cycles: u64,
-    /// Cycles the bus must be held for partial sums by any schedule that
-    /// accumulates through shared memory, as sequential, linear and cyclic
-    /// do: per pixel, `pv - 1` owners read the vector and write it back, the
-    /// last writes the output (see [`partial_sum_floor`]).
+    /// Cycles the bus must be held by any schedule that accumulates through
+    /// shared memory, as sequential, linear and cyclic do: per pixel,
+    /// `pv - 1` owners read the vector and write it back, the last writes
+    /// the output; and every core receives each input element it reads
+    /// once (see [`bus_floor`]).
     pub shared_memory_floor_cycles: u64,
     /// The same for any exchange: every core but one of a group must get
-    /// its partial sum off the core once, and the output must be written.
+    /// its partial sum off the core once.
     pub exchange_floor_cycles: u64,
     pub sync_bytes: u64,
     pub total_bus_bytes: u64,
@@ -202,6 +217,7 @@ pub fn measure(layer: &ConvLayer, chip: &Architecture) -> Result<Row, SimError> 
     let linear = if chip.core.remote_writes { Scheme::LINEAR_FORWARD } else { SyncMode::Linear.into() };
     let (sequential, linear, cyclic) = (run(SyncMode::Sequential.into())?, run(linear)?, run(SyncMode::Cyclic.into())?);
     let pv = group_members(tiles.h, crossbars);
+    let inputs = distinct_inputs(layer, &tiles, crossbars);
     Ok(Row {
         network: layer.network.clone(),
         layer: layer.name.clone(),
@@ -217,30 +233,75 @@ pub fn measure(layer: &ConvLayer, chip: &Architecture) -> Result<Row, SimError> 
         linear_bus_cycles: linear.bus_busy_cycles,
         cyclic_bus_cycles: cyclic.bus_busy_cycles,
         mvm_cycles: layer.pixels as u64 * chip.mvm_latency_cycles(),
-        shared_memory_floor_cycles: partial_sum_floor(layer, pv, Exchange::SharedMemory, &chip),
-        exchange_floor_cycles: partial_sum_floor(layer, pv, Exchange::Forward, &chip),
+        shared_memory_floor_cycles: bus_floor(layer, pv, Exchange::SharedMemory, inputs, &chip),
+        exchange_floor_cycles: bus_floor(layer, pv, Exchange::Forward, inputs, &chip),
         sync_bytes: cyclic.bus_bytes.sync,
         total_bus_bytes: cyclic.bus_bytes.total(),
         sync_memory_bytes: cyclic.sync_memory_bytes,
     })
 }
 
-/// The fewest cycles the bus must be held for `layer`'s partial sums when
-/// `pv` cores share each output vector and exchange them through
-/// `exchange`: per pixel, every output channel is written once as an
-/// output (input precision) and crosses the bus as a partial sum `pv - 1`
-/// times by forwarding, twice that through shared memory (read, written
-/// back). Bytes over the bus width, as if every beat were full: no
-/// schedule of this architecture moves partial sums more cheaply.
-fn partial_sum_floor(layer: &ConvLayer, pv: i64, exchange: Exchange, chip: &Architecture) -> u64 {
+/// The fewest cycles any schedule of `chip` must hold the bus for
+/// `layer` when `pv` cores share each output vector and exchange partial
+/// sums through `exchange`, and its cores receive `inputs` input elements
+/// (see [`distinct_inputs`]): per pixel, every output channel is written
+/// once as an output (input precision) and crosses the bus as a partial sum
+/// `pv - 1` times by forwarding, twice that through shared memory (read,
+/// written back). Bytes over the bus width, as if every beat were full.
+fn bus_floor(layer: &ConvLayer, pv: i64, exchange: Exchange, inputs: u64, chip: &Architecture) -> u64 {
     let crossings = match exchange {
         Exchange::SharedMemory => 2 * (pv - 1),
         Exchange::Forward => pv - 1,
     } as u64;
     let partial = u64::from(chip.crossbar.output_bits.div_ceil(8));
-    let output = u64::from(chip.crossbar.input_bits.div_ceil(8));
-    let bytes = (layer.pixels * layer.weight[0]) as u64 * (crossings * partial + output);
+    let element = u64::from(chip.crossbar.input_bits.div_ceil(8));
+    let bytes = (layer.pixels * layer.weight[0]) as u64 * (crossings * partial + element) + inputs * element;
     bytes.div_ceil(u64::from(chip.bus.width_bytes))
+}
+
+/// The input elements that reach the cores at the least: each core needs
+/// every distinct element its crossbars' rows read over the layer's pixels
+/// at least once (it may keep what it loaded, but the bus delivers to one
+/// core at a time). Kernel-matrix rows are `(input channel, tap)`, taps
+/// row-major, so a core's rows give each of its channels a set of taps; the
+/// elements of a channel are the input positions those taps touch.
+fn distinct_inputs(layer: &ConvLayer, tiles: &TilePlan, crossbars: i64) -> u64 {
+    let taps = (layer.window.kernel[0] * layer.window.kernel[1]) as usize;
+    let images = (layer.pixels / (layer.output[0] * layer.output[1]).max(1)) as u64;
+    let mut touched: HashMap<Vec<usize>, u64> = HashMap::new();
+    let mut total = 0;
+    for range in core_tiles(tiles, crossbars) {
+        let mut rows: Vec<usize> =
+            tiles.tiles[range].iter().flat_map(|tile| tile.rows[0] as usize..tile.rows[1] as usize).collect();
+        rows.sort_unstable();
+        rows.dedup();
+        for channel in rows.chunk_by(|a, b| a / taps == b / taps) {
+            let channel_taps: Vec<usize> = channel.iter().map(|row| row % taps).collect();
+            let positions = *touched.entry(channel_taps).or_insert_with_key(|taps| touched_positions(layer, taps));
+            total += positions * images;
+        }
+    }
+    total
+}
+
+/// The input positions of one channel that the window's `taps` read over
+/// all output pixels.
+fn touched_positions(layer: &ConvLayer, taps: &[usize]) -> u64 {
+    let ([h, w], [out_h, out_w]) = (layer.input.map(|x| x as usize), layer.output.map(|x| x as usize));
+    let kernel_w = layer.window.kernel[1] as usize;
+    let mut touched = vec![false; h * w];
+    for &tap in taps {
+        let (ky, kx) = (tap / kernel_w, tap % kernel_w);
+        for oy in 0..out_h {
+            let Some(y) = layer.window.source(0, oy, ky, h) else { continue };
+            for ox in 0..out_w {
+                if let Some(x) = layer.window.source(1, ox, kx, w) {
+                    touched[y * w + x] = true;
+                }
+            }
+        }
+    }
+    touched.iter().filter(|&&t| t).count() as u64
 }
 
 /// Measures every `(layer, chip)` pair on `threads` threads; rows come in
