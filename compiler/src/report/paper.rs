@@ -399,10 +399,10 @@ fn markdown(rows: &[Row], setup: &str) -> String {
         md,
         "A layer is bus-bound below 99% when its run cannot reach 99% of PV while moving the bytes it moved: the run \
          takes at least as long as the bus is held for them (and as one core's MVMs). Only less traffic gets such a \
-         layer further. Beyond any schedule, the partial sums alone set a floor: through shared memory, every output \
-         vector is read and written back by all but one of the cores that share it, and the bus must carry those \
-         bytes; any exchange must at least get each core's partial sum off the core once. Where that floor is below \
-         99%, no schedule of the kind reaches 99% of PV on this architecture.\n"
+         layer further. Beyond any schedule, partial sums and inputs set a floor: through shared memory, every output \
+         vector is read and written back by all but one of the cores that share it (any exchange must at least get \
+         each core's partial sum off the core once), and every core must receive each input element it reads, once. \
+         Where that floor is below 99%, no schedule of the kind reaches 99% of PV on this architecture.\n"
     );
     let _ = writeln!(
         md,
