@@ -251,6 +251,15 @@ fn local_memory_smaller_than_one_crossbars_vectors() {
 }
 
 #[test]
+fn crossbar_narrower_than_one_weight() {
+    // 8-bit weights on 2-bit cells: 4 cells a weight.
+    assert_eq!(
+        error_of("[crossbar]\ncols = 3\nadc_count = 1"),
+        "arch/x.toml: crossbar.cols must be between 4 (one weight's cells) and 4096, got 3"
+    );
+}
+
+#[test]
 fn more_adcs_than_columns() {
     assert_eq!(
         error_of("[crossbar]\ncols = 16\nadc_count = 17"),

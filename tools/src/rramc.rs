@@ -81,8 +81,8 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         input: Option<PathBuf>,
         /// Worker threads (default: the machine's cores)
-        #[arg(long, value_name = "N")]
-        threads: Option<usize>,
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+        threads: Option<u16>,
     },
     /// Rerun the published experiment: every conv layer of the networks, alone on a
     /// chip, for each crossbar size and bus width, in the three synchronization modes
@@ -108,8 +108,8 @@ enum Command {
         #[arg(long)]
         forward: bool,
         /// Worker threads (default: the machine's cores)
-        #[arg(long, value_name = "N")]
-        threads: Option<usize>,
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+        threads: Option<u16>,
     },
 }
 
@@ -205,7 +205,7 @@ fn check(
     arch: &ArchArgs,
     numerics: &[Numeric],
     input: Option<&Path>,
-    threads: Option<usize>,
+    threads: Option<u16>,
 ) -> Result<(String, usize), String> {
     let network = network.network()?;
     let chip = arch.architecture(None)?;
@@ -217,7 +217,7 @@ fn check(
             Numeric::F32 => NumericMode::F32,
         })
         .collect();
-    let threads = threads.unwrap_or_else(default_threads);
+    let threads = threads.map_or_else(default_threads, usize::from);
     let results =
         check_network(&network, &chip, &numerics, input.as_deref(), threads, &|_| {}).map_err(|e| e.to_string())?;
     let mut text = format!("{} on {}\n", network.name, chip.name);
@@ -289,14 +289,14 @@ impl Sweep<'_> {
 /// Measures every conv layer of the sweep's networks on every setup and
 /// writes the report files into `out`; returns what to print: where they
 /// are and the bus-width summary.
-fn paper(out: &Path, sweep: &Sweep, threads: Option<usize>) -> Result<String, String> {
+fn paper(out: &Path, sweep: &Sweep, threads: Option<u16>) -> Result<String, String> {
     let (networks, buses) = (sweep.networks, sweep.buses);
     let setups = sweep.setups()?;
     let mut layers = Vec::new();
     for name in networks {
         layers.extend(paper::conv_layers(&zoo::build(name).map_err(|e| e.to_string())?));
     }
-    let threads = threads.unwrap_or_else(default_threads);
+    let threads = threads.map_or_else(default_threads, usize::from);
     let total = layers.len() * setups.len();
     let done = AtomicUsize::new(0);
     let show_progress = std::io::stderr().is_terminal();

@@ -276,6 +276,8 @@ fn rramc_paper_writes_the_report() {
         (vec!["--networks", "lenet6"], "unknown model 'lenet6'"),
         (vec!["--xbars", "0"], "crossbar.rows must be between 1 and 4096, got 0"),
         (vec!["--buses", "x"], "invalid value 'x' for '--buses <BYTES>'"),
+        (vec!["--xbars", "3"], "crossbar.cols must be between 4 (one weight's cells) and 4096, got 3"),
+        (vec!["--threads", "0"], "invalid value '0' for '--threads <N>'"),
     ] {
         let mut full = vec!["paper", "--out", &empty_arg];
         full.extend(args);

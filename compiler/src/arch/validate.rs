@@ -95,6 +95,9 @@ pub fn validate(architecture: &Architecture, source_name: &str) -> Result<(), Ar
     check.in_range("crossbar.weight_bits", crossbar.weight_bits, 1, MAX_VALUE_BITS)?;
     let max_cell_bits = Bound::at_most(MAX_CELL_OR_DAC_BITS, crossbar.weight_bits.into(), "crossbar.weight_bits");
     check.between("crossbar.cell_bits", crossbar.cell_bits, Bound::fixed(1), max_cell_bits)?;
+    // A crossbar holds at least one weight: its cells side by side.
+    let one_weight = Bound { value: architecture.slices_per_weight().into(), from: Some("one weight's cells") };
+    check.between("crossbar.cols", crossbar.cols, one_weight, Bound::fixed(MAX_CROSSBAR_SIDE))?;
     check.in_range("crossbar.input_bits", crossbar.input_bits, 1, MAX_VALUE_BITS)?;
     let max_dac_bits = Bound::at_most(MAX_CELL_OR_DAC_BITS, crossbar.input_bits.into(), "crossbar.input_bits");
     check.between("crossbar.dac_bits", crossbar.dac_bits, Bound::fixed(1), max_dac_bits)?;
