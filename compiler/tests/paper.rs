@@ -103,14 +103,20 @@ fn the_floors_count_partial_sums_outputs_and_each_input_element_once() {
 }
 
 #[test]
-fn no_run_beats_the_partial_sum_floors() {
+fn no_run_beats_the_floors() {
     // Every conv of LeNet-5 on every bus width of the 32x32 presets, and
     // with forwarding, which the exchange floor bounds too.
     let layers = conv_layers(&zoo::build("lenet5").unwrap());
     let mut chips: Vec<Architecture> =
         [4, 8, 16, 32, 64].iter().map(|bus| Architecture::preset(&format!("xbar32-bus{bus}")).unwrap()).collect();
-    let forwarding: Vec<Architecture> =
-        chips.iter().cloned().map(|mut chip| (chip.core.remote_writes = true, chip).1).collect();
+    let forwarding: Vec<Architecture> = chips
+        .iter()
+        .map(|chip| {
+            let mut chip = chip.clone();
+            chip.core.remote_writes = true;
+            chip
+        })
+        .collect();
     chips.extend(forwarding);
     for row in sweep(&layers, &chips, 2, &|_| {}).unwrap() {
         for cycles in [row.seq_cycles, row.linear_cycles, row.cyclic_cycles] {
