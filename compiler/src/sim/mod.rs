@@ -159,6 +159,14 @@ struct CoreState {
     local_peak_words: u64,
 }
 
+impl CoreState {
+    /// The access this core's current instruction makes, for the race
+    /// checks; `index` is the core's index in the engine.
+    fn access(&self, index: usize) -> Access {
+        Access { core: index as u32, clock: self.clock.get(index), instruction: self.code.source_index[self.pc] }
+    }
+}
+
 /// A bus transaction a core waits for.
 #[derive(Debug, Clone, Copy)]
 enum Transfer {
@@ -894,8 +902,7 @@ impl<'a> Engine<'a> {
         let n = n as usize;
         self.track_local(core, core, local_start, n, load)?;
         let state = &mut self.cores[core];
-        let instruction = state.code.source_index[state.pc];
-        let access = Access { core: core as u32, clock: state.clock.get(core), instruction };
+        let access = state.access(core);
         let (Some(shared_words), Some(history), Some(local_words)) =
             (&mut self.shared, &mut self.history, state.local.as_mut())
         else {
@@ -940,8 +947,7 @@ impl<'a> Engine<'a> {
     fn track_local(&mut self, core: usize, owner: usize, start: usize, n: usize, write: bool) -> Result<(), SimError> {
         let Some(history) = self.local_histories[owner].as_mut() else { return Ok(()) };
         let state = &self.cores[core];
-        let access =
-            Access { core: core as u32, clock: state.clock.get(core), instruction: state.code.source_index[state.pc] };
+        let access = state.access(core);
         let result = if write {
             history.write(start, n, access, &state.clock)
         } else {
