@@ -219,8 +219,14 @@ pub fn core_tiles(plan: &TilePlan, crossbars: i64) -> Vec<Range<usize>> {
 /// crossbars: the cores that share each output vector, the layer's
 /// parallelism limit PV.
 pub fn group_members(h: i64, crossbars: i64) -> i64 {
-    let per_core = crossbars.min(h).max(1);
+    let per_core = tiles_per_member(h, crossbars);
     (h + per_core - 1) / per_core
+}
+
+/// The tiles of a horizontal group of `h` that one core holds on cores of
+/// `crossbars` crossbars (the last member may hold fewer).
+fn tiles_per_member(h: i64, crossbars: i64) -> i64 {
+    crossbars.min(h).max(1)
 }
 
 /// The programs of every core for one layer under `scheme`, on cores of
@@ -247,7 +253,7 @@ pub fn layer_program(
         return Err(UnsupportedExchange { mode });
     }
     let layout = layer.layout();
-    let per_core = crossbars.min(plan.h).max(1);
+    let per_core = tiles_per_member(plan.h, crossbars);
     let h_count = group_members(plan.h, crossbars);
     let core_tiles = core_tiles(plan, crossbars);
     // A group of one member has nothing to exchange.

@@ -22,6 +22,7 @@ use rram_passes::schedule::{core_tiles, group_members, layer_program, Activation
 use rram_passes::tiling::{plan, KernelMatrix, TilePlan};
 use std::collections::HashMap;
 use std::fmt::Write as _;
+use std::ops::Range;
 
 /// The CSV header, fixed so that scripts can rely on it.
 pub const CSV_HEADER: &str = "network,layer,xbar,bus_bytes,cores,h,v,pv,seq_cycles,linear_cycles,cyclic_cycles,\
@@ -208,7 +209,8 @@ pub fn measure(layer: &ConvLayer, chip: &Architecture) -> Result<Row, SimError> 
     };
     let mut chip = chip.clone();
     let crossbars = i64::from(chip.core.crossbars);
-    let cores = core_tiles(&tiles, crossbars).len();
+    let core_ranges = core_tiles(&tiles, crossbars);
+    let cores = core_ranges.len();
     chip.core.count = chip.core.count.max(cores as u32);
     let run = |scheme: Scheme| -> Result<Stats, SimError> {
         let program = layer_program(&shape, &tiles, scheme, crossbars, &|_| None, None).expect("only linear forwards");
@@ -217,7 +219,7 @@ pub fn measure(layer: &ConvLayer, chip: &Architecture) -> Result<Row, SimError> 
     let linear = if chip.core.remote_writes { Scheme::LINEAR_FORWARD } else { SyncMode::Linear.into() };
     let (sequential, linear, cyclic) = (run(SyncMode::Sequential.into())?, run(linear)?, run(SyncMode::Cyclic.into())?);
     let pv = group_members(tiles.h, crossbars);
-    let inputs = distinct_inputs(layer, &tiles, crossbars);
+    let inputs = distinct_inputs(layer, &tiles, &core_ranges);
     Ok(Row {
         network: layer.network.clone(),
         layer: layer.name.clone(),
@@ -259,20 +261,21 @@ fn bus_floor(layer: &ConvLayer, pv: i64, exchange: Exchange, inputs: u64, chip: 
     bytes.div_ceil(u64::from(chip.bus.width_bytes))
 }
 
-/// The input elements that reach the cores at the least: each core needs
+/// The input elements that reach the cores (the tiles of each,
+/// [`core_tiles`]) at the least: each core needs
 /// every distinct element its crossbars' rows read over the layer's pixels
 /// at least once (it may keep what it loaded, but the bus delivers to one
 /// core at a time). Kernel-matrix rows are `(input channel, tap)`, taps
 /// row-major, so a core's rows give each of its channels a set of taps; the
 /// elements of a channel are the input positions those taps touch.
-fn distinct_inputs(layer: &ConvLayer, tiles: &TilePlan, crossbars: i64) -> u64 {
+fn distinct_inputs(layer: &ConvLayer, tiles: &TilePlan, cores: &[Range<usize>]) -> u64 {
     let taps = (layer.window.kernel[0] * layer.window.kernel[1]) as usize;
     let images = (layer.pixels / (layer.output[0] * layer.output[1]).max(1)) as u64;
     let mut touched: HashMap<Vec<usize>, u64> = HashMap::new();
     let mut total = 0;
-    for range in core_tiles(tiles, crossbars) {
+    for range in cores {
         let mut rows: Vec<usize> =
-            tiles.tiles[range].iter().flat_map(|tile| tile.rows[0] as usize..tile.rows[1] as usize).collect();
+            tiles.tiles[range.clone()].iter().flat_map(|tile| tile.rows[0] as usize..tile.rows[1] as usize).collect();
         rows.sort_unstable();
         rows.dedup();
         for channel in rows.chunk_by(|a, b| a / taps == b / taps) {
