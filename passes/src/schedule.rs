@@ -621,7 +621,7 @@ impl Step<'_> {
             }
         };
         let mut body = pixel_body(&c(0), &c(slots - 1));
-        body.splice(1..1, start_tokens(seat.starts.successors(seat.index)));
+        send_start_tokens(&mut body, seat.starts.successors(seat.index));
         // Step q is pixel q + 1.
         let step = |q: &Affine, slot: &Affine| pixel_body(&offset(q, 1), slot);
         body.extend(slot_loops(self.layer.pixels - 1, slots, MAX_BATCH, &step, &|done| credit(&offset(done, 1))));
@@ -710,8 +710,7 @@ impl Walk<'_> {
         let mut from = 0;
         if !self.token_to.is_empty() && count > 0 {
             let mut first = self.step.body(&Affine::constant(begin), &Affine::constant(0), &role);
-            // After the input load: see `StartChain`.
-            first.splice(1..1, start_tokens(self.token_to));
+            send_start_tokens(&mut first, self.token_to);
             self.body.extend(first);
             self.token_to = &[];
             from = 1;
@@ -816,9 +815,13 @@ impl StartChain {
     }
 }
 
-/// The start tokens of `successors`: CALLs that raise their registers to 1.
-fn start_tokens(successors: &[usize]) -> impl Iterator<Item = Instr> + '_ {
-    successors.iter().map(|&core| Instr::Call { core: core as u32, value: Affine::constant(1) })
+/// Puts the start tokens of `successors`, CALLs that raise their registers
+/// to 1, into a core's first step right after its input load, the step's
+/// first instruction (see [`StartChain`]).
+fn send_start_tokens(step: &mut Vec<Instr>, successors: &[usize]) {
+    debug_assert!(matches!(step.first(), Some(Instr::Load { class: Class::Input, .. })));
+    let tokens = successors.iter().map(|&core| Instr::Call { core: core as u32, value: Affine::constant(1) });
+    step.splice(1..1, tokens);
 }
 
 /// `a + by`
