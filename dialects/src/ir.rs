@@ -82,8 +82,9 @@ impl<'c> Module<'c> {
         if !self.inner.as_operation().verify() {
             return Err(Error::Verify(self.context.take_diagnostics(&self.source_name)));
         }
-        let diagnostics: Vec<Diagnostic> =
+        let mut diagnostics: Vec<Diagnostic> =
             self.operations().into_iter().filter_map(|op| crate::verify::verify_op(op).err()).collect();
+        diagnostics.extend(crate::verify::verify_module(&self.operation().body()));
         if diagnostics.is_empty() {
             Ok(())
         } else {

@@ -293,16 +293,24 @@ fn verify_loop_var(op: &Op) -> AttrResult<()> {
 }
 
 fn verify_program(func: &Op) -> AttrResult<()> {
-    let Some(core) = program_core(func) else {
-        return Ok(());
-    };
-    let core = core?;
-    within_u32(CORE_ATTRIBUTE, core)?;
-    let siblings = func.parent().map(|p| p.body()).unwrap_or_default();
-    let first_with_core =
-        siblings.iter().find(|f| f.name() == "func.func" && matches!(program_core(f), Some(Ok(c)) if c == core));
-    if first_with_core.is_some_and(|f| f != func) {
-        return Err(format!("core {core} already has a program"));
+    match program_core(func) {
+        Some(core) => within_u32(CORE_ATTRIBUTE, core?).map(drop),
+        None => Ok(()),
     }
-    Ok(())
+}
+
+/// The one check that needs the whole module: every core has at most one
+/// program. Returns the programs that repeat a core, with the message.
+/// One pass over the module's top-level ops, so that verifying a module of
+/// thousands of core programs stays linear in their number.
+pub fn verify_programs<'m>(top_level: &[Op<'m>]) -> Vec<(Op<'m>, String)> {
+    let mut seen = std::collections::HashSet::new();
+    top_level
+        .iter()
+        .filter(|op| op.name() == "func.func")
+        .filter_map(|func| match program_core(func) {
+            Some(Ok(core)) if !seen.insert(core) => Some((*func, format!("core {core} already has a program"))),
+            _ => None,
+        })
+        .collect()
 }

@@ -19,3 +19,11 @@ pub fn verify_op(op: Op) -> Result<(), Diagnostic> {
     };
     result.map_err(|message| op.diagnostic(format!("'{name}' op {message}")))
 }
+
+/// Verifies what no single op can: the module's top-level ops together.
+pub fn verify_module(top_level: &[Op]) -> Vec<Diagnostic> {
+    crate::msg::verify_programs(top_level)
+        .into_iter()
+        .map(|(op, message)| op.diagnostic(format!("'{}' op {message}", op.name())))
+        .collect()
+}

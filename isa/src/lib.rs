@@ -124,6 +124,47 @@ pub enum Instr {
     Halt,
 }
 
+impl Instr {
+    /// `body` run `count` times with `var` = 0, 1, ...: a loop, except that
+    /// a single trip is the body itself with `var` = 0, so that programs
+    /// hold no loop of one.
+    pub fn repeat(var: &str, count: u32, mut body: Vec<Instr>) -> Vec<Instr> {
+        if count != 1 {
+            return vec![Instr::Loop { var: var.into(), count, body }];
+        }
+        for instr in &mut body {
+            instr.set_to_zero(var);
+        }
+        body
+    }
+
+    /// Replaces the counter `var` by 0 wherever this instruction uses it
+    /// (not inside a nested loop that defines its own `var`).
+    fn set_to_zero(&mut self, var: &str) {
+        let drop_var = |affine: &mut Affine| affine.terms.retain(|(v, _)| v != var);
+        match self {
+            Instr::Loop { var: inner, body, .. } => {
+                if inner != var {
+                    body.iter_mut().for_each(|instr| instr.set_to_zero(var));
+                }
+            }
+            Instr::Load { local, shared, .. } | Instr::Store { shared, local, .. } => {
+                drop_var(local);
+                drop_var(shared);
+            }
+            Instr::Mov { dst, src, .. } | Instr::Mvm { dst, src, .. } => {
+                drop_var(dst);
+                drop_var(src);
+            }
+            Instr::Binary { dst, a, b, .. } => [dst, a, b].into_iter().for_each(drop_var),
+            Instr::Unary { dst, a, .. } => [dst, a].into_iter().for_each(drop_var),
+            Instr::Put { dst, src, signal, .. } => [dst, src, signal].into_iter().for_each(drop_var),
+            Instr::Call { value, .. } | Instr::Wait { value } => drop_var(value),
+            Instr::Barrier { .. } | Instr::Halt => {}
+        }
+    }
+}
+
 /// The weights one crossbar holds: `rows x cols`, row-major; `None` when
 /// only timing is simulated.
 #[derive(Debug, Clone, PartialEq)]
@@ -195,5 +236,34 @@ impl fmt::Display for Affine {
             wrote = true;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn wait(affine: Affine) -> Instr {
+        Instr::Wait { value: affine }
+    }
+
+    #[test]
+    fn a_single_trip_is_its_body_with_the_counter_at_zero() {
+        let body = vec![
+            wait(Affine::constant(3).plus("p", 2).plus("q", 1)),
+            Instr::Loop { var: "q".into(), count: 4, body: vec![wait(Affine::constant(0).plus("p", 1).plus("q", 1))] },
+            Instr::Loop { var: "p".into(), count: 2, body: vec![wait(Affine::constant(0).plus("p", 1))] },
+        ];
+        let inlined = Instr::repeat("p", 1, body.clone());
+        assert_eq!(
+            inlined,
+            [
+                wait(Affine::constant(3).plus("q", 1)),
+                Instr::Loop { var: "q".into(), count: 4, body: vec![wait(Affine::constant(0).plus("q", 1))] },
+                // A nested loop over its own `p` keeps it.
+                body[2].clone(),
+            ]
+        );
+        assert_eq!(Instr::repeat("p", 3, body.clone()), [Instr::Loop { var: "p".into(), count: 3, body }]);
     }
 }

@@ -643,27 +643,20 @@ fn slot_loops(
     after: &dyn Fn(&Affine) -> Vec<Instr>,
 ) -> Vec<Instr> {
     debug_assert_eq!(slots % group, 0);
-    let looped = |var: &str, count: i64, body: Vec<Instr>| Instr::Loop { var: var.into(), count: count as u32, body };
-    // `count` groups from step `base`, whose slot is 0; one group is no loop.
+    let looped = |var: &str, count: i64, body: Vec<Instr>| Instr::repeat(var, count as u32, body);
+    // `count` groups from step `base`, whose slot is 0.
     let groups = |base: Affine, count: i64| {
-        let g = if count > 1 { group } else { 0 };
-        let slot = Affine::constant(0).plus("g", g).plus("q", 1);
-        let step = base.clone().plus("g", g).plus("q", 1);
-        let done = offset(&base.plus("g", g), group);
-        let mut body = vec![looped("q", group, each(&step, &slot))];
+        let slot = Affine::constant(0).plus("g", group).plus("q", 1);
+        let step = base.clone().plus("g", group).plus("q", 1);
+        let done = offset(&base.plus("g", group), group);
+        let mut body = looped("q", group, each(&step, &slot));
         body.extend(after(&done));
-        if count > 1 {
-            vec![looped("g", count, body)]
-        } else {
-            body
-        }
+        looped("g", count, body)
     };
     let mut out = Vec::new();
     let rounds = steps / slots;
-    if rounds > 1 {
-        out.push(looped("r", rounds, groups(Affine::constant(0).plus("r", slots), slots / group)));
-    } else if rounds == 1 {
-        out.extend(groups(Affine::constant(0), slots / group));
+    if rounds > 0 {
+        out.extend(looped("r", rounds, groups(Affine::constant(0).plus("r", slots), slots / group)));
     }
     let mut base = rounds * slots;
     let whole = (steps - base) / group;
@@ -673,7 +666,7 @@ fn slot_loops(
     base += whole * group;
     if steps > base {
         let slot = Affine::constant(whole * group).plus("q", 1);
-        out.push(looped("q", steps - base, each(&Affine::constant(base).plus("q", 1), &slot)));
+        out.extend(looped("q", steps - base, each(&Affine::constant(base).plus("q", 1), &slot)));
     }
     out
 }
@@ -722,26 +715,22 @@ impl Walk<'_> {
             let outer = format!("{var}b");
             let step = Affine::constant(from).plus(&outer, batch).plus(var, 1);
             let quiet = Role { call: None, ..role };
-            let mut body = vec![Instr::Loop {
-                var: var.into(),
-                count: batch as u32,
-                body: self.step.body(&offset(&step, begin), &step, &quiet),
-            }];
+            let mut body = Instr::repeat(var, batch as u32, self.step.body(&offset(&step, begin), &step, &quiet));
             let (core, released) = role.call.expect("batched only when handing off");
             body.push(Instr::Call { core, value: Affine::constant(released + from + batch - 1).plus(&outer, batch) });
-            self.body.push(Instr::Loop { var: outer, count: batches as u32, body });
+            self.body.extend(Instr::repeat(&outer, batches as u32, body));
             from += batches * batch;
             if count > from {
                 let rest = format!("{var}r");
                 let step = Affine::constant(from).plus(&rest, 1);
                 let body = self.step.body(&offset(&step, begin), &step, &quiet);
-                self.body.push(Instr::Loop { var: rest, count: (count - from) as u32, body });
+                self.body.extend(Instr::repeat(&rest, (count - from) as u32, body));
                 self.body.push(Instr::Call { core, value: Affine::constant(released + count - 1) });
             }
         } else if count > from {
             let step = Affine::constant(from).plus(var, 1);
             let body = self.step.body(&offset(&step, begin), &step, &role);
-            self.body.push(Instr::Loop { var: var.into(), count: (count - from) as u32, body });
+            self.body.extend(Instr::repeat(var, (count - from) as u32, body));
         }
     }
 }
