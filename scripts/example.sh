@@ -16,18 +16,22 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 tool() { cargo run --quiet -p rram-tools --bin "$@"; }
 preset=xbar32-bus16
-tool rram-opt -- examples/conv-bn-relu-3x3.mlir -o "$work/tiled.mlir" --pass-pipeline="builtin.module(\
-nn-verify-shapes,nn-fold-batchnorm,canonicalize,cse,rram-tile{rows=32 cols=32 slices=4},\
-rram-place{cores=1024 crossbars=1})"
+# The chip is recorded on the module (rram.arch): tiling, placement and
+# synchronization read it, rram-translate writes it into the program
+# directory, rram-sim runs on it.
+fold="nn-verify-shapes,nn-fold-batchnorm,canonicalize,cse"
+tool rram-opt -- examples/conv-bn-relu-3x3.mlir --preset "$preset" -o "$work/tiled.mlir" \
+  --pass-pipeline="builtin.module($fold,rram-tile,rram-place)"
+# Forwarding needs a chip whose cores write each other's local memory.
 tool rramc -- arch --preset "$preset" | sed 's/^remote_writes = false/remote_writes = true/' > "$work/forward.toml"
 schemes=(sequential linear cyclic forward)
 for scheme in "${schemes[@]}"; do
   case $scheme in
-    forward) options="mode=linear exchange=forward"; chip=(--arch "$work/forward.toml") ;;
-    *) options="mode=$scheme"; chip=(--preset "$preset") ;;
+    forward) tool rram-opt -- examples/conv-bn-relu-3x3.mlir --arch "$work/forward.toml" -o "$work/$scheme.mlir" \
+               --pass-pipeline="builtin.module($fold,rram-tile,rram-place,rram-sync{mode=linear exchange=forward})" ;;
+    *) tool rram-opt -- "$work/tiled.mlir" -o "$work/$scheme.mlir" --pass-pipeline="builtin.module(rram-sync{mode=$scheme})" ;;
   esac
-  tool rram-opt -- "$work/tiled.mlir" -o "$work/$scheme.mlir" --pass-pipeline="builtin.module(rram-sync{$options})"
-  tool rram-translate -- "$work/$scheme.mlir" --emit-isa "$work/$scheme" "${chip[@]}" > "$work/$scheme.layout"
+  tool rram-translate -- "$work/$scheme.mlir" --emit-isa "$work/$scheme" > "$work/$scheme.layout"
   tool rram-sim -- "$work/$scheme" "$@" > "$work/$scheme.stats"
 done
 cat "$work/cyclic.layout"

@@ -6,13 +6,20 @@
 //! upstream names (`canonicalize`, `cse`) run through MLIR's pass manager.
 //! Options follow the pass in braces, `name{key=value key2=value2}`.
 
+use crate::arch::Architecture;
+use crate::isa::check_fit;
 use rram_dialects::{Error, Module, UPSTREAM_PASSES};
-use rram_passes::{Pass, PassOptions};
+use rram_passes::{ChipField, Pass, PassInfo, PassOptions};
 
 /// One pass of a pipeline.
 pub enum Step {
     /// One of our passes, with its options applied.
     Ours { name: String, pass: Box<dyn Pass> },
+    /// One of our passes with options that stand for quantities of the
+    /// chip ([`PassInfo::chip`]), or that writes programs, which must fit
+    /// the chip: created when it runs, on the chip the module carries (the
+    /// default chip when it carries none).
+    OnChip { info: &'static PassInfo, options: PassOptions },
     /// An upstream pass, in pipeline syntax (options included).
     Upstream { text: String },
 }
@@ -22,7 +29,12 @@ impl Step {
     pub fn new(name: &str, options: Option<&str>) -> Result<Self, Error> {
         if let Some(info) = rram_passes::lookup(name) {
             let options = PassOptions::parse(options.unwrap_or(""))?;
-            return Ok(Step::Ours { name: name.to_string(), pass: info.create(&options)? });
+            // Unknown options and malformed values are errors before anything runs.
+            let pass = info.create(&options)?;
+            if !info.chip.is_empty() || info.writes_programs {
+                return Ok(Step::OnChip { info, options });
+            }
+            return Ok(Step::Ours { name: name.to_string(), pass });
         }
         if UPSTREAM_PASSES.iter().any(|(n, _)| *n == name) {
             let text = match options {
@@ -37,6 +49,7 @@ impl Step {
     pub fn name(&self) -> &str {
         match self {
             Step::Ours { name, .. } => name,
+            Step::OnChip { info, .. } => info.name,
             Step::Upstream { text } => text.split('{').next().unwrap_or(text),
         }
     }
@@ -104,16 +117,26 @@ impl Pipeline {
     }
 
     /// Runs every pass in order; `after_pass` sees the module after each one
-    /// (for `--print-ir-after-all`). Stops at the first error.
+    /// (for `--print-ir-after-all`). Stops at the first error; returns the
+    /// warnings (pass options that override the chip).
     pub fn run(
         &self,
         module: &mut Module,
         options: RunOptions,
         mut after_pass: impl FnMut(&str, &Module),
-    ) -> Result<(), Error> {
+    ) -> Result<Vec<String>, Error> {
+        let mut warnings = Vec::new();
         for step in &self.steps {
             match step {
                 Step::Ours { pass, .. } => pass.run(module)?,
+                Step::OnChip { info, options } => {
+                    let (pass, chip) = on_chip(info, options, module, &mut warnings)?;
+                    pass.run(module)?;
+                    if info.writes_programs {
+                        let program = crate::lower_msg::program(module)?;
+                        check_fit(&program, &chip).map_err(|e| Error::Pipeline(format!("{}: {e}", info.name)))?;
+                    }
+                }
                 Step::Upstream { text } => module.run_upstream_pass(text)?,
             }
             if options.verify_each {
@@ -121,8 +144,81 @@ impl Pipeline {
             }
             after_pass(step.name(), module);
         }
-        Ok(())
+        Ok(warnings)
     }
+}
+
+/// Creates the pass `info` on the module's chip: the options it was not
+/// given take the chip's values; one given with another value changes the
+/// chip, which must stay valid, with a warning. The module then carries
+/// the chip the pass runs on, which is returned with the pass.
+fn on_chip(
+    info: &PassInfo,
+    options: &PassOptions,
+    module: &Module,
+    warnings: &mut Vec<String>,
+) -> Result<(Box<dyn Pass>, Architecture), Error> {
+    let mut chip = Architecture::of_module(module).map_err(|e| Error::Pipeline(e.to_string()))?.unwrap_or_default();
+    let mut resolved = options.clone();
+    for &(option, field) in info.chip {
+        let on_chip = chip_value(&chip, field);
+        let value = options.positive(info.name, option, on_chip)?;
+        if value != on_chip {
+            warnings.push(format!(
+                "{}: option {option}={value} overrides {} = {on_chip} of chip '{}'",
+                info.name,
+                field_name(field),
+                chip.name
+            ));
+            set_chip_value(&mut chip, field, value)
+                .and_then(|()| chip.validate(&format!("chip '{}'", chip.name)).map_err(|e| e.to_string()))
+                .map_err(|e| Error::Pipeline(format!("option '{option}' of pass '{}': {e}", info.name)))?;
+            chip.name = format!("{}+{option}={value}", chip.name);
+        }
+        resolved.0.insert(option.to_string(), value.to_string());
+    }
+    chip.attach_to(module)?;
+    Ok((info.create(&resolved)?, chip))
+}
+
+/// The name of a chip quantity in the architecture file.
+fn field_name(field: ChipField) -> &'static str {
+    match field {
+        ChipField::CrossbarRows => "crossbar.rows",
+        ChipField::CrossbarCols => "crossbar.cols",
+        ChipField::SlicesPerWeight => "the cells per weight (crossbar.weight_bits / crossbar.cell_bits)",
+        ChipField::Cores => "core.count",
+        ChipField::CrossbarsPerCore => "core.crossbars",
+    }
+}
+
+fn chip_value(chip: &Architecture, field: ChipField) -> i64 {
+    i64::from(match field {
+        ChipField::CrossbarRows => chip.crossbar.rows,
+        ChipField::CrossbarCols => chip.crossbar.cols,
+        ChipField::SlicesPerWeight => chip.slices_per_weight(),
+        ChipField::Cores => chip.core.count,
+        ChipField::CrossbarsPerCore => chip.core.crossbars,
+    })
+}
+
+fn set_chip_value(chip: &mut Architecture, field: ChipField, value: i64) -> Result<(), String> {
+    let value = u32::try_from(value).map_err(|_| format!("{value} is too large"))?;
+    match field {
+        ChipField::CrossbarRows => chip.crossbar.rows = value,
+        ChipField::CrossbarCols => chip.crossbar.cols = value,
+        ChipField::SlicesPerWeight => {
+            // The cells that split the chip's weights into `value` slices.
+            let bits = chip.crossbar.weight_bits;
+            chip.crossbar.cell_bits = bits.div_ceil(value);
+            if chip.slices_per_weight() != value {
+                return Err(format!("{bits}-bit weights cannot be cut into {value} slices of equal cells"));
+            }
+        }
+        ChipField::Cores => chip.core.count = value,
+        ChipField::CrossbarsPerCore => chip.core.crossbars = value,
+    }
+    Ok(())
 }
 
 /// Splits at commas outside braces.

@@ -124,7 +124,8 @@ fn derived_quantities_of_the_default() {
     assert_eq!(architecture.bus_transfer_cycles(100), 11); // 4 + ceil(100 / 16)
     assert_eq!(architecture.vector_op_cycles(100), 8); // 4 + ceil(100 / 32)
     assert_eq!(architecture.input_vector_bytes(), 128);
-    assert_eq!(architecture.output_vector_bytes(), 512); // 128 columns of 32 bits
+    assert_eq!(architecture.weights_per_row(), 32); // 128 cells, 4 per weight
+    assert_eq!(architecture.output_vector_bytes(), 128); // 32 weight columns of 32 bits
     assert_eq!(architecture.sync_memory_bytes(), 4096); // MISSION: 4 kB for 1024 cores
     assert!((architecture.cycles_to_us(1104) - 1.104).abs() < 1e-12);
     assert_eq!(architecture.bus.arbitration, Arbitration::RoundRobin);
@@ -167,7 +168,8 @@ fn derived_quantities_of_an_uneven_chip() {
     assert_eq!(architecture.bus_transfer_cycles(100), 16); // 7 + ceil(100 / 12)
     assert_eq!(architecture.vector_op_cycles(50), 5); // 2 + ceil(50 / 24)
     assert_eq!(architecture.input_vector_bytes(), 128); // 64 rows of 2 bytes
-    assert_eq!(architecture.output_vector_bytes(), 300); // 100 columns of 3 bytes
+    assert_eq!(architecture.weights_per_row(), 25); // 100 cells, 4 per weight
+    assert_eq!(architecture.output_vector_bytes(), 75); // 25 weight columns of 3 bytes
     assert_eq!(architecture.sync_memory_bytes(), 24);
     assert!((architecture.cycles_to_us(135) - 0.54).abs() < 1e-12);
 
@@ -244,9 +246,9 @@ fn clock_not_positive() {
 #[test]
 fn local_memory_smaller_than_one_crossbars_vectors() {
     assert_eq!(
-        error_of("[core]\nlocal_memory_bytes = 639"),
-        "arch/x.toml: core.local_memory_bytes must be between 640 (one crossbar's input and output vector) \
-         and 1073741824, got 639"
+        error_of("[core]\nlocal_memory_bytes = 255"),
+        "arch/x.toml: core.local_memory_bytes must be between 256 (one crossbar's input and output vector) \
+         and 1073741824, got 255"
     );
 }
 

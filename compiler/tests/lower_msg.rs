@@ -20,7 +20,21 @@ use rram_passes::schedule::{layer_program, Activation, Layer, Scheme};
 use rram_passes::tiling::{plan, KernelMatrix};
 
 fn run(module: &mut Module, pipeline: &str) {
-    Pipeline::parse(pipeline).unwrap().run(module, RunOptions::default(), |_, _| {}).unwrap();
+    let warnings = Pipeline::parse(pipeline).unwrap().run(module, RunOptions::default(), |_, _| {}).unwrap();
+    assert!(warnings.is_empty(), "{warnings:?}");
+}
+
+/// A chip of `xbar` x `xbar` crossbars holding weights of `slices` cells,
+/// with room for every layer these tests make, and remote writes.
+fn on_chip(module: &Module, xbar: u32, slices: u32, crossbars: u32) {
+    let mut chip = Architecture::default();
+    (chip.crossbar.rows, chip.crossbar.cols) = (xbar, xbar);
+    chip.crossbar.cell_bits = chip.crossbar.weight_bits / slices;
+    chip.core.crossbars = crossbars;
+    chip.core.remote_writes = true;
+    chip.shared_memory.size_bytes = 1 << 30;
+    chip.validate("test chip").unwrap();
+    chip.attach_to(module).unwrap();
 }
 
 /// A conv layer with an optional bias and activation, as `nn` MLIR.
@@ -148,7 +162,8 @@ proptest! {
     ) {
         let context = Context::new().unwrap();
         let mut module = context.parse(&shape.mlir(), "layer.mlir").unwrap();
-        run(&mut module, &format!("rram-tile{{rows={xbar} cols={xbar} slices={slices}}},rram-place"));
+        on_chip(&module, xbar as u32, slices as u32, 2);
+        run(&mut module, "rram-tile,rram-place");
         // Tiles scattered over the chip in an order of their own, some on crossbar 1.
         let tiles = module.operations_named("xbar.tile");
         let count = tiles.len() as u32;
@@ -230,7 +245,8 @@ fn the_translated_programs_compute_the_convolution() {
     for scheme in Scheme::ALL {
         let context = Context::new().unwrap();
         let mut module = context.parse(&text, "conv.mlir").unwrap();
-        run(&mut module, "rram-tile{rows=16 cols=16 slices=1},rram-place");
+        on_chip(&module, 16, 1, 1);
+        run(&mut module, "rram-tile,rram-place");
         // Which matrix rows and channels each core holds, before the tiles go.
         let held: Vec<(u32, [i64; 2], [i64; 2])> = module
             .operations_named("xbar.tile")
@@ -282,7 +298,8 @@ fn the_ir_does_not_grow_with_the_pixel_count() {
         };
         let context = Context::new().unwrap();
         let mut module = context.parse(&shape.mlir(), "layer.mlir").unwrap();
-        run(&mut module, "rram-tile{rows=16 cols=16 slices=1},rram-place,rram-sync");
+        on_chip(&module, 16, 1, 1);
+        run(&mut module, "rram-tile,rram-place,rram-sync");
         module.operations().iter().filter(|op| op.name() != "arith.constant").count()
     };
     // The remainder of a batch of hand-offs comes and goes with the pixel

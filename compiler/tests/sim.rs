@@ -16,7 +16,7 @@ use rram_passes::schedule::SyncMode;
 fn arch(cores: u32) -> Architecture {
     let text = format!(
         "[core]\ncount = {cores}\ncrossbars = 1\nlocal_memory_bytes = 4096\n\
-         [crossbar]\nrows = 16\ncols = 16\nmvm_latency_cycles = 10\n\
+         [crossbar]\nrows = 16\ncols = 16\ncell_bits = 8\nmvm_latency_cycles = 10\n\
          [vector_unit]\nelements_per_cycle = 16\nlatency_cycles = 1\n\
          [bus]\nwidth_bytes = 4\noverhead_cycles = 2\n\
          [shared_memory]\nsize_bytes = 65536\n"
@@ -186,7 +186,11 @@ fn a_put_writes_the_targets_local_memory_and_signals_it() {
     let shared = simulate(&remote_writes(2), &program, &options).unwrap().shared.unwrap();
     assert_eq!(shared.read(16, 4), [1.0, 2.0, 3.0, 4.0].map(Some));
     let error = simulate(&arch(2), &program, &SimOptions::default()).unwrap_err();
-    assert_eq!(error.to_string(), "core 0: PUT needs an architecture with core.remote_writes = true");
+    assert_eq!(
+        error.to_string(),
+        "the programs do not fit chip 'test': the programs PUT partial sums into other cores' local memory, the \
+         chip has no core.remote_writes"
+    );
 }
 
 #[test]
@@ -443,7 +447,7 @@ fn cores_waiting_for_each_other_deadlock() {
 fn the_benchmark_program_runs_the_instructions_it_promises() {
     use rram_compiler::sim::bench::{instructions_per_pass, synthetic_program};
     let arch = Architecture::default();
-    let stats = timing(&arch, &synthetic_program(8, 2, arch.crossbar.rows, arch.crossbar.cols));
+    let stats = timing(&arch, &synthetic_program(8, 2, arch.crossbar.rows, arch.weights_per_row()));
     assert_eq!(stats.instructions, 2 * instructions_per_pass(8));
     // Every hand-off of the linear chains is a 4-byte CALL: 3 per group per pixel.
     assert_eq!(stats.bus_bytes.sync, 2 * 256 * 2 * 3 * 4);

@@ -453,6 +453,36 @@ impl Attribute<'_> {
         unsafe { sys::mlirAttributeIsAString(self.raw).then(|| string_from_raw(sys::mlirStringAttrGetValue(self.raw))) }
     }
 
+    /// The attribute as a plain value, for the kinds [`AttributeValue`]
+    /// has: integers, floats, booleans, strings, `i64` arrays, and
+    /// dictionaries of those (entries in MLIR's sorted order). `None` for
+    /// any other kind, anywhere inside.
+    pub fn to_value(&self) -> Option<AttributeValue> {
+        // SAFETY: each getter is called only after its kind check, dictionary
+        // elements within bounds.
+        unsafe {
+            if sys::mlirAttributeIsADictionary(self.raw) {
+                let n = sys::mlirDictionaryAttrGetNumElements(self.raw);
+                let mut entries = Vec::with_capacity(n.max(0) as usize);
+                for i in 0..n {
+                    let named = sys::mlirDictionaryAttrGetElement(self.raw, i);
+                    let name = string_from_raw(sys::mlirIdentifierStr(named.name));
+                    let value = Attribute { raw: named.attribute, _module: std::marker::PhantomData }.to_value()?;
+                    entries.push((name, value));
+                }
+                return Some(AttributeValue::Dictionary(entries));
+            }
+            if sys::mlirAttributeIsABool(self.raw) {
+                return Some(AttributeValue::Bool(sys::mlirBoolAttrGetValue(self.raw)));
+            }
+        }
+        self.as_i64()
+            .map(AttributeValue::I64)
+            .or_else(|| self.as_f64().map(AttributeValue::F64))
+            .or_else(|| self.as_string().map(AttributeValue::String))
+            .or_else(|| self.as_i64_array().map(AttributeValue::I64Array))
+    }
+
     pub fn as_i64_array(&self) -> Option<Vec<i64>> {
         // SAFETY: element getters only called after the kind check, within bounds.
         unsafe {
@@ -478,8 +508,11 @@ pub enum AttributeValue {
     I64(i64),
     I64Array(Vec<i64>),
     F32(f32),
+    F64(f64),
     Bool(bool),
     String(String),
+    /// `{name = value, ...}`: a dictionary attribute.
+    Dictionary(Vec<(String, AttributeValue)>),
     /// Any attribute in MLIR syntax, e.g. `dense<1.0> : tensor<4xf32>`.
     Text(String),
 }
@@ -494,8 +527,16 @@ impl AttributeValue {
                 format!("array<i64: {}>", items.join(", "))
             }
             AttributeValue::F32(v) => format!("{} : f32", float_literal(f64::from(*v))),
+            AttributeValue::F64(v) => format!("{} : f64", float_literal(*v)),
             AttributeValue::Bool(v) => v.to_string(),
             AttributeValue::String(s) => string_literal(s),
+            AttributeValue::Dictionary(entries) => {
+                let items: Vec<String> = entries
+                    .iter()
+                    .map(|(name, value)| format!("{} = {}", string_literal(name), value.to_mlir()))
+                    .collect();
+                format!("{{{}}}", items.join(", "))
+            }
             AttributeValue::Text(t) => t.clone(),
         }
     }

@@ -54,6 +54,24 @@ impl PassOptions {
     }
 }
 
+/// A quantity of the chip that a pass option stands for. The pipeline
+/// gives the option the value of the chip the module carries (`rram.arch`)
+/// when it is not set; a different value overrides the chip's, with a
+/// warning, and the module then carries the changed chip.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChipField {
+    /// `crossbar.rows`
+    CrossbarRows,
+    /// `crossbar.cols`, in cells
+    CrossbarCols,
+    /// Cells per weight, `ceil(crossbar.weight_bits / crossbar.cell_bits)`
+    SlicesPerWeight,
+    /// `core.count`
+    Cores,
+    /// `core.crossbars`
+    CrossbarsPerCore,
+}
+
 /// A registered pass: its pipeline name, a one-line summary, the options it
 /// takes and how to create it.
 pub struct PassInfo {
@@ -61,6 +79,11 @@ pub struct PassInfo {
     pub summary: &'static str,
     /// `(option, description)` pairs.
     pub options: &'static [(&'static str, &'static str)],
+    /// The options that stand for a quantity of the chip.
+    pub chip: &'static [(&'static str, ChipField)],
+    /// Whether the pass writes per-core programs (`msg`), which must fit
+    /// the chip.
+    pub writes_programs: bool,
     create: fn(&PassOptions) -> Result<Box<dyn Pass>, Error>,
 }
 
@@ -89,22 +112,35 @@ static REGISTRY: [PassInfo; 5] = [
         name: "nn-fold-batchnorm",
         summary: "Fold each nn.batchnorm that follows an nn.conv2d into the conv's weights and bias",
         options: &[],
+        chip: &[],
+        writes_programs: false,
         create: |_| Ok(Box::new(FoldBatchnorm)),
     },
     PassInfo {
         name: "rram-tile",
         summary: "Cut each nn.conv2d's and nn.dense's kernel matrix into crossbar tiles (nn -> xbar)",
         options: &[
-            ("rows", "crossbar rows (default 128)"),
-            ("cols", "crossbar columns (default 128)"),
-            ("slices", "crossbar cells per weight: weight bits / cell bits (default 4)"),
+            ("rows", "crossbar rows (default: the chip's crossbar.rows)"),
+            ("cols", "crossbar columns, in cells (default: the chip's crossbar.cols)"),
+            ("slices", "cells per weight: weight bits / cell bits (default: the chip's)"),
         ],
+        chip: &[
+            ("rows", ChipField::CrossbarRows),
+            ("cols", ChipField::CrossbarCols),
+            ("slices", ChipField::SlicesPerWeight),
+        ],
+        writes_programs: false,
         create: |options| TileLayers::from_options(options).map(|pass| Box::new(pass) as Box<dyn Pass>),
     },
     PassInfo {
         name: "rram-place",
         summary: "Put each crossbar tile on a core of the chip; an error when the network does not fit",
-        options: &[("cores", "cores on the chip (default 1024)"), ("crossbars", "crossbars per core (default 1)")],
+        options: &[
+            ("cores", "cores on the chip (default: the chip's core.count)"),
+            ("crossbars", "crossbars per core (default: the chip's core.crossbars)"),
+        ],
+        chip: &[("cores", ChipField::Cores), ("crossbars", ChipField::CrossbarsPerCore)],
+        writes_programs: false,
         create: |options| Place::from_options(options).map(|pass| Box::new(pass) as Box<dyn Pass>),
     },
     PassInfo {
@@ -119,12 +155,16 @@ static REGISTRY: [PassInfo; 5] = [
                  core.remote_writes) (default shared-memory)",
             ),
         ],
+        chip: &[],
+        writes_programs: true,
         create: |options| Synchronize::from_options(options).map(|pass| Box::new(pass) as Box<dyn Pass>),
     },
     PassInfo {
         name: "nn-verify-shapes",
         summary: "Check every nn op's result shape against the shape inferred from its operands",
         options: &[],
+        chip: &[],
+        writes_programs: false,
         create: |_| Ok(Box::new(VerifyShapes)),
     },
 ];

@@ -42,10 +42,16 @@ pub struct ArchArgs {
 impl ArchArgs {
     /// The architecture asked for, else `fallback`, else the default chip.
     pub fn architecture(&self, fallback: Option<Architecture>) -> Result<Architecture, String> {
-        match (&self.arch, &self.preset) {
-            (Some(path), _) => Architecture::load(path).map_err(|e| e.to_string()),
-            (None, Some(name)) => Architecture::preset(name).map_err(|e| e.to_string()),
-            (None, None) => Ok(fallback.unwrap_or_default()),
-        }
+        Ok(self.given()?.or(fallback).unwrap_or_default())
+    }
+
+    /// The architecture asked for, if any.
+    pub fn given(&self) -> Result<Option<Architecture>, String> {
+        let chip = match (&self.arch, &self.preset) {
+            (Some(path), _) => Architecture::load(path),
+            (None, Some(name)) => Architecture::preset(name),
+            (None, None) => return Ok(None),
+        };
+        chip.map(Some).map_err(|e| e.to_string())
     }
 }

@@ -10,6 +10,7 @@
 
 use crate::output::{report_usage, write_atomically};
 use clap::{Arg, ArgAction, ArgMatches, Command};
+use rram_compiler::arch::{Architecture, ARCH_ATTRIBUTE};
 use rram_compiler::pipeline::{Pipeline, RunOptions, Step};
 use rram_dialects::{irdl_definitions, Context, Error, Module, UPSTREAM_PASSES};
 use std::ffi::OsString;
@@ -31,6 +32,17 @@ fn command() -> Command {
                 .value_name("PIPELINE")
                 .help("Passes to run, e.g. 'builtin.module(nn-fold-batchnorm,canonicalize)'"),
         )
+        .arg(
+            Arg::new("arch")
+                .long("arch")
+                .value_name("FILE")
+                .conflicts_with("preset")
+                .help("The chip to compile for, an architecture file; recorded on the module as 'rram.arch'"),
+        )
+        .arg(Arg::new("preset").long("preset").value_name("NAME").help(
+            "The chip to compile for, a built-in preset (rramc arch --list); without --arch or --preset, a module \
+             that carries no chip gets the default chip when a pass needs one",
+        ))
         .arg(Arg::new("list-passes").long("list-passes").action(ArgAction::SetTrue).help("List the passes and exit"))
         .arg(
             Arg::new("verify-each")
@@ -139,17 +151,24 @@ fn run_matches(
         }
     };
 
+    let chip = chip_from(matches)?;
     let context = Context::new().map_err(|e| e.to_string())?;
     let chunks = if matches.get_flag("split-input-file") { split_input(&text) } else { vec![text.clone()] };
     let mut outputs = Vec::new();
     let mut failed = false;
     for chunk in &chunks {
         let result = context.parse(chunk, &source_name).and_then(|mut module| {
-            pipeline.run(&mut module, options, |pass, module| {
+            if let Some(chip) = &chip {
+                compile_for(&module, chip)?;
+            }
+            let warnings = pipeline.run(&mut module, options, |pass, module| {
                 if print_after_all {
                     let _ = writeln!(stderr, "// -----// IR Dump After {pass} //----- //\n{}", print(module));
                 }
             })?;
+            for warning in warnings {
+                let _ = writeln!(stderr, "warning: {warning}");
+            }
             // mlir-opt ends each module with an empty line; so do we, for identical text.
             Ok(print(&module) + "\n")
         });
@@ -171,11 +190,37 @@ fn run_matches(
     emit(&outputs.join(&format!("{SPLIT_MARKER}\n")), output, stdout)
 }
 
+/// The chip of `--arch` or `--preset`, if given.
+fn chip_from(matches: &ArgMatches) -> Result<Option<Architecture>, String> {
+    let chip = match (matches.get_one::<String>("arch"), matches.get_one::<String>("preset")) {
+        (Some(path), _) => Architecture::load(Path::new(path)),
+        (None, Some(name)) => Architecture::preset(name),
+        (None, None) => return Ok(None),
+    };
+    chip.map(Some).map_err(|e| format!("rram-opt: {e}"))
+}
+
+/// Records `chip` on a module that carries none; a module compiled for
+/// another chip is an error, never silently retargeted.
+fn compile_for(module: &Module, chip: &Architecture) -> Result<(), Error> {
+    match Architecture::of_module(module).map_err(|e| Error::Pipeline(e.to_string()))? {
+        None => chip.attach_to(module),
+        Some(carried) if carried == *chip => Ok(()),
+        Some(carried) => Err(Error::Pipeline(format!(
+            "'{}' is compiled for chip '{}' (its '{ARCH_ATTRIBUTE}' attribute), not for '{}' given by --arch or \
+             --preset: compile the network again for that chip",
+            module.source_name(),
+            carried.name,
+            chip.name
+        ))),
+    }
+}
+
 /// Diagnostics with the source lines they point at; other errors as they are.
 fn render_error(error: &Error, source_name: &str, source: &str) -> String {
     let diagnostics = error.diagnostics();
     if diagnostics.is_empty() {
-        return error.to_string();
+        return format!("{source_name}: error: {error}");
     }
     let rendered: Vec<String> = diagnostics.iter().map(|d| d.render_with_source(source_name, source)).collect();
     rendered.join("\n")

@@ -181,16 +181,9 @@ fn compile(network: &NetworkArgs, arch: &ArchArgs, summary: bool) -> Result<Stri
     let mut module = context
         .parse(&network.to_mlir(), &network.name)
         .map_err(|e| format!("internal error: the imported network does not verify: {e}"))?;
-    let pipeline = format!(
-        "builtin.module(nn-fold-batchnorm,nn-verify-shapes,rram-tile{{rows={} cols={} slices={}}},\
-         rram-place{{cores={} crossbars={}}})",
-        arch.crossbar.rows,
-        arch.crossbar.cols,
-        arch.slices_per_weight(),
-        arch.core.count,
-        arch.core.crossbars
-    );
-    let pipeline = Pipeline::parse(&pipeline).map_err(|e| e.to_string())?;
+    arch.attach_to(&module).map_err(|e| e.to_string())?;
+    let pipeline = Pipeline::parse("builtin.module(nn-fold-batchnorm,nn-verify-shapes,rram-tile,rram-place)")
+        .map_err(|e| e.to_string())?;
     pipeline.run(&mut module, RunOptions::default(), |_, _| {}).map_err(|e| e.to_string())?;
     if !summary {
         return Ok(module.print_with_locations() + "\n");

@@ -33,7 +33,8 @@ struct Args {
     /// Program directory: core<N>.isa files, optional memory.txt and arch.toml
     #[arg(required_unless_present = "bench")]
     dir: Option<PathBuf>,
-    /// Architecture (default: the directory's arch.toml, else the default chip)
+    /// Run on another chip than the directory's arch.toml (the chip the programs were compiled for; without
+    /// one, the default chip): an error unless the programs fit it
     #[command(flatten)]
     arch: ArchArgs,
     /// Compute values and check for races and uninitialised reads
@@ -78,8 +79,20 @@ pub fn run(
 
 fn simulate_dir(args: &Args) -> Result<String, String> {
     let dir = args.dir.as_ref().ok_or("give a program directory, or --bench")?;
-    let (program, dir_arch) = read_program(dir).map_err(|e| e.to_string())?;
-    let arch = args.arch.architecture(dir_arch)?;
+    let (program, compiled_for) = read_program(dir).map_err(|e| e.to_string())?;
+    let arch = args.arch.architecture(compiled_for.clone())?;
+    let elsewhere = compiled_for.as_ref().filter(|c| **c != arch).map(|c| format!(" (compiled for {})", c.name));
+    if let Some(compiled_for) = compiled_for.filter(|c| c.slices_per_weight() != arch.slices_per_weight()) {
+        return Err(format!(
+            "{}: the programs are compiled for chip '{}', whose weights take {} cells, chip '{}' cuts them into {}: \
+             compile them again for that chip",
+            dir.display(),
+            compiled_for.name,
+            compiled_for.slices_per_weight(),
+            arch.name,
+            arch.slices_per_weight()
+        ));
+    }
     let functional = args.functional.map(|mode| match mode {
         Mode::F32 => NumericMode::F32,
         Mode::Int8 => NumericMode::Int8,
@@ -103,7 +116,14 @@ fn simulate_dir(args: &Args) -> Result<String, String> {
         }
         return Ok(format!("{json:#}\n"));
     }
-    let mut text = format!("{}: {} cores on {}\n{}", dir.display(), program.cores.len(), arch.name, result.stats);
+    let mut text = format!(
+        "{}: {} cores on {}{}\n{}",
+        dir.display(),
+        program.cores.len(),
+        arch.name,
+        elsewhere.unwrap_or_default(),
+        result.stats
+    );
     for (range, values) in dumps {
         let values: Vec<String> = values.iter().map(|v| v.map_or("-".into(), |v| v.to_string())).collect();
         text.push_str(&format!("shared {range}: {}\n", values.join(" ")));
@@ -115,7 +135,7 @@ fn bench(args: &Args) -> Result<String, String> {
     let arch = args.arch.architecture(None)?;
     let cores = 64.min(arch.core.count / 4 * 4).max(4);
     let passes = args.bench_instructions.div_ceil(instructions_per_pass(cores)).max(1) as u32;
-    let program = synthetic_program(cores, passes, arch.crossbar.rows, arch.crossbar.cols);
+    let program = synthetic_program(cores, passes, arch.crossbar.rows, arch.weights_per_row());
     let start = Instant::now();
     let result = simulate(&arch, &program, &SimOptions::default()).map_err(|e| e.to_string())?;
     let seconds = start.elapsed().as_secs_f64();

@@ -17,8 +17,9 @@
 use crate::inputs::{ArchArgs, NetworkArgs};
 use crate::output::{finish, report_usage, write_program_dir};
 use clap::{ArgGroup, Parser};
-use rram_compiler::arch::Architecture;
+use rram_compiler::arch::{Architecture, ARCH_ATTRIBUTE};
 use rram_compiler::frontend::zoo;
+use rram_compiler::isa::check_fit;
 use rram_compiler::lower_msg;
 use rram_compiler::report::Summary;
 use rram_dialects::msg::{LAYER_ATTRIBUTE, LAYOUT_ATTRIBUTES};
@@ -45,7 +46,8 @@ struct Args {
     /// Write INPUT's programs as instruction-set files into the directory DIR, for rram-sim
     #[arg(long, value_name = "DIR", requires = "input", conflicts_with_all = ["summary", "output"])]
     emit_isa: Option<PathBuf>,
-    /// The architecture written to DIR/arch.toml with --emit-isa (default: the default chip)
+    /// With --emit-isa, for a module that carries no chip (rram.arch): the chip written to DIR/arch.toml
+    /// (default: the default chip); for one that does, it must be that chip
     #[command(flatten)]
     arch: ArchArgs,
     /// List the networks of the built-in zoo and exit
@@ -73,7 +75,7 @@ pub fn run(
 
 fn translate(args: &Args) -> Result<String, String> {
     if let (Some(input), Some(dir)) = (&args.input, &args.emit_isa) {
-        return emit_isa(input, dir, &args.arch.architecture(None)?);
+        return emit_isa(input, dir, &args.arch);
     }
     if args.arch.arch.is_some() || args.arch.preset.is_some() {
         return Err("--arch and --preset go with --emit-isa".into());
@@ -96,22 +98,31 @@ fn translate(args: &Args) -> Result<String, String> {
 }
 
 /// Reads the `msg` programs in `input`, translates them to the instruction
-/// set and writes them with `arch` into `dir`; returns what was written and
-/// where the layer's data lives in shared memory.
-fn emit_isa(input: &Path, dir: &Path, arch: &Architecture) -> Result<String, String> {
+/// set and writes them into `dir` with the chip they were compiled for
+/// (the module's `rram.arch`; for a module without one, `--arch` or
+/// `--preset`, else the default chip), once they are known to fit it.
+/// Returns what was written and where the layer's data lives in shared
+/// memory.
+fn emit_isa(input: &Path, dir: &Path, chip: &ArchArgs) -> Result<String, String> {
     let source_name = input.display().to_string();
     let text = std::fs::read_to_string(input).map_err(|e| format!("cannot read '{source_name}': {e}"))?;
     let context = Context::new().map_err(|e| e.to_string())?;
     let module = context.parse(&text, &source_name).map_err(|e| e.to_string())?;
+    let arch = match (Architecture::of_module(&module).map_err(|e| e.to_string())?, chip.given()?) {
+        (Some(compiled_for), Some(given)) if compiled_for != given => {
+            return Err(format!(
+                "'{source_name}' is compiled for chip '{}' (its '{ARCH_ATTRIBUTE}' attribute), not for '{}': \
+                 compile it again for that chip, or leave out --arch and --preset (rram-sim --preset runs a \
+                 program on another chip it fits)",
+                compiled_for.name, given.name
+            ))
+        }
+        (Some(compiled_for), _) => compiled_for,
+        (None, given) => given.unwrap_or_default(),
+    };
     let program = lower_msg::program(&module).map_err(|e| e.to_string())?;
-    if program.has_remote_writes() && !arch.core.remote_writes {
-        return Err(format!(
-            "'{source_name}': the programs PUT partial sums into other cores' local memory (msg.put), but \
-             architecture '{}' has no core.remote_writes",
-            arch.name
-        ));
-    }
-    write_program_dir(dir, &program, arch)?;
+    check_fit(&program, &arch).map_err(|e| format!("'{source_name}': {e}"))?;
+    write_program_dir(dir, &program, &arch)?;
     let mut report = format!("{}: {} core programs for {}\n", dir.display(), program.cores.len(), arch.name);
     report.push_str(&layout(&module));
     Ok(report)

@@ -5,6 +5,7 @@
 //! same `Architecture`, so the derived quantities they need (MVM latency,
 //! bus transfer time, ...) are computed here once, with one formula each.
 
+mod attribute;
 mod error;
 mod presets;
 mod validate;
@@ -13,6 +14,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+pub use attribute::ARCH_ATTRIBUTE;
 pub use error::{ArchError, LineColumn};
 pub use presets::preset_names;
 
@@ -337,9 +339,17 @@ impl Architecture {
         u64::from(self.crossbar.rows) * u64::from(self.crossbar.input_bits.div_ceil(8))
     }
 
-    /// Bytes of one crossbar's partial-sum vector: `cols * ceil(output_bits / 8)`.
+    /// Whole weights side by side in a crossbar row, `floor(cols /
+    /// slices_per_weight)`: the columns of the weight matrix a crossbar
+    /// holds, and the words one MVM writes.
+    pub fn weights_per_row(&self) -> u32 {
+        self.crossbar.cols / self.slices_per_weight()
+    }
+
+    /// Bytes of one crossbar's partial-sum vector, one element per weight
+    /// column: `weights_per_row * ceil(output_bits / 8)`.
     pub fn output_vector_bytes(&self) -> u64 {
-        u64::from(self.crossbar.cols) * u64::from(self.crossbar.output_bits.div_ceil(8))
+        u64::from(self.weights_per_row()) * u64::from(self.crossbar.output_bits.div_ceil(8))
     }
 
     /// Synchronization memory of the whole chip: one register per core, bytes.

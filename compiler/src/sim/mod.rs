@@ -29,7 +29,7 @@ pub use stats::{BusBytes, CoreStats, Stats};
 pub use trace::Trace;
 
 use crate::arch::Architecture;
-use crate::isa::{BinaryOp, Class, Program, UnaryOp};
+use crate::isa::{check_fit, BinaryOp, Class, Misfit, Program, UnaryOp};
 use code::{lower, Code, Op};
 use memory::{Access, AccessHistory, Conflict, VectorClock, Words};
 use std::cmp::Reverse;
@@ -95,7 +95,10 @@ impl std::fmt::Display for Site {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SimError {
-    /// The program does not fit the architecture or is malformed.
+    /// The program needs more than the chip has ([`check_fit`]).
+    #[error(transparent)]
+    Misfit(#[from] Misfit),
+    /// The program is malformed.
     #[error("core {core}: {message}")]
     Program { core: u32, message: String },
     #[error("{site}: {memory} words [{address}, {end}) are outside its {size} words", end = *address + i64::from(*n))]
@@ -123,6 +126,7 @@ pub enum SimError {
 
 /// Runs `program` on `arch`.
 pub fn simulate(arch: &Architecture, program: &Program, options: &SimOptions) -> Result<SimResult, SimError> {
+    check_fit(program, arch)?;
     Engine::new(arch, program, options)?.run()
 }
 
@@ -262,12 +266,6 @@ impl<'a> Engine<'a> {
                 let entry = crossbars.get_mut(xbar.index as usize).ok_or_else(|| {
                     error(format!("crossbar {} does not exist: cores have {}", xbar.index, arch.core.crossbars))
                 })?;
-                if xbar.rows > arch.crossbar.rows || xbar.cols > arch.crossbar.cols {
-                    return Err(error(format!(
-                        "crossbar {} holds {}x{} weights; the architecture's crossbars are {}x{}",
-                        xbar.index, xbar.rows, xbar.cols, arch.crossbar.rows, arch.crossbar.cols
-                    )));
-                }
                 let weights = match (&xbar.weights, options.functional) {
                     (Some(values), Some(_)) => {
                         if values.len() != (xbar.rows * xbar.cols) as usize {
@@ -536,10 +534,6 @@ impl<'a> Engine<'a> {
                         src.eval(&core.code.terms, &core.counters),
                         signal.eval(&core.code.terms, &core.counters).max(0) as u64,
                     );
-                    if !self.arch.core.remote_writes {
-                        let message = "PUT needs an architecture with core.remote_writes = true".to_string();
-                        return Err(SimError::Program { core: self.cores[index].id, message });
-                    }
                     let target = self.target_core(index, "PUT", target)?;
                     return self.request(index, time, Transfer::Put { target, dst, src, n, class, signal });
                 }

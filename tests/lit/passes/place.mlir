@@ -1,4 +1,4 @@
-// RUN: rram-opt %s --pass-pipeline='builtin.module(rram-tile{rows=32 cols=32 slices=2},rram-place{cores=4 crossbars=2})'
+// RUN: rram-opt %s --arch lit/chips/c32-s2.toml --pass-pipeline='builtin.module(rram-tile,rram-place)'
 // Six tiles (H = 3, V = 2) on cores of two crossbars each: each horizontal
 // group of three takes cores of its own, from crossbar 0 (cores 0, 0, 1 and
 // 2, 2, 3), so that no core holds tiles of two groups.

@@ -1,4 +1,4 @@
-// RUN: rram-opt %s --pass-pipeline='builtin.module(rram-tile{rows=32 cols=32 slices=2},nn-verify-shapes)'
+// RUN: rram-opt %s --arch lit/chips/c32-s2.toml --pass-pipeline='builtin.module(rram-tile,nn-verify-shapes)'
 // A dense layer 100 -> 24 with a bias, batch 2, 2 cells per weight: a
 // K x M*S = 100 x 48 cell matrix on 32x32 crossbars is H = ceil(100/32) = 4
 // tiles high (rows [0, 32), [32, 64), [64, 96), [96, 100)) and V = 2 blocks

@@ -1,4 +1,4 @@
-// RUN: rram-opt %s --pass-pipeline='builtin.module(rram-tile{rows=32 cols=32 slices=2},nn-verify-shapes)'
+// RUN: rram-opt %s --arch lit/chips/c32-s2.toml --pass-pipeline='builtin.module(rram-tile,nn-verify-shapes)'
 // A 3x3 conv from 8 to 24 channels with a bias: a 72 x 48 cell matrix on
 // 32x32 crossbars is H = 3 tiles high and V = 2 blocks wide (16 channels,
 // then 8): two horizontal groups of 3, concatenated, then the bias.

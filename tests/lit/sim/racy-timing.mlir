@@ -1,3 +1,4 @@
-// RUN: rram-sim lit/sim/racy --preset xbar32-bus4
-// Timing runs compute no values and check no races; another architecture
-// may be given instead of the directory's.
+// RUN: rram-sim lit/sim/racy --arch lit/chips/tiny-wide-bus.toml
+// Timing runs compute no values and check no races; another chip that the
+// programs fit may be given instead of the directory's (the chip they were
+// compiled for), and the first line names both.

@@ -1,4 +1,4 @@
-// RUN: rram-opt %s --pass-pipeline='builtin.module(rram-tile{rows=16 cols=16 slices=2},rram-place{cores=4},rram-sync{mode=cyclic})'
+// RUN: rram-opt %s --arch lit/chips/c16x16-s2.toml --pass-pipeline='builtin.module(rram-tile,rram-place,rram-sync{mode=cyclic})'
 // A 3x3 conv from 4 to 4 channels with a bias and relu: its 36 x 8 cell
 // matrix on 16x16 crossbars is one horizontal group of H = 3 tiles (rows
 // 0-16, 16-32, 32-36) on cores 0, 1, 2. Cyclic synchronization of its 16

@@ -1,4 +1,4 @@
-// RUN: rram-opt %s --pass-pipeline='builtin.module(rram-tile{rows=16 cols=8 slices=2},rram-place{cores=4},rram-sync{mode=linear})'
+// RUN: rram-opt %s --arch lit/chips/c16x8-s2.toml --pass-pipeline='builtin.module(rram-tile,rram-place,rram-sync{mode=linear})'
 // Two horizontal groups: a 3x3 conv from 2 to 6 channels has an 18 x 12
 // cell matrix; on 16x8 crossbars it is H = 2 tiles high and V = 2 column
 // blocks wide (4 channels, then 2), on cores 0-1 and 2-3. Each group runs

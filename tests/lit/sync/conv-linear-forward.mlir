@@ -1,4 +1,4 @@
-// RUN: rram-opt %s --pass-pipeline='builtin.module(rram-tile{rows=16 cols=8 slices=2},rram-place{cores=4},rram-sync{mode=linear exchange=forward})'
+// RUN: rram-opt %s --arch lit/chips/c16x8-s2-remote.toml --pass-pipeline='builtin.module(rram-tile,rram-place,rram-sync{mode=linear exchange=forward})'
 // Partial sums forwarded core to core: a 3x3 conv from 4 to 2 channels has
 // a 36 x 4 cell matrix, H = 3 tiles high on 16x8 crossbars (cores 0-2).
 // Each core multiplies its slice of a pixel's window; core 0 adds the

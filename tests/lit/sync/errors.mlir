@@ -1,4 +1,4 @@
-// RUN: rram-opt %s --split-input-file --pass-pipeline='builtin.module(rram-tile{rows=16 cols=16 slices=1},rram-place{cores=8},rram-sync)'
+// RUN: rram-opt %s --arch lit/chips/c16x16-s1.toml --split-input-file --pass-pipeline='builtin.module(rram-tile,rram-place,rram-sync)'
 // EXPECT-ERROR: errors.mlir:14:8: error: rram-sync: a second tiled layer: rram-sync handles a module of one function holding one conv layer
 // EXPECT-ERROR: errors.mlir:22:8: error: rram-sync: 'nn.maxpool2d' op is not part of the tiled layer
 // EXPECT-ERROR: errors.mlir:26:1: error: rram-sync: this op is a core program already

@@ -1,4 +1,4 @@
-// RUN: rram-opt %s --pass-pipeline='builtin.module(rram-tile{rows=16 cols=16 slices=1},rram-place{cores=4},rram-sync{mode=linear})'
+// RUN: rram-opt %s --arch lit/chips/c16x16-s1.toml --pass-pipeline='builtin.module(rram-tile,rram-place,rram-sync{mode=linear})'
 // A 3x3 conv from 2 to 3 channels without a bias (18 rows on 16-row
 // crossbars: H = 2), linear scheme: no core loads or adds a bias, and the
 // module records no bias region.

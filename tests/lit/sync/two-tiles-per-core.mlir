@@ -1,4 +1,4 @@
-// RUN: rram-opt %s --pass-pipeline='builtin.module(rram-tile{rows=16 cols=16 slices=1},rram-place{cores=4 crossbars=2},rram-sync{mode=linear})'
+// RUN: rram-opt %s --arch lit/chips/c16x16-s1-two-crossbars.toml --pass-pipeline='builtin.module(rram-tile,rram-place,rram-sync{mode=linear})'
 // Two crossbars per core: a 3x3 conv from 4 to 2 channels has a 36 x 2
 // matrix, H = 3 tiles on 16-row crossbars. rram-place puts h = 0 and 1 on
 // core 0 and h = 2 on core 1, so the group has two members. Core 0 loads

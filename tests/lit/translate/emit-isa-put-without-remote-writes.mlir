@@ -1,5 +1,5 @@
 // RUN: rram-translate %s --emit-isa lit/translate/never-written --preset xbar32-bus16
-// EXPECT-ERROR: rram-translate: 'lit/translate/emit-isa-put-without-remote-writes.mlir': the programs PUT partial sums into other cores' local memory (msg.put), but architecture 'xbar32-bus16' has no core.remote_writes
+// EXPECT-ERROR: rram-translate: 'lit/translate/emit-isa-put-without-remote-writes.mlir': the programs do not fit chip 'xbar32-bus16': the programs PUT partial sums into other cores' local memory, the chip has no core.remote_writes
 // Programs that forward partial sums (rram-sync{exchange=forward}) need a
 // chip whose cores write each other's local memory; the published presets'
 // cores do not, and nothing is written.
