@@ -152,27 +152,29 @@ fn run_tool(tool: &str, args: &[&str]) -> Output {
 }
 
 /// The small conv of `tests/lit/sync/conv-cyclic.mlir`, through the chain
-/// its RUN line starts: rram-opt (tile, place, sync), rram-translate
-/// --emit-isa, rram-sim.
+/// its RUN line starts: rram-opt (tile, place, sync) for its chip,
+/// rram-translate --emit-isa, rram-sim, each on the chip the module
+/// carries.
 #[test]
 fn a_conv_goes_from_mlir_to_a_simulated_program() {
     let dir = tempfile::tempdir().unwrap();
     let conv = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/lit/sync/conv-cyclic.mlir");
+    let chip = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/lit/chips/c16x16-s2.toml");
     let programs = dir.path().join("conv.msg.mlir");
     let programs = programs.to_str().unwrap();
     let out = dir.path().join("prog");
     let out = out.to_str().unwrap();
     for mode in ["sequential", "linear", "cyclic"] {
-        let pipeline = format!(
-            "--pass-pipeline=builtin.module(rram-tile{{rows=16 cols=16 slices=2}},rram-place{{cores=4}},rram-sync{{mode={mode}}})"
-        );
-        let opt = run_tool("rram-opt", &[conv, &pipeline, "-o", programs]);
+        let pipeline = format!("--pass-pipeline=builtin.module(rram-tile,rram-place,rram-sync{{mode={mode}}})");
+        let opt = run_tool("rram-opt", &[conv, "--arch", chip, &pipeline, "-o", programs]);
         assert!(opt.status.success(), "{mode}: {}", stderr(&opt));
 
-        let emit = run_tool("rram-translate", &[programs, "--emit-isa", out, "--preset", "xbar32-bus4"]);
+        let elsewhere = run_tool("rram-translate", &[programs, "--emit-isa", out, "--preset", "xbar32-bus4"]);
+        assert!(stderr(&elsewhere).contains("is compiled for chip 'c16x16-s2'"), "{mode}: {}", stderr(&elsewhere));
+        let emit = run_tool("rram-translate", &[programs, "--emit-isa", out]);
         assert!(emit.status.success(), "{mode}: {}", stderr(&emit));
         let report = String::from_utf8_lossy(&emit.stdout);
-        assert!(report.contains("3 core programs for xbar32-bus4"), "{report}");
+        assert!(report.contains("3 core programs for c16x16-s2"), "{report}");
         assert!(report.contains("output   s[576..640]"), "{report}");
         let mut files: Vec<String> =
             std::fs::read_dir(out).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
@@ -182,7 +184,7 @@ fn a_conv_goes_from_mlir_to_a_simulated_program() {
         let sim = run_tool("rram-sim", &[out]);
         assert!(sim.status.success(), "{mode}: {}", stderr(&sim));
         let stats = String::from_utf8_lossy(&sim.stdout);
-        assert!(stats.contains("3 cores on xbar32-bus4"), "{mode}: {stats}");
+        assert!(stats.contains("3 cores on c16x16-s2\n"), "{mode}: {stats}");
     }
 }
 
