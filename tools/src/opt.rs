@@ -233,9 +233,7 @@ fn split_input(text: &str) -> Vec<String> {
 
 fn emit(text: &str, output: Option<&Path>, stdout: &mut dyn Write) -> Result<(), String> {
     match output {
-        Some(path) => {
-            write_atomically(path, text).map_err(|e| format!("rram-opt: cannot write '{}': {e}", path.display()))
-        }
+        Some(path) => write_atomically(path, text).map_err(|e| format!("rram-opt: {e}")),
         None => stdout.write_all(text.as_bytes()).map_err(|e| format!("rram-opt: cannot write to stdout: {e}")),
     }
 }

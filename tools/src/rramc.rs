@@ -324,7 +324,7 @@ fn paper(out: &Path, sweep: &Sweep, threads: Option<u16>) -> Result<String, Stri
     let mut text = String::new();
     for (name, contents) in paper::report_files(&rows, &setup) {
         let path = out.join(name);
-        write_atomically(&path, &contents).map_err(|e| format!("cannot write '{}': {e}", path.display()))?;
+        write_atomically(&path, &contents)?;
         let _ = writeln!(text, "wrote {}", path.display());
     }
     let _ = writeln!(

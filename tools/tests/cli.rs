@@ -94,6 +94,28 @@ fn bad_command_lines_exit_1_with_a_reason() {
     }
 }
 
+/// The error names the path given and the reason: not the temporary file
+/// the output is staged in.
+#[test]
+fn a_write_error_names_the_output_path_and_the_reason_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("missing").join("out");
+    let out = out.to_str().unwrap();
+    let input = write(dir.path(), "in.mlir", VALID);
+    let program = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/lit/sim/linear");
+    let runs: [(&str, &[&str]); 3] = [
+        ("rram-opt", &[&input, "-o", out]),
+        ("rram-translate", &["--zoo", "lenet5", "-o", out]),
+        ("rram-sim", &[program, "--trace", out]),
+    ];
+    for (tool, args) in runs {
+        let output = run_tool(tool, args);
+        assert_eq!(output.status.code(), Some(1), "{tool}");
+        assert_eq!(stderr(&output), format!("{tool}: cannot write '{out}': No such file or directory (os error 2)\n"));
+    }
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "nothing but the input");
+}
+
 #[test]
 fn invalid_utf8_and_binary_input_are_errors_not_panics() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_rram-opt"))
