@@ -74,7 +74,7 @@ enum Command {
         #[command(flatten)]
         arch: ArchArgs,
         /// Numeric modes to simulate
-        #[arg(long, value_name = "MODES", value_delimiter = ',', default_values = ["int8", "f32"])]
+        #[arg(long, value_name = "MODES", value_delimiter = ',', default_value = "int8,f32")]
         numeric: Vec<Numeric>,
         /// The network's input, one number per line (default: the network evaluated on
         /// pseudo-random values when all its weights are known, else pseudo-random tensors)
@@ -91,13 +91,13 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
         /// Zoo networks whose conv layers are measured
-        #[arg(long, value_name = "NAMES", value_delimiter = ',', default_values = ["mobilenet_v1", "resnet18"])]
+        #[arg(long, value_name = "NAMES", value_delimiter = ',', default_value = "mobilenet_v1,resnet18")]
         networks: Vec<String>,
         /// Crossbar sizes (rows = cols)
-        #[arg(long, value_name = "SIZES", value_delimiter = ',', default_values_t = [32, 64, 128])]
+        #[arg(long, value_name = "SIZES", value_delimiter = ',', default_value = "32,64,128")]
         xbars: Vec<u32>,
         /// Bus widths in bytes
-        #[arg(long, value_name = "BYTES", value_delimiter = ',', default_values_t = [4, 8, 16, 32, 64])]
+        #[arg(long, value_name = "BYTES", value_delimiter = ',', default_value = "4,8,16,32,64")]
         buses: Vec<u32>,
         /// A fixed MVM latency in cycles for every setup, instead of the one derived
         /// from the crossbar size (for sensitivity studies)
@@ -418,4 +418,33 @@ fn show(arch: &Architecture) -> Result<String, String> {
         arch.sync_memory_bytes(),
     );
     Ok(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    fn parse(args: &[&str]) -> Args {
+        Args::try_parse_from(["rramc"].iter().chain(args)).unwrap_or_else(|e| panic!("{args:?}: {e}"))
+    }
+
+    /// A list option's default, as --help shows it, is what the user would type.
+    #[test]
+    fn list_defaults_are_shown_as_they_are_typed() {
+        let mut command = Args::command();
+        let help = command.find_subcommand_mut("paper").unwrap().render_help().to_string();
+        for shown in ["[default: mobilenet_v1,resnet18]", "[default: 32,64,128]", "[default: 4,8,16,32,64]"] {
+            assert!(help.contains(shown), "{shown} not in {help}");
+        }
+        let typed = ["--networks", "mobilenet_v1,resnet18", "--xbars", "32,64,128", "--buses", "4,8,16,32,64"];
+        let defaults = parse(&["paper", "--out", "x"]);
+        assert_eq!(format!("{defaults:?}"), format!("{:?}", parse(&[&["paper", "--out", "x"][..], &typed].concat())));
+        let Command::Paper { xbars, .. } = defaults.command else { unreachable!("parsed as paper") };
+        assert_eq!(xbars, [32, 64, 128]);
+        let Command::Check { numeric, .. } = parse(&["check", "--zoo", "lenet5"]).command else {
+            unreachable!("parsed as check")
+        };
+        assert_eq!(numeric, [Numeric::Int8, Numeric::F32]);
+    }
 }
