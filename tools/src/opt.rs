@@ -83,6 +83,28 @@ fn command() -> Command {
     command
 }
 
+/// mlir-opt also takes long options with one dash (`-pass-pipeline=...`,
+/// `-cse`); clap wants two, so those get a second one.
+fn with_two_dashes(command: &Command, args: impl IntoIterator<Item = impl Into<OsString>>) -> Vec<OsString> {
+    let longs: Vec<&str> = command.get_arguments().filter_map(Arg::get_long).collect();
+    let mut options_ended = false;
+    args.into_iter()
+        .map(Into::into)
+        .map(|arg| {
+            options_ended |= arg == "--";
+            let name = arg.to_str().and_then(|a| a.strip_prefix('-')).map(|a| a.split('=').next().unwrap_or(a));
+            match name {
+                Some(name) if !options_ended && longs.contains(&name) => {
+                    let mut doubled = OsString::from("-");
+                    doubled.push(&arg);
+                    doubled
+                }
+                _ => arg,
+            }
+        })
+        .collect()
+}
+
 /// Every pass that can be named: ours first, then the upstream ones.
 fn pass_names() -> impl Iterator<Item = (&'static str, &'static str)> {
     rram_passes::registry().iter().map(|p| (p.name, p.summary)).chain(UPSTREAM_PASSES)
@@ -95,7 +117,9 @@ pub fn run(
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> u8 {
-    let matches = match command().try_get_matches_from(args) {
+    let command = command();
+    let args = with_two_dashes(&command, args);
+    let matches = match command.try_get_matches_from(args) {
         Ok(m) => m,
         Err(error) => return report_usage(&error, stdout, stderr),
     };

@@ -116,6 +116,24 @@ fn a_write_error_names_the_output_path_and_the_reason_only() {
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "nothing but the input");
 }
 
+/// Long options with one dash, as mlir-opt takes them.
+#[test]
+fn long_options_may_have_one_dash() {
+    let runs: [&[&str]; 3] = [
+        &["-pass-pipeline=builtin.module(nn-verify-shapes,cse)", "-verify-each=false"],
+        &["-nn-verify-shapes", "-cse", "-mlir-print-debuginfo"],
+        &["-pass-pipeline", "builtin.module(canonicalize)", "-split-input-file"],
+    ];
+    for args in runs {
+        let output = rram_opt(args, VALID);
+        assert!(output.status.success(), "{args:?}: {}", stderr(&output));
+        assert!(String::from_utf8_lossy(&output.stdout).contains("\"nn.relu\""), "{args:?}");
+    }
+    let unknown = rram_opt(&["-no-such-flag"], VALID);
+    assert_eq!(unknown.status.code(), Some(1));
+    assert!(stderr(&unknown).contains("unexpected argument '-n' found"), "{}", stderr(&unknown));
+}
+
 #[test]
 fn invalid_utf8_and_binary_input_are_errors_not_panics() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_rram-opt"))
