@@ -1,6 +1,7 @@
 //! rram-opt as a process: exit codes, output files, stdin, and that bad
 //! input never panics or leaves a file behind.
 
+use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
@@ -158,17 +159,52 @@ fn emit_irdl_prints_the_three_dialects() {
     }
 }
 
+/// The trace of tests/lit/sim/linear (2 cores, a 1 GHz clock): a name for
+/// the process and every row, the bus's row after the cores', every slice's
+/// instruction and cycles, timestamps in exact microseconds.
 #[test]
-fn rram_sim_writes_a_trace_and_rejects_what_it_cannot_do() {
+fn rram_sim_writes_a_trace_that_describes_every_slice() {
     let dir = tempfile::tempdir().unwrap();
     let trace = dir.path().join("run.json");
     let program = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/lit/sim/linear");
-    let sim = |args: &[&str]| Command::new(env!("CARGO_BIN_EXE_rram-sim")).args(args).output().unwrap();
-    let traced = sim(&[program, "--trace", trace.to_str().unwrap()]);
+    let traced = run_tool("rram-sim", &[program, "--trace", trace.to_str().unwrap()]);
     assert!(traced.status.success(), "{}", stderr(&traced));
     let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&trace).unwrap()).unwrap();
-    assert!(json["traceEvents"].as_array().unwrap().iter().any(|e| e["name"] == "MVM"));
+    let events = json["traceEvents"].as_array().unwrap();
+    let metadata = |name: &str| -> Vec<(Option<u64>, String)> {
+        let named = events.iter().filter(|e| e["ph"] == "M" && e["name"] == name);
+        named.map(|e| (e["tid"].as_u64(), e["args"]["name"].as_str().unwrap().to_string())).collect()
+    };
+    assert_eq!(metadata("process_name"), [(None, "rram-sim on tiny".to_string())]);
+    let rows = [(Some(0), "core 0"), (Some(1), "core 1"), (Some(2), "bus")].map(|(t, n)| (t, n.to_string()));
+    assert_eq!(metadata("thread_name"), rows);
 
+    let slices: Vec<&serde_json::Value> = events.iter().filter(|e| e["ph"] == "X").collect();
+    assert!(slices.iter().any(|e| e["name"] == "MVM" && e["args"]["instruction"] == "MVM x0, l[2], l[0]"));
+    assert!(slices.iter().any(|e| e["name"] == "wait sync" && e["args"]["instruction"] == "WAIT 1+p"));
+    for slice in &slices {
+        let args = &slice["args"];
+        assert!(args["instruction"].as_str().is_some_and(|text| !text.is_empty()), "{slice}");
+        for (time, cycles) in [("ts", "cycle"), ("dur", "cycles")] {
+            // 1000 cycles per microsecond: exact, no float noise.
+            let exact = args[cycles].as_u64().unwrap() as f64 / 1000.0;
+            assert_eq!(slice[time].to_string(), serde_json::json!(exact).to_string(), "{slice}");
+        }
+        if slice["tid"] == 2 {
+            assert!(args["core"].is_u64() && args["bytes"].is_u64() && args["class"].is_string(), "{slice}");
+        }
+    }
+    let stores = slices.iter().filter(|e| e["name"] == "STORE" && e["tid"] == 1);
+    let classes: BTreeSet<&str> = stores.map(|e| e["args"]["class"].as_str().unwrap()).collect();
+    assert_eq!(classes, BTreeSet::from(["output"]));
+    let load = slices.iter().find(|e| e["name"] == "LOAD" && e["args"]["address"] == 200).unwrap();
+    assert_eq!((&load["args"]["words"], &load["args"]["bytes"]), (&serde_json::json!(2), &serde_json::json!(2)));
+}
+
+#[test]
+fn rram_sim_rejects_what_it_cannot_do() {
+    let program = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/lit/sim/linear");
+    let sim = |args: &[&str]| run_tool("rram-sim", args);
     let cases: [(&[&str], &str); 3] = [
         (&[program, "--dump", "100:8"], "--dump needs --functional"),
         (&["/no/such/dir"], "/no/such/dir"),
