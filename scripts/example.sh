@@ -19,11 +19,10 @@ preset=xbar32-bus16
 tool rram-opt -- examples/conv-bn-relu-3x3.mlir -o "$work/tiled.mlir" --pass-pipeline="builtin.module(\
 nn-verify-shapes,nn-fold-batchnorm,canonicalize,cse,rram-tile{rows=32 cols=32 slices=4},\
 rram-place{cores=1024 crossbars=1})"
-tool rramc -- arch --preset "$preset" | sed 's/^remote_writes = false/remote_writes = true/' > "$work/forward.toml"
 schemes=(sequential linear cyclic forward)
 for scheme in "${schemes[@]}"; do
   case $scheme in
-    forward) options="mode=linear exchange=forward"; chip=(--arch "$work/forward.toml") ;;
+    forward) options="mode=linear exchange=forward"; chip=(--preset "$preset" --set core.remote_writes=true) ;;
     *) options="mode=$scheme"; chip=(--preset "$preset") ;;
   esac
   tool rram-opt -- "$work/tiled.mlir" -o "$work/$scheme.mlir" --pass-pipeline="builtin.module(rram-sync{$options})"

@@ -11,7 +11,7 @@
 //!                                 # every conv, every scheme, simulated with values vs a reference
 //! ```
 
-use crate::inputs::{ArchArgs, NetworkArgs};
+use crate::inputs::{ArchArgs, ArchSettings, NetworkArgs};
 use crate::output::{finish, report_usage, write_atomically};
 use clap::{ArgGroup, Parser, Subcommand, ValueEnum};
 use rram_compiler::arch::{preset_names, Architecture};
@@ -47,8 +47,10 @@ enum Command {
         #[arg(long, value_name = "NAME", conflicts_with = "list")]
         preset: Option<String>,
         /// List the built-in presets
-        #[arg(long)]
+        #[arg(long, conflicts_with = "set")]
         list: bool,
+        #[command(flatten)]
+        settings: ArchSettings,
     },
     /// Map a network onto a chip's crossbars (fold batchnorms, tile, place)
     #[command(group(ArgGroup::new("source").args(["import_onnx", "zoo"]).required(true)))]
@@ -132,44 +134,48 @@ pub fn run(
         Ok(args) => args,
         Err(error) => return report_usage(&error, stdout, stderr),
     };
-    if let Command::Compile { network, arch, summary, output } = &args.command {
-        let result = compile(network, arch, *summary);
-        return finish("rramc", result, output.as_deref(), stdout, stderr);
-    }
-    if let Command::Check { network, arch, numeric, input, threads } = &args.command {
-        return match check(network, arch, numeric, input.as_deref(), *threads) {
-            Ok((report, failed)) => {
-                let _ = stdout.write_all(report.as_bytes());
-                if failed > 0 {
-                    let _ = writeln!(stderr, "rramc: {failed} checks failed");
-                    return 1;
+    match &args.command {
+        Command::Arch { file, preset, list, settings } => {
+            finish("rramc", arch(file.as_deref(), preset.as_deref(), *list, settings), None, stdout, stderr)
+        }
+        Command::Compile { network, arch, summary, output } => {
+            finish("rramc", compile(network, arch, *summary), output.as_deref(), stdout, stderr)
+        }
+        Command::Check { network, arch, numeric, input, threads } => {
+            match check(network, arch, numeric, input.as_deref(), *threads) {
+                Ok((report, failed)) => {
+                    let _ = stdout.write_all(report.as_bytes());
+                    if failed > 0 {
+                        let _ = writeln!(stderr, "rramc: {failed} checks failed");
+                        return 1;
+                    }
+                    0
                 }
-                0
+                Err(message) => {
+                    let _ = writeln!(stderr, "rramc: {message}");
+                    1
+                }
             }
-            Err(message) => {
-                let _ = writeln!(stderr, "rramc: {message}");
-                1
-            }
-        };
+        }
+        Command::Paper { out, networks, xbars, buses, mvm_latency, forward, threads } => {
+            let sweep = Sweep { networks, xbars, buses, mvm_latency: *mvm_latency, forward: *forward };
+            finish("rramc", paper(out, &sweep, *threads), None, stdout, stderr)
+        }
     }
-    if let Command::Paper { out, networks, xbars, buses, mvm_latency, forward, threads } = &args.command {
-        let sweep = Sweep { networks, xbars, buses, mvm_latency: *mvm_latency, forward: *forward };
-        let result = paper(out, &sweep, *threads);
-        return finish("rramc", result, None, stdout, stderr);
+}
+
+/// The presets, or a description (a file, a preset or the default, with
+/// `--set` changes) shown with its derived quantities.
+fn arch(file: Option<&Path>, preset: Option<&str>, list: bool, settings: &ArchSettings) -> Result<String, String> {
+    if list {
+        return Ok(preset_names().iter().map(|name| format!("{name}\n")).collect());
     }
-    let result = match args.command {
-        Command::Arch { list: true, .. } => Ok(preset_names().iter().map(|name| format!("{name}\n")).collect()),
-        Command::Arch { file: Some(path), .. } => {
-            Architecture::load(&path).map_err(|e| e.to_string()).and_then(|a| show(&a))
-        }
-        Command::Arch { preset: Some(name), .. } => {
-            Architecture::preset(&name).map_err(|e| e.to_string()).and_then(|a| show(&a))
-        }
-        Command::Arch { .. } | Command::Compile { .. } | Command::Check { .. } | Command::Paper { .. } => {
-            show(&Architecture::default())
-        }
+    let chosen = match (file, preset) {
+        (Some(path), _) => Architecture::load(path),
+        (None, Some(name)) => Architecture::preset(name),
+        (None, None) => Ok(Architecture::default()),
     };
-    finish("rramc", result, None, stdout, stderr)
+    show(&settings.apply(&chosen.map_err(|e| e.to_string())?)?)
 }
 
 /// Folds batchnorms, checks shapes, tiles every conv for the chip's

@@ -75,8 +75,8 @@ fn translate(args: &Args) -> Result<String, String> {
     if let (Some(input), Some(dir)) = (&args.input, &args.emit_isa) {
         return emit_isa(input, dir, &args.arch.architecture(None)?);
     }
-    if args.arch.arch.is_some() || args.arch.preset.is_some() {
-        return Err("--arch and --preset go with --emit-isa".into());
+    if args.arch.is_given() {
+        return Err("--arch, --preset and --set go with --emit-isa".into());
     }
     if args.list_zoo {
         return Ok(zoo::names()

@@ -311,11 +311,49 @@ fn emit_isa_writes_a_whole_directory_or_nothing() {
 
     let cases: [(&[&str], &str); 3] = [
         (&[&one], "--emit-isa <DIR>"),
-        (&["--zoo", "lenet5", "--preset", "xbar32-bus4"], "--arch and --preset go with --emit-isa"),
+        (&["--zoo", "lenet5", "--preset", "xbar32-bus4"], "--arch, --preset and --set go with --emit-isa"),
         (&[&one, "--emit-isa", out_arg, "--summary"], "cannot be used with"),
     ];
     for (args, expected) in cases {
         let output = run_tool("rram-translate", args);
+        assert_eq!(output.status.code(), Some(1), "{args:?}");
+        assert!(stderr(&output).contains(expected), "{args:?}: {}", stderr(&output));
+    }
+}
+
+/// `--set` changes a field wherever an architecture is chosen; `rramc arch`
+/// prints the result as a file that reads back the same.
+#[test]
+fn set_changes_a_field_of_the_chosen_architecture() {
+    let dir = tempfile::tempdir().unwrap();
+    let set = ["--set", "core.remote_writes=true", "--set", "name=forward"];
+    let shown = run_tool("rramc", &[&["arch", "--preset", "xbar32-bus16"][..], &set].concat());
+    assert!(shown.status.success(), "{}", stderr(&shown));
+    let text = String::from_utf8_lossy(&shown.stdout).into_owned();
+    assert!(text.starts_with("name = \"forward\"\n") && text.contains("\nremote_writes = true\n"), "{text}");
+    let file = write(dir.path(), "forward.toml", &text);
+    let reread = run_tool("rramc", &["arch", &file]);
+    assert_eq!(String::from_utf8_lossy(&reread.stdout), text);
+
+    let program = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/lit/sim/linear");
+    let cycles = |args: &[&str]| {
+        let output = run_tool("rram-sim", &[&[program, "--json"][..], args].concat());
+        assert!(output.status.success(), "{args:?}: {}", stderr(&output));
+        serde_json::from_slice::<serde_json::Value>(&output.stdout).unwrap()["cycles"].as_u64().unwrap()
+    };
+    assert!(cycles(&["--set", "bus.width_bytes=64"]) < cycles(&[]), "a wider bus than arch.toml's 4 bytes");
+
+    let cases: [(&str, &[&str], &str); 3] = [
+        (
+            "rramc",
+            &["arch", "--set", "core.remote_write=true"],
+            "--set core.remote_write=true: unknown field `remote_write`",
+        ),
+        ("rramc", &["arch", "--set", "core.count"], "expected KEY=VALUE"),
+        ("rram-sim", &[program, "--set", "core.count=1"], "the architecture has only 1 cores"),
+    ];
+    for (tool, args, expected) in cases {
+        let output = run_tool(tool, args);
         assert_eq!(output.status.code(), Some(1), "{args:?}");
         assert!(stderr(&output).contains(expected), "{args:?}: {}", stderr(&output));
     }

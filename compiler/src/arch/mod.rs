@@ -7,6 +7,7 @@
 
 mod error;
 mod presets;
+mod settings;
 mod validate;
 
 use std::path::Path;
