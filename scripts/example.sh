@@ -22,12 +22,12 @@ preset=xbar32-bus16
 fold="nn-verify-shapes,nn-fold-batchnorm,canonicalize,cse"
 tool rram-opt -- examples/conv-bn-relu-3x3.mlir --preset "$preset" -o "$work/tiled.mlir" \
   --pass-pipeline="builtin.module($fold,rram-tile,rram-place)"
-# Forwarding needs a chip whose cores write each other's local memory.
-tool rramc -- arch --preset "$preset" | sed 's/^remote_writes = false/remote_writes = true/' > "$work/forward.toml"
 schemes=(sequential linear cyclic forward)
 for scheme in "${schemes[@]}"; do
   case $scheme in
-    forward) tool rram-opt -- examples/conv-bn-relu-3x3.mlir --arch "$work/forward.toml" -o "$work/$scheme.mlir" \
+    # Forwarding needs a chip whose cores write each other's local memory.
+    forward) tool rram-opt -- examples/conv-bn-relu-3x3.mlir --preset "$preset" --set core.remote_writes=true \
+               -o "$work/$scheme.mlir" \
                --pass-pipeline="builtin.module($fold,rram-tile,rram-place,rram-sync{mode=linear exchange=forward})" ;;
     *) tool rram-opt -- "$work/tiled.mlir" -o "$work/$scheme.mlir" --pass-pipeline="builtin.module(rram-sync{mode=$scheme})" ;;
   esac
@@ -39,13 +39,15 @@ echo
 echo "cyclic schedule, simulated:"
 cat "$work/cyclic.stats"
 echo
+# The simulated cycles, from the table or from --json's top-level field.
+cycles_of() { awk '/^cycles / {print $2} /^  "cycles": / {print $2 + 0}' "$work/$1.stats"; }
 # PV: the cores that accumulate into each output vector (the tile grid's h).
 pv=$(grep -o 'h = [0-9]* : i64' "$work/tiled.mlir" | head -1 | grep -o '[0-9]*' | head -1)
-seq=$(awk '/^cycles/ {print $2}' "$work/sequential.stats")
+seq=$(cycles_of sequential)
 printf '%-15s %12s %10s %10s\n' scheme cycles speedup "% of PV"
 printf '%-15s %12d %10s %10s\n' sequential "$seq" baseline -
 for scheme in linear cyclic forward; do
-  cycles=$(awk '/^cycles/ {print $2}' "$work/$scheme.stats")
+  cycles=$(cycles_of "$scheme")
   name=$scheme; [ "$scheme" = forward ] && name="linear forward"
   awk -v m="$name" -v c="$cycles" -v s="$seq" -v pv="$pv" \
     'BEGIN { printf "%-15s %12d %9.2fx %9.1f%%\n", m, c, s / c, 100 * s / c / pv }'

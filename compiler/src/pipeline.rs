@@ -43,7 +43,11 @@ impl Step {
             };
             return Ok(Step::Upstream { text });
         }
-        Err(Error::Pipeline(format!("unknown pass '{name}' (rram-opt --list-passes lists them)")))
+        let known = rram_passes::registry().iter().map(|p| p.name).chain(UPSTREAM_PASSES.iter().map(|(n, _)| *n));
+        Err(Error::Pipeline(format!(
+            "unknown pass '{name}'{}; rram-opt --list-passes lists them",
+            rram_passes::did_you_mean(name, known)
+        )))
     }
 
     pub fn name(&self) -> &str {
@@ -266,6 +270,16 @@ mod tests {
     }
 
     #[test]
+    fn our_pass_options_may_be_separated_by_commas() {
+        assert_eq!(
+            names("builtin.module(rram-tile{rows=32,cols=32 slices=4},rram-place{cores=64})"),
+            ["rram-tile", "rram-place"]
+        );
+        let message = Pipeline::parse("rram-tile{rows=32,cols=0}").err().map(|e| e.to_string()).unwrap_or_default();
+        assert_eq!(message, "option 'cols' of pass 'rram-tile' must be a positive integer, got '0'");
+    }
+
+    #[test]
     fn upstream_options_are_passed_through() {
         let pipeline =
             Pipeline::parse("builtin.module(canonicalize{max-iterations=3 region-simplify=disabled})").unwrap();
@@ -277,7 +291,13 @@ mod tests {
     #[test]
     fn rejects_malformed_pipelines_with_a_reason() {
         let cases = [
-            ("builtin.module(nope)", "unknown pass 'nope'"),
+            ("builtin.module(nope)", "unknown pass 'nope'; rram-opt --list-passes lists them"),
+            (
+                "builtin.module(nn-fold-batchnrom)",
+                "unknown pass 'nn-fold-batchnrom' (did you mean 'nn-fold-batchnorm'?)",
+            ),
+            ("builtin.module(canonicalise)", "(did you mean 'canonicalize'?)"),
+            ("builtin.module(rram-tile{row=32})", "has no option 'row' (did you mean 'rows'?)"),
             ("builtin.module(cse", "missing its closing ')'"),
             ("func.func(cse)", "must be anchored on builtin.module"),
             ("builtin.module(cse,,canonicalize)", "empty pass name"),

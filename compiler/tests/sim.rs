@@ -463,7 +463,7 @@ fn the_trace_is_chrome_json_with_a_slice_per_instruction_and_wait() {
     let named = |name: &str| events.iter().filter(|e| e["name"] == name && e["ph"] == "X").count();
     // Per core LOAD, MVM, STORE; the bus row repeats the 4 transfers; core 1 waits twice.
     assert_eq!((named("LOAD"), named("MVM"), named("STORE"), named("wait bus")), (4, 2, 4, 2));
-    assert_eq!(events.iter().filter(|e| e["ph"] == "M").count(), 3, "a name for each core and the bus");
+    assert_eq!(events.iter().filter(|e| e["ph"] == "M").count(), 4, "a name for the run, each core and the bus");
     let total: f64 =
         events.iter().filter(|e| e["ph"] == "X" && e["tid"] == 1).map(|e| e["dur"].as_f64().unwrap()).sum();
     assert!((total - 52.0 / 1000.0).abs() < 1e-9, "core 1 is busy or waiting for all 52 cycles: {total}");

@@ -14,7 +14,7 @@
 
 mod text;
 
-pub use text::{parse_core, parse_memory, print_core, print_memory, ParseError};
+pub use text::{instruction_lines, parse_core, parse_memory, print_core, print_memory, ParseError};
 
 use std::fmt;
 

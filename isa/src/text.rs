@@ -850,44 +850,68 @@ impl fmt::Display for CoreText<'_> {
 fn write_body(f: &mut fmt::Formatter<'_>, body: &[Instr], depth: usize) -> fmt::Result {
     for instr in body {
         let indent = 2 * depth;
-        write!(f, "{:indent$}", "")?;
-        match instr {
+        writeln!(f, "{:indent$}{}", "", InstrLine(instr))?;
+        if let Instr::Loop { body, .. } = instr {
+            write_body(f, body, depth + 1)?;
+            writeln!(f, "{:indent$}END", "")?;
+        }
+    }
+    Ok(())
+}
+
+/// Each instruction's own line, unindented, in the pre-order the simulator
+/// numbers instructions by (a loop's line is its `LOOP` line).
+pub fn instruction_lines(body: &[Instr]) -> Vec<String> {
+    fn walk(body: &[Instr], lines: &mut Vec<String>) {
+        for instr in body {
+            lines.push(InstrLine(instr).to_string());
+            if let Instr::Loop { body, .. } = instr {
+                walk(body, lines);
+            }
+        }
+    }
+    let mut lines = Vec::new();
+    walk(body, &mut lines);
+    lines
+}
+
+/// One instruction's line: a loop's header without its body.
+struct InstrLine<'a>(&'a Instr);
+
+impl fmt::Display for InstrLine<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
             Instr::Load { local, shared, n, class } => {
-                writeln!(f, "LOAD l[{local}], s[{shared}], {n}, {}", class.name())
+                write!(f, "LOAD l[{local}], s[{shared}], {n}, {}", class.name())
             }
             Instr::Store { shared, local, n, class } => {
-                writeln!(f, "STORE s[{shared}], l[{local}], {n}, {}", class.name())
+                write!(f, "STORE s[{shared}], l[{local}], {n}, {}", class.name())
             }
-            Instr::Mov { dst, src, n } => writeln!(f, "MOV l[{dst}], l[{src}], {n}"),
-            Instr::Mvm { xbar, dst, src } => writeln!(f, "MVM x{xbar}, l[{dst}], l[{src}]"),
+            Instr::Mov { dst, src, n } => write!(f, "MOV l[{dst}], l[{src}], {n}"),
+            Instr::Mvm { xbar, dst, src } => write!(f, "MVM x{xbar}, l[{dst}], l[{src}]"),
             Instr::Binary { op, dst, a, b, n } => {
                 let name = match op {
                     BinaryOp::Add => "ADD",
                     BinaryOp::Bias => "BIAS",
                     BinaryOp::Max => "MAX",
                 };
-                writeln!(f, "{name} l[{dst}], l[{a}], l[{b}], {n}")
+                write!(f, "{name} l[{dst}], l[{a}], l[{b}], {n}")
             }
-            Instr::Unary { op: UnaryOp::Relu, dst, a, n } => writeln!(f, "RELU l[{dst}], l[{a}], {n}"),
+            Instr::Unary { op: UnaryOp::Relu, dst, a, n } => write!(f, "RELU l[{dst}], l[{a}], {n}"),
             Instr::Unary { op: UnaryOp::Clip { lo, hi }, dst, a, n } => {
-                writeln!(f, "CLIP l[{dst}], l[{a}], {n}, {}, {}", Float(*lo), Float(*hi))
+                write!(f, "CLIP l[{dst}], l[{a}], {n}, {}, {}", Float(*lo), Float(*hi))
             }
-            Instr::Unary { op: UnaryOp::Avg { count }, dst, a, n } => writeln!(f, "AVG l[{dst}], l[{a}], {n}, {count}"),
+            Instr::Unary { op: UnaryOp::Avg { count }, dst, a, n } => write!(f, "AVG l[{dst}], l[{a}], {n}, {count}"),
             Instr::Put { core, dst, src, n, class, signal } => {
-                writeln!(f, "PUT c{core}, l[{dst}], l[{src}], {n}, {}, {signal}", class.name())
+                write!(f, "PUT c{core}, l[{dst}], l[{src}], {n}, {}, {signal}", class.name())
             }
-            Instr::Call { core, value } => writeln!(f, "CALL c{core}, {value}"),
-            Instr::Wait { value } => writeln!(f, "WAIT {value}"),
-            Instr::Barrier { id } => writeln!(f, "BARRIER {id}"),
-            Instr::Halt => writeln!(f, "HALT"),
-            Instr::Loop { var, count, body } => {
-                writeln!(f, "LOOP {var}, {count}")?;
-                write_body(f, body, depth + 1)?;
-                writeln!(f, "{:indent$}END", "")
-            }
-        }?;
+            Instr::Call { core, value } => write!(f, "CALL c{core}, {value}"),
+            Instr::Wait { value } => write!(f, "WAIT {value}"),
+            Instr::Barrier { id } => write!(f, "BARRIER {id}"),
+            Instr::Halt => write!(f, "HALT"),
+            Instr::Loop { var, count, .. } => write!(f, "LOOP {var}, {count}"),
+        }
     }
-    Ok(())
 }
 
 // ---- shared memory ----

@@ -41,10 +41,11 @@ impl PassOptions {
         }
     }
 
-    /// Parses the text between the braces of `name{...}`.
+    /// Parses the text between the braces of `name{...}`: options separated
+    /// by spaces (as in mlir-opt) or commas.
     pub fn parse(text: &str) -> Result<Self, Error> {
         let mut options = BTreeMap::new();
-        for item in text.split_whitespace() {
+        for item in text.split(|c: char| c.is_whitespace() || c == ',').filter(|item| !item.is_empty()) {
             let (key, value) = item
                 .split_once('=')
                 .ok_or_else(|| Error::Pipeline(format!("pass option '{item}' is not of the form key=value")))?;
@@ -91,10 +92,31 @@ impl PassInfo {
     /// Creates the pass, rejecting options it does not know.
     pub fn create(&self, options: &PassOptions) -> Result<Box<dyn Pass>, Error> {
         if let Some(unknown) = options.0.keys().find(|k| !self.options.iter().any(|(o, _)| o == k)) {
-            return Err(Error::Pipeline(format!("pass '{}' has no option '{unknown}'", self.name)));
+            let names: Vec<&str> = self.options.iter().map(|(option, _)| *option).collect();
+            let known = match names.as_slice() {
+                [] => "it takes none".to_string(),
+                names => format!("it takes {}", names.join(", ")),
+            };
+            return Err(Error::Pipeline(format!(
+                "pass '{}' has no option '{unknown}'{}; {known}",
+                self.name,
+                did_you_mean(unknown, names)
+            )));
         }
         (self.create)(options)
     }
+}
+
+/// `" (did you mean 'x'?)"` for the candidate closest to `name`, if one is
+/// close; else nothing.
+pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
+    candidates
+        .into_iter()
+        .map(|candidate| (strsim::jaro(name, candidate), candidate))
+        // clap's threshold for its flag suggestions.
+        .filter(|(similarity, _)| *similarity > 0.7)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map_or_else(String::new, |(_, candidate)| format!(" (did you mean '{candidate}'?)"))
 }
 
 /// Every pass of ours, in the order `--list-passes` shows them.
@@ -168,3 +190,37 @@ static REGISTRY: [PassInfo; 5] = [
         create: |_| Ok(Box::new(VerifyShapes)),
     },
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn options_are_separated_by_spaces_or_commas() {
+        let expected = PassOptions(BTreeMap::from([
+            ("cols".to_string(), "16".to_string()),
+            ("rows".to_string(), "32".to_string()),
+            ("slices".to_string(), "2".to_string()),
+        ]));
+        for text in ["rows=32 cols=16 slices=2", "rows=32,cols=16,slices=2", " rows=32, cols=16\tslices=2 "] {
+            assert_eq!(PassOptions::parse(text).unwrap(), expected, "{text}");
+        }
+    }
+
+    #[test]
+    fn an_unknown_option_names_the_ones_the_pass_takes() {
+        let error = |pass: &str, text: &str| {
+            let options = PassOptions::parse(text).unwrap();
+            lookup(pass).unwrap().create(&options).err().map(|e| e.to_string()).unwrap_or_default()
+        };
+        assert_eq!(
+            error("rram-tile", "row=32"),
+            "pass 'rram-tile' has no option 'row' (did you mean 'rows'?); it takes rows, cols, slices"
+        );
+        assert_eq!(error("rram-place", "size=3"), "pass 'rram-place' has no option 'size'; it takes cores, crossbars");
+        assert_eq!(
+            error("nn-verify-shapes", "strict=1"),
+            "pass 'nn-verify-shapes' has no option 'strict'; it takes none"
+        );
+    }
+}

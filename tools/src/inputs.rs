@@ -28,7 +28,7 @@ impl NetworkArgs {
     }
 }
 
-/// `--arch FILE` or `--preset NAME`.
+/// `--arch FILE` or `--preset NAME`, and `--set KEY=VALUE` changes.
 #[derive(Args, Debug)]
 pub struct ArchArgs {
     /// Architecture file
@@ -37,21 +37,54 @@ pub struct ArchArgs {
     /// A built-in architecture preset (rramc arch --list lists them)
     #[arg(long, value_name = "NAME")]
     pub preset: Option<String>,
+    #[command(flatten)]
+    pub settings: ArchSettings,
 }
 
 impl ArchArgs {
-    /// The architecture asked for, else `fallback`, else the default chip.
+    /// The architecture asked for, else `fallback`, else the default chip;
+    /// with the `--set` changes.
     pub fn architecture(&self, fallback: Option<Architecture>) -> Result<Architecture, String> {
-        Ok(self.given()?.or(fallback).unwrap_or_default())
+        let chosen = match (&self.arch, &self.preset) {
+            (Some(path), _) => Architecture::load(path).map_err(|e| e.to_string())?,
+            (None, Some(name)) => Architecture::preset(name).map_err(|e| e.to_string())?,
+            (None, None) => fallback.unwrap_or_default(),
+        };
+        self.settings.apply(&chosen)
     }
 
-    /// The architecture asked for, if any.
-    pub fn given(&self) -> Result<Option<Architecture>, String> {
-        let chip = match (&self.arch, &self.preset) {
-            (Some(path), _) => Architecture::load(path),
-            (None, Some(name)) => Architecture::preset(name),
-            (None, None) => return Ok(None),
-        };
-        chip.map(Some).map_err(|e| e.to_string())
+    /// The architecture the options ask for, if any: a file or preset with
+    /// the `--set` changes, or `base` with them.
+    pub fn given(&self, base: Option<Architecture>) -> Result<Option<Architecture>, String> {
+        if self.is_given() {
+            self.architecture(base).map(Some)
+        } else {
+            Ok(None)
+        }
     }
+
+    /// Whether any architecture option was given.
+    pub fn is_given(&self) -> bool {
+        self.arch.is_some() || self.preset.is_some() || !self.settings.set.is_empty()
+    }
+}
+
+/// `--set KEY=VALUE`, repeatable: a field of the architecture changed.
+#[derive(Args, Debug)]
+pub struct ArchSettings {
+    /// Change a field of the architecture, as in its TOML file (docs/arch.md), e.g.
+    /// core.remote_writes=true; repeatable
+    #[arg(long, value_name = "KEY=VALUE", value_parser = parse_setting)]
+    pub set: Vec<(String, String)>,
+}
+
+impl ArchSettings {
+    pub fn apply(&self, architecture: &Architecture) -> Result<Architecture, String> {
+        architecture.with_settings(&self.set).map_err(|e| e.to_string())
+    }
+}
+
+fn parse_setting(text: &str) -> Result<(String, String), String> {
+    let (key, value) = text.split_once('=').ok_or("expected KEY=VALUE, e.g. core.remote_writes=true")?;
+    Ok((key.trim().to_string(), value.trim().to_string()))
 }

@@ -8,8 +8,9 @@
 //! Errors go to stderr as `file:line:col: error: message`; the exit code is 1
 //! and no output file is written.
 
+use crate::inputs::ArchArgs;
 use crate::output::{report_usage, write_atomically};
-use clap::{Arg, ArgAction, ArgMatches, Command};
+use clap::{Arg, ArgAction, ArgMatches, Args, Command, FromArgMatches};
 use rram_compiler::arch::{Architecture, ARCH_ATTRIBUTE};
 use rram_compiler::pipeline::{Pipeline, RunOptions, Step};
 use rram_dialects::{irdl_definitions, Context, Error, Module, UPSTREAM_PASSES};
@@ -32,17 +33,6 @@ fn command() -> Command {
                 .value_name("PIPELINE")
                 .help("Passes to run, e.g. 'builtin.module(nn-fold-batchnorm,canonicalize)'"),
         )
-        .arg(
-            Arg::new("arch")
-                .long("arch")
-                .value_name("FILE")
-                .conflicts_with("preset")
-                .help("The chip to compile for, an architecture file; recorded on the module as 'rram.arch'"),
-        )
-        .arg(Arg::new("preset").long("preset").value_name("NAME").help(
-            "The chip to compile for, a built-in preset (rramc arch --list); without --arch or --preset, a module \
-             that carries no chip gets the default chip when a pass needs one",
-        ))
         .arg(Arg::new("list-passes").long("list-passes").action(ArgAction::SetTrue).help("List the passes and exit"))
         .arg(
             Arg::new("verify-each")
@@ -79,7 +69,8 @@ fn command() -> Command {
                 .action(ArgAction::SetTrue)
                 .help(format!("Process each chunk between '{SPLIT_MARKER}' lines as its own module")),
         )
-        .next_help_heading("Passes (run in command-line order)");
+        .next_help_heading("The chip (recorded on the module as 'rram.arch'; without these, a module that carries no chip gets the default chip when a pass needs one)");
+    command = ArchArgs::augment_args(command).next_help_heading("Passes (run in command-line order)");
     for (name, summary) in pass_names() {
         command = command.arg(
             Arg::new(name)
@@ -95,6 +86,28 @@ fn command() -> Command {
     command
 }
 
+/// mlir-opt also takes long options with one dash (`-pass-pipeline=...`,
+/// `-cse`); clap wants two, so those get a second one.
+fn with_two_dashes(command: &Command, args: impl IntoIterator<Item = impl Into<OsString>>) -> Vec<OsString> {
+    let longs: Vec<&str> = command.get_arguments().filter_map(Arg::get_long).collect();
+    let mut options_ended = false;
+    args.into_iter()
+        .map(Into::into)
+        .map(|arg| {
+            options_ended |= arg == "--";
+            let name = arg.to_str().and_then(|a| a.strip_prefix('-')).map(|a| a.split('=').next().unwrap_or(a));
+            match name {
+                Some(name) if !options_ended && longs.contains(&name) => {
+                    let mut doubled = OsString::from("-");
+                    doubled.push(&arg);
+                    doubled
+                }
+                _ => arg,
+            }
+        })
+        .collect()
+}
+
 /// Every pass that can be named: ours first, then the upstream ones.
 fn pass_names() -> impl Iterator<Item = (&'static str, &'static str)> {
     rram_passes::registry().iter().map(|p| (p.name, p.summary)).chain(UPSTREAM_PASSES)
@@ -107,7 +120,9 @@ pub fn run(
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> u8 {
-    let matches = match command().try_get_matches_from(args) {
+    let command = command();
+    let args = with_two_dashes(&command, args);
+    let matches = match command.try_get_matches_from(args) {
         Ok(m) => m,
         Err(error) => return report_usage(&error, stdout, stderr),
     };
@@ -151,16 +166,14 @@ fn run_matches(
         }
     };
 
-    let chip = chip_from(matches)?;
+    let chip = ArchArgs::from_arg_matches(matches).map_err(|e| format!("rram-opt: {e}"))?;
     let context = Context::new().map_err(|e| e.to_string())?;
     let chunks = if matches.get_flag("split-input-file") { split_input(&text) } else { vec![text.clone()] };
     let mut outputs = Vec::new();
     let mut failed = false;
     for chunk in &chunks {
         let result = context.parse(chunk, &source_name).and_then(|mut module| {
-            if let Some(chip) = &chip {
-                compile_for(&module, chip)?;
-            }
+            compile_for(&module, &chip)?;
             let warnings = pipeline.run(&mut module, options, |pass, module| {
                 if print_after_all {
                     let _ = writeln!(stderr, "// -----// IR Dump After {pass} //----- //\n{}", print(module));
@@ -190,25 +203,20 @@ fn run_matches(
     emit(&outputs.join(&format!("{SPLIT_MARKER}\n")), output, stdout)
 }
 
-/// The chip of `--arch` or `--preset`, if given.
-fn chip_from(matches: &ArgMatches) -> Result<Option<Architecture>, String> {
-    let chip = match (matches.get_one::<String>("arch"), matches.get_one::<String>("preset")) {
-        (Some(path), _) => Architecture::load(Path::new(path)),
-        (None, Some(name)) => Architecture::preset(name),
-        (None, None) => return Ok(None),
+/// Records the chip the options ask for (`--set` alone changes the one
+/// the module carries) on a module that carries none; a module compiled
+/// for another chip is an error, never silently retargeted.
+fn compile_for(module: &Module, options: &ArchArgs) -> Result<(), Error> {
+    let carried = Architecture::of_module(module).map_err(|e| Error::Pipeline(e.to_string()))?;
+    let Some(chip) = options.given(carried.clone()).map_err(Error::Pipeline)? else {
+        return Ok(());
     };
-    chip.map(Some).map_err(|e| format!("rram-opt: {e}"))
-}
-
-/// Records `chip` on a module that carries none; a module compiled for
-/// another chip is an error, never silently retargeted.
-fn compile_for(module: &Module, chip: &Architecture) -> Result<(), Error> {
-    match Architecture::of_module(module).map_err(|e| Error::Pipeline(e.to_string()))? {
+    match carried {
         None => chip.attach_to(module),
-        Some(carried) if carried == *chip => Ok(()),
+        Some(carried) if carried == chip => Ok(()),
         Some(carried) => Err(Error::Pipeline(format!(
-            "'{}' is compiled for chip '{}' (its '{ARCH_ATTRIBUTE}' attribute), not for '{}' given by --arch or \
-             --preset: compile the network again for that chip",
+            "'{}' is compiled for chip '{}' (its '{ARCH_ATTRIBUTE}' attribute), not for '{}' given by --arch, \
+             --preset or --set: compile the network again for that chip",
             module.source_name(),
             carried.name,
             chip.name
@@ -278,9 +286,7 @@ fn split_input(text: &str) -> Vec<String> {
 
 fn emit(text: &str, output: Option<&Path>, stdout: &mut dyn Write) -> Result<(), String> {
     match output {
-        Some(path) => {
-            write_atomically(path, text).map_err(|e| format!("rram-opt: cannot write '{}': {e}", path.display()))
-        }
+        Some(path) => write_atomically(path, text).map_err(|e| format!("rram-opt: {e}")),
         None => stdout.write_all(text.as_bytes()).map_err(|e| format!("rram-opt: cannot write to stdout: {e}")),
     }
 }

@@ -5,7 +5,8 @@
 use rram_compiler::arch::Architecture;
 use rram_compiler::isa::{is_program_file, write_program, Program};
 use std::io::{self, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Prints a command-line error (or `--help` / `--version`, which clap also
 /// reports as errors) and returns the exit code: 0 for help and version, 1
@@ -30,7 +31,7 @@ pub fn finish(
     stderr: &mut dyn Write,
 ) -> u8 {
     let written = result.and_then(|text| match output {
-        Some(path) => write_atomically(path, &text).map_err(|e| format!("cannot write '{}': {e}", path.display())),
+        Some(path) => write_atomically(path, &text),
         None => stdout.write_all(text.as_bytes()).map_err(|e| format!("cannot write to stdout: {e}")),
     });
     match written {
@@ -44,17 +45,25 @@ pub fn finish(
 
 /// Writes `text` to `path` through a temporary file in the same directory,
 /// renamed into place once complete: a failure never leaves a partial file.
-pub fn write_atomically(path: &Path, text: &str) -> io::Result<()> {
-    let mut file = tempfile::NamedTempFile::new_in(directory_of(path))?;
-    file.write_all(text.as_bytes())?;
-    // A temporary file is private (0600); the result is an ordinary file.
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        file.as_file().set_permissions(std::fs::Permissions::from_mode(0o644))?;
+/// The error names `path` and the reason, never the temporary file.
+pub fn write_atomically(path: &Path, text: &str) -> Result<(), String> {
+    let error = |e: io::Error| format!("cannot write '{}': {e}", path.display());
+    let staged = staging_path(path);
+    // create_new: never truncate a file that is not ours.
+    let mut file = std::fs::OpenOptions::new().write(true).create_new(true).open(&staged).map_err(error)?;
+    let written = file.write_all(text.as_bytes()).and_then(|()| std::fs::rename(&staged, path));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&staged);
     }
-    file.persist(path).map_err(|e| e.error)?;
-    Ok(())
+    written.map_err(error)
+}
+
+/// A hidden name next to `path`, unique to this process and call.
+fn staging_path(path: &Path) -> PathBuf {
+    static CALLS: AtomicUsize = AtomicUsize::new(0);
+    let name = path.file_name().map_or("output".into(), |name| name.to_string_lossy());
+    let call = CALLS.fetch_add(1, Ordering::Relaxed);
+    directory_of(path).join(format!(".{name}.{}-{call}.tmp", std::process::id()))
 }
 
 /// Writes the program directory `dir` as a whole: into a new directory

@@ -11,7 +11,7 @@
 //!                                 # every conv, every scheme, simulated with values vs a reference
 //! ```
 
-use crate::inputs::{ArchArgs, NetworkArgs};
+use crate::inputs::{ArchArgs, ArchSettings, NetworkArgs};
 use crate::output::{finish, report_usage, write_atomically};
 use clap::{ArgGroup, Parser, Subcommand, ValueEnum};
 use rram_compiler::arch::{preset_names, Architecture};
@@ -47,8 +47,10 @@ enum Command {
         #[arg(long, value_name = "NAME", conflicts_with = "list")]
         preset: Option<String>,
         /// List the built-in presets
-        #[arg(long)]
+        #[arg(long, conflicts_with = "set")]
         list: bool,
+        #[command(flatten)]
+        settings: ArchSettings,
     },
     /// Map a network onto a chip's crossbars (fold batchnorms, tile, place)
     #[command(group(ArgGroup::new("source").args(["import_onnx", "zoo"]).required(true)))]
@@ -74,7 +76,7 @@ enum Command {
         #[command(flatten)]
         arch: ArchArgs,
         /// Numeric modes to simulate
-        #[arg(long, value_name = "MODES", value_delimiter = ',', default_values = ["int8", "f32"])]
+        #[arg(long, value_name = "MODES", value_delimiter = ',', default_value = "int8,f32")]
         numeric: Vec<Numeric>,
         /// The network's input, one number per line (default: the network evaluated on
         /// pseudo-random values when all its weights are known, else pseudo-random tensors)
@@ -91,13 +93,13 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
         /// Zoo networks whose conv layers are measured
-        #[arg(long, value_name = "NAMES", value_delimiter = ',', default_values = ["mobilenet_v1", "resnet18"])]
+        #[arg(long, value_name = "NAMES", value_delimiter = ',', default_value = "mobilenet_v1,resnet18")]
         networks: Vec<String>,
         /// Crossbar sizes (rows = cols)
-        #[arg(long, value_name = "SIZES", value_delimiter = ',', default_values_t = [32, 64, 128])]
+        #[arg(long, value_name = "SIZES", value_delimiter = ',', default_value = "32,64,128")]
         xbars: Vec<u32>,
         /// Bus widths in bytes
-        #[arg(long, value_name = "BYTES", value_delimiter = ',', default_values_t = [4, 8, 16, 32, 64])]
+        #[arg(long, value_name = "BYTES", value_delimiter = ',', default_value = "4,8,16,32,64")]
         buses: Vec<u32>,
         /// A fixed MVM latency in cycles for every setup, instead of the one derived
         /// from the crossbar size (for sensitivity studies)
@@ -132,44 +134,48 @@ pub fn run(
         Ok(args) => args,
         Err(error) => return report_usage(&error, stdout, stderr),
     };
-    if let Command::Compile { network, arch, summary, output } = &args.command {
-        let result = compile(network, arch, *summary);
-        return finish("rramc", result, output.as_deref(), stdout, stderr);
-    }
-    if let Command::Check { network, arch, numeric, input, threads } = &args.command {
-        return match check(network, arch, numeric, input.as_deref(), *threads) {
-            Ok((report, failed)) => {
-                let _ = stdout.write_all(report.as_bytes());
-                if failed > 0 {
-                    let _ = writeln!(stderr, "rramc: {failed} checks failed");
-                    return 1;
+    match &args.command {
+        Command::Arch { file, preset, list, settings } => {
+            finish("rramc", arch(file.as_deref(), preset.as_deref(), *list, settings), None, stdout, stderr)
+        }
+        Command::Compile { network, arch, summary, output } => {
+            finish("rramc", compile(network, arch, *summary), output.as_deref(), stdout, stderr)
+        }
+        Command::Check { network, arch, numeric, input, threads } => {
+            match check(network, arch, numeric, input.as_deref(), *threads) {
+                Ok((report, failed)) => {
+                    let _ = stdout.write_all(report.as_bytes());
+                    if failed > 0 {
+                        let _ = writeln!(stderr, "rramc: {failed} checks failed");
+                        return 1;
+                    }
+                    0
                 }
-                0
+                Err(message) => {
+                    let _ = writeln!(stderr, "rramc: {message}");
+                    1
+                }
             }
-            Err(message) => {
-                let _ = writeln!(stderr, "rramc: {message}");
-                1
-            }
-        };
+        }
+        Command::Paper { out, networks, xbars, buses, mvm_latency, forward, threads } => {
+            let sweep = Sweep { networks, xbars, buses, mvm_latency: *mvm_latency, forward: *forward };
+            finish("rramc", paper(out, &sweep, *threads), None, stdout, stderr)
+        }
     }
-    if let Command::Paper { out, networks, xbars, buses, mvm_latency, forward, threads } = &args.command {
-        let sweep = Sweep { networks, xbars, buses, mvm_latency: *mvm_latency, forward: *forward };
-        let result = paper(out, &sweep, *threads);
-        return finish("rramc", result, None, stdout, stderr);
+}
+
+/// The presets, or a description (a file, a preset or the default, with
+/// `--set` changes) shown with its derived quantities.
+fn arch(file: Option<&Path>, preset: Option<&str>, list: bool, settings: &ArchSettings) -> Result<String, String> {
+    if list {
+        return Ok(preset_names().iter().map(|name| format!("{name}\n")).collect());
     }
-    let result = match args.command {
-        Command::Arch { list: true, .. } => Ok(preset_names().iter().map(|name| format!("{name}\n")).collect()),
-        Command::Arch { file: Some(path), .. } => {
-            Architecture::load(&path).map_err(|e| e.to_string()).and_then(|a| show(&a))
-        }
-        Command::Arch { preset: Some(name), .. } => {
-            Architecture::preset(&name).map_err(|e| e.to_string()).and_then(|a| show(&a))
-        }
-        Command::Arch { .. } | Command::Compile { .. } | Command::Check { .. } | Command::Paper { .. } => {
-            show(&Architecture::default())
-        }
+    let chosen = match (file, preset) {
+        (Some(path), _) => Architecture::load(path),
+        (None, Some(name)) => Architecture::preset(name),
+        (None, None) => Ok(Architecture::default()),
     };
-    finish("rramc", result, None, stdout, stderr)
+    show(&settings.apply(&chosen.map_err(|e| e.to_string())?)?)
 }
 
 /// Folds batchnorms, checks shapes, tiles every conv for the chip's
@@ -317,7 +323,7 @@ fn paper(out: &Path, sweep: &Sweep, threads: Option<u16>) -> Result<String, Stri
     let mut text = String::new();
     for (name, contents) in paper::report_files(&rows, &setup) {
         let path = out.join(name);
-        write_atomically(&path, &contents).map_err(|e| format!("cannot write '{}': {e}", path.display()))?;
+        write_atomically(&path, &contents)?;
         let _ = writeln!(text, "wrote {}", path.display());
     }
     let _ = writeln!(
@@ -411,4 +417,33 @@ fn show(arch: &Architecture) -> Result<String, String> {
         arch.sync_memory_bytes(),
     );
     Ok(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    fn parse(args: &[&str]) -> Args {
+        Args::try_parse_from(["rramc"].iter().chain(args)).unwrap_or_else(|e| panic!("{args:?}: {e}"))
+    }
+
+    /// A list option's default, as --help shows it, is what the user would type.
+    #[test]
+    fn list_defaults_are_shown_as_they_are_typed() {
+        let mut command = Args::command();
+        let help = command.find_subcommand_mut("paper").unwrap().render_help().to_string();
+        for shown in ["[default: mobilenet_v1,resnet18]", "[default: 32,64,128]", "[default: 4,8,16,32,64]"] {
+            assert!(help.contains(shown), "{shown} not in {help}");
+        }
+        let typed = ["--networks", "mobilenet_v1,resnet18", "--xbars", "32,64,128", "--buses", "4,8,16,32,64"];
+        let defaults = parse(&["paper", "--out", "x"]);
+        assert_eq!(format!("{defaults:?}"), format!("{:?}", parse(&[&["paper", "--out", "x"][..], &typed].concat())));
+        let Command::Paper { xbars, .. } = defaults.command else { unreachable!("parsed as paper") };
+        assert_eq!(xbars, [32, 64, 128]);
+        let Command::Check { numeric, .. } = parse(&["check", "--zoo", "lenet5"]).command else {
+            unreachable!("parsed as check")
+        };
+        assert_eq!(numeric, [Numeric::Int8, Numeric::F32]);
+    }
 }

@@ -103,7 +103,7 @@ fn simulate_dir(args: &Args) -> Result<String, String> {
     let options = SimOptions { functional, trace: args.trace.is_some() };
     let result = simulate(&arch, &program, &options).map_err(|e| e.to_string())?;
     if let (Some(path), Some(trace)) = (&args.trace, &result.trace) {
-        write_atomically(path, &trace.to_json()).map_err(|e| format!("cannot write '{}': {e}", path.display()))?;
+        write_atomically(path, &trace.to_json())?;
     }
     let dumps: Vec<(String, Vec<Option<f64>>)> = match &result.shared {
         Some(memory) => args.dump.iter().map(|&(a, n)| (format!("{a}:{n}"), memory.read(a, n))).collect(),

@@ -77,8 +77,8 @@ fn translate(args: &Args) -> Result<String, String> {
     if let (Some(input), Some(dir)) = (&args.input, &args.emit_isa) {
         return emit_isa(input, dir, &args.arch);
     }
-    if args.arch.arch.is_some() || args.arch.preset.is_some() {
-        return Err("--arch and --preset go with --emit-isa".into());
+    if args.arch.is_given() {
+        return Err("--arch, --preset and --set go with --emit-isa".into());
     }
     if args.list_zoo {
         return Ok(zoo::names()
@@ -108,7 +108,8 @@ fn emit_isa(input: &Path, dir: &Path, chip: &ArchArgs) -> Result<String, String>
     let text = std::fs::read_to_string(input).map_err(|e| format!("cannot read '{source_name}': {e}"))?;
     let context = Context::new().map_err(|e| e.to_string())?;
     let module = context.parse(&text, &source_name).map_err(|e| e.to_string())?;
-    let arch = match (Architecture::of_module(&module).map_err(|e| e.to_string())?, chip.given()?) {
+    let carried = Architecture::of_module(&module).map_err(|e| e.to_string())?;
+    let arch = match (carried.clone(), chip.given(carried)?) {
         (Some(compiled_for), Some(given)) if compiled_for != given => {
             return Err(format!(
                 "'{source_name}' is compiled for chip '{}' (its '{ARCH_ATTRIBUTE}' attribute), not for '{}': \

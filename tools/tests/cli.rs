@@ -1,6 +1,7 @@
 //! rram-opt as a process: exit codes, output files, stdin, and that bad
 //! input never panics or leaves a file behind.
 
+use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
@@ -94,6 +95,46 @@ fn bad_command_lines_exit_1_with_a_reason() {
     }
 }
 
+/// The error names the path given and the reason: not the temporary file
+/// the output is staged in.
+#[test]
+fn a_write_error_names_the_output_path_and_the_reason_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("missing").join("out");
+    let out = out.to_str().unwrap();
+    let input = write(dir.path(), "in.mlir", VALID);
+    let program = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/lit/sim/linear");
+    let runs: [(&str, &[&str]); 3] = [
+        ("rram-opt", &[&input, "-o", out]),
+        ("rram-translate", &["--zoo", "lenet5", "-o", out]),
+        ("rram-sim", &[program, "--trace", out]),
+    ];
+    for (tool, args) in runs {
+        let output = run_tool(tool, args);
+        assert_eq!(output.status.code(), Some(1), "{tool}");
+        assert_eq!(stderr(&output), format!("{tool}: cannot write '{out}': No such file or directory (os error 2)\n"));
+    }
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "nothing but the input");
+}
+
+/// Long options with one dash, as mlir-opt takes them.
+#[test]
+fn long_options_may_have_one_dash() {
+    let runs: [&[&str]; 3] = [
+        &["-pass-pipeline=builtin.module(nn-verify-shapes,cse)", "-verify-each=false"],
+        &["-nn-verify-shapes", "-cse", "-mlir-print-debuginfo"],
+        &["-pass-pipeline", "builtin.module(canonicalize)", "-split-input-file"],
+    ];
+    for args in runs {
+        let output = rram_opt(args, VALID);
+        assert!(output.status.success(), "{args:?}: {}", stderr(&output));
+        assert!(String::from_utf8_lossy(&output.stdout).contains("\"nn.relu\""), "{args:?}");
+    }
+    let unknown = rram_opt(&["-no-such-flag"], VALID);
+    assert_eq!(unknown.status.code(), Some(1));
+    assert!(stderr(&unknown).contains("unexpected argument '-n' found"), "{}", stderr(&unknown));
+}
+
 #[test]
 fn invalid_utf8_and_binary_input_are_errors_not_panics() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_rram-opt"))
@@ -118,17 +159,52 @@ fn emit_irdl_prints_the_three_dialects() {
     }
 }
 
+/// The trace of tests/lit/sim/linear (2 cores, a 1 GHz clock): a name for
+/// the process and every row, the bus's row after the cores', every slice's
+/// instruction and cycles, timestamps in exact microseconds.
 #[test]
-fn rram_sim_writes_a_trace_and_rejects_what_it_cannot_do() {
+fn rram_sim_writes_a_trace_that_describes_every_slice() {
     let dir = tempfile::tempdir().unwrap();
     let trace = dir.path().join("run.json");
     let program = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/lit/sim/linear");
-    let sim = |args: &[&str]| Command::new(env!("CARGO_BIN_EXE_rram-sim")).args(args).output().unwrap();
-    let traced = sim(&[program, "--trace", trace.to_str().unwrap()]);
+    let traced = run_tool("rram-sim", &[program, "--trace", trace.to_str().unwrap()]);
     assert!(traced.status.success(), "{}", stderr(&traced));
     let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&trace).unwrap()).unwrap();
-    assert!(json["traceEvents"].as_array().unwrap().iter().any(|e| e["name"] == "MVM"));
+    let events = json["traceEvents"].as_array().unwrap();
+    let metadata = |name: &str| -> Vec<(Option<u64>, String)> {
+        let named = events.iter().filter(|e| e["ph"] == "M" && e["name"] == name);
+        named.map(|e| (e["tid"].as_u64(), e["args"]["name"].as_str().unwrap().to_string())).collect()
+    };
+    assert_eq!(metadata("process_name"), [(None, "rram-sim on tiny".to_string())]);
+    let rows = [(Some(0), "core 0"), (Some(1), "core 1"), (Some(2), "bus")].map(|(t, n)| (t, n.to_string()));
+    assert_eq!(metadata("thread_name"), rows);
 
+    let slices: Vec<&serde_json::Value> = events.iter().filter(|e| e["ph"] == "X").collect();
+    assert!(slices.iter().any(|e| e["name"] == "MVM" && e["args"]["instruction"] == "MVM x0, l[2], l[0]"));
+    assert!(slices.iter().any(|e| e["name"] == "wait sync" && e["args"]["instruction"] == "WAIT 1+p"));
+    for slice in &slices {
+        let args = &slice["args"];
+        assert!(args["instruction"].as_str().is_some_and(|text| !text.is_empty()), "{slice}");
+        for (time, cycles) in [("ts", "cycle"), ("dur", "cycles")] {
+            // 1000 cycles per microsecond: exact, no float noise.
+            let exact = args[cycles].as_u64().unwrap() as f64 / 1000.0;
+            assert_eq!(slice[time].to_string(), serde_json::json!(exact).to_string(), "{slice}");
+        }
+        if slice["tid"] == 2 {
+            assert!(args["core"].is_u64() && args["bytes"].is_u64() && args["class"].is_string(), "{slice}");
+        }
+    }
+    let stores = slices.iter().filter(|e| e["name"] == "STORE" && e["tid"] == 1);
+    let classes: BTreeSet<&str> = stores.map(|e| e["args"]["class"].as_str().unwrap()).collect();
+    assert_eq!(classes, BTreeSet::from(["output"]));
+    let load = slices.iter().find(|e| e["name"] == "LOAD" && e["args"]["address"] == 200).unwrap();
+    assert_eq!((&load["args"]["words"], &load["args"]["bytes"]), (&serde_json::json!(2), &serde_json::json!(2)));
+}
+
+#[test]
+fn rram_sim_rejects_what_it_cannot_do() {
+    let program = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/lit/sim/linear");
+    let sim = |args: &[&str]| run_tool("rram-sim", args);
     let cases: [(&[&str], &str); 3] = [
         (&[program, "--dump", "100:8"], "--dump needs --functional"),
         (&["/no/such/dir"], "/no/such/dir"),
@@ -237,11 +313,49 @@ fn emit_isa_writes_a_whole_directory_or_nothing() {
 
     let cases: [(&[&str], &str); 3] = [
         (&[&one], "--emit-isa <DIR>"),
-        (&["--zoo", "lenet5", "--preset", "xbar32-bus4"], "--arch and --preset go with --emit-isa"),
+        (&["--zoo", "lenet5", "--preset", "xbar32-bus4"], "--arch, --preset and --set go with --emit-isa"),
         (&[&one, "--emit-isa", out_arg, "--summary"], "cannot be used with"),
     ];
     for (args, expected) in cases {
         let output = run_tool("rram-translate", args);
+        assert_eq!(output.status.code(), Some(1), "{args:?}");
+        assert!(stderr(&output).contains(expected), "{args:?}: {}", stderr(&output));
+    }
+}
+
+/// `--set` changes a field wherever an architecture is chosen; `rramc arch`
+/// prints the result as a file that reads back the same.
+#[test]
+fn set_changes_a_field_of_the_chosen_architecture() {
+    let dir = tempfile::tempdir().unwrap();
+    let set = ["--set", "core.remote_writes=true", "--set", "name=forward"];
+    let shown = run_tool("rramc", &[&["arch", "--preset", "xbar32-bus16"][..], &set].concat());
+    assert!(shown.status.success(), "{}", stderr(&shown));
+    let text = String::from_utf8_lossy(&shown.stdout).into_owned();
+    assert!(text.starts_with("name = \"forward\"\n") && text.contains("\nremote_writes = true\n"), "{text}");
+    let file = write(dir.path(), "forward.toml", &text);
+    let reread = run_tool("rramc", &["arch", &file]);
+    assert_eq!(String::from_utf8_lossy(&reread.stdout), text);
+
+    let program = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/lit/sim/linear");
+    let cycles = |args: &[&str]| {
+        let output = run_tool("rram-sim", &[&[program, "--json"][..], args].concat());
+        assert!(output.status.success(), "{args:?}: {}", stderr(&output));
+        serde_json::from_slice::<serde_json::Value>(&output.stdout).unwrap()["cycles"].as_u64().unwrap()
+    };
+    assert!(cycles(&["--set", "bus.width_bytes=64"]) < cycles(&[]), "a wider bus than arch.toml's 4 bytes");
+
+    let cases: [(&str, &[&str], &str); 3] = [
+        (
+            "rramc",
+            &["arch", "--set", "core.remote_write=true"],
+            "--set core.remote_write=true: unknown field `remote_write`",
+        ),
+        ("rramc", &["arch", "--set", "core.count"], "expected KEY=VALUE"),
+        ("rram-sim", &[program, "--set", "core.count=1"], "core 1 has a program, the chip has 1 cores (core.count)"),
+    ];
+    for (tool, args, expected) in cases {
+        let output = run_tool(tool, args);
         assert_eq!(output.status.code(), Some(1), "{args:?}");
         assert!(stderr(&output).contains(expected), "{args:?}: {}", stderr(&output));
     }

@@ -8,6 +8,7 @@
 mod attribute;
 mod error;
 mod presets;
+mod settings;
 mod validate;
 
 use std::path::Path;

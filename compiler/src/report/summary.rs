@@ -19,7 +19,8 @@ pub struct LayerSummary {
     pub groups: i64,
     /// Multiply-accumulates of one inference (0 for ops without a matrix).
     pub macs: u64,
-    /// Elements of the weights the layer reads (a batchnorm's statistics included).
+    /// Elements of the layer's parameters as torchvision counts them: its
+    /// weights, but not a batchnorm's running mean and variance (buffers).
     pub params: u64,
 }
 
@@ -47,7 +48,12 @@ impl Summary {
                 // Each output element of a conv/dense takes one kernel-matrix column
                 // restricted to its group: rows (= Kh*Kw*Cin/g) MACs.
                 let macs = matrix.map_or(0, |[rows, _]| product(&node.shape) * rows as u64);
-                let params = node.inputs.iter().filter(|r| is_weight(r)).map(|&r| product(network.shape(r))).sum();
+                let parameters = match node.op {
+                    // x, scale, bias; then mean and var, which are not learned.
+                    NnOp::BatchNorm { .. } => &node.inputs[..node.inputs.len().min(3)],
+                    _ => &node.inputs[..],
+                };
+                let params = parameters.iter().filter(|r| is_weight(r)).map(|&r| product(network.shape(r))).sum();
                 LayerSummary {
                     name: node.name.clone(),
                     op: node.op.name(),

@@ -26,6 +26,7 @@ mod stats;
 mod trace;
 
 pub use stats::{BusBytes, CoreStats, Stats};
+use trace::Grant;
 pub use trace::Trace;
 
 use crate::arch::Architecture;
@@ -335,7 +336,6 @@ impl<'a> Engine<'a> {
                 shared.write(start, &values);
             }
         }
-        let ids: Vec<u32> = cores.iter().map(|c| c.id).collect();
         let mut local_histories = vec![None; count];
         if functional {
             let targets = cores.iter().flat_map(|c| c.code.ops.iter()).filter_map(|op| match op {
@@ -367,7 +367,7 @@ impl<'a> Engine<'a> {
             shared,
             shared_peak_words: 0,
             stats: Stats::default(),
-            trace: options.trace.then(|| Trace::new(arch.clock_mhz, &ids)),
+            trace: options.trace.then(|| Trace::new(arch, &programs)),
             cores,
         };
         for core in 0..count {
@@ -609,7 +609,7 @@ impl<'a> Engine<'a> {
             core.stats.instructions += 1;
             core.pc += 1;
             if let Some(trace) = &mut self.trace {
-                trace.slice(core.id, name, time, cycles);
+                trace.slice(index, core.code.source_index[core.pc - 1], name, time, cycles);
             }
             time += cycles;
         }
@@ -679,10 +679,8 @@ impl<'a> Engine<'a> {
         state.stats.busy += cycles;
         state.stats.instructions += 1;
         if let Some(trace) = &mut self.trace {
-            let name = transfer_name(&request.transfer);
-            trace.slice(state.id, "wait bus", request.time, time - request.time);
-            trace.slice(state.id, name, time, cycles);
-            trace.bus(name, time, held);
+            let grant = Grant { start: time, cycles, held, bytes };
+            trace.transfer(core, state.code.source_index[state.pc], &request, grant);
         }
         match request.transfer {
             Transfer::Load { local, shared, n, .. } => {
@@ -777,7 +775,7 @@ impl<'a> Engine<'a> {
             if let Status::Barrier { since, .. } = state.status {
                 state.stats.wait_sync += release - since;
                 if let Some(trace) = &mut self.trace {
-                    trace.slice(state.id, "wait sync", since, release - since);
+                    trace.slice(core, state.code.source_index[state.pc - 1], "wait sync", since, release - since);
                 }
             }
             self.schedule(release, Event::Run { core });
@@ -795,7 +793,7 @@ impl<'a> Engine<'a> {
                 core.stats.wait_sync += time - since;
                 core.pc += 1;
                 if let Some(trace) = &mut self.trace {
-                    trace.slice(core.id, "wait sync", since, time - since);
+                    trace.slice(target, core.code.source_index[core.pc - 1], "wait sync", since, time - since);
                 }
                 self.acquire(target);
                 self.schedule(time, Event::Run { core: target });
