@@ -3,7 +3,11 @@
 //! [`rram_isa::CoreProgram`], one instruction per `msg` op, so that
 //! `rram-translate --emit-isa` can write it for `rram-sim`.
 //!
+//! - A role (`func.func` with `msg.role`) is no core's program: a core
+//!   program's `func.call` of it becomes the role's instructions, its
+//!   arguments (constants) in place of its parameters.
 //! - `msg.crossbar` becomes the core's crossbar declaration (`.xbar`).
+//! - The core a `msg.call` or `msg.put` signals must be a constant.
 //! - `scf.for %i = lb to ub step s` becomes `LOOP v, count` with
 //!   `count = ceil((ub - lb) / s)` (0 when `ub <= lb`) and `%i = lb + s*v`;
 //!   `v` is the loop's `msg.var`, else `i<depth>`. Bounds and step must be
@@ -22,7 +26,7 @@
 //! output is exactly `rram_passes::schedule::layer_program` with the cores
 //! placed.
 
-use rram_dialects::msg::{program_core, MsgOp, LOOP_VAR_ATTRIBUTE};
+use rram_dialects::msg::{is_role, program_core, MsgOp, LOOP_VAR_ATTRIBUTE};
 use rram_dialects::{Error, Module, Op, OpId, Value};
 use rram_isa::{Affine, BinaryOp, Class, CoreProgram, Crossbar, Instr, Program, UnaryOp};
 use std::collections::HashMap;
@@ -32,17 +36,30 @@ use std::collections::HashMap;
 /// outside the IR.
 pub fn program(module: &Module) -> Result<Program, Error> {
     let top = module.operation();
+    let functions = top.body();
+    let roles: HashMap<String, Op> = functions
+        .iter()
+        .filter(|op| op.name() == "func.func" && is_role(op))
+        .filter_map(|op| Some((op.attribute("sym_name")?.as_string()?, *op)))
+        .collect();
     let mut cores = Vec::new();
-    for op in top.body() {
+    for op in functions {
         let core = match (op.name().as_str(), program_core(&op)) {
             ("func.func", Some(core)) => core.map_err(|e| op.error(e))?,
+            ("func.func", None) if is_role(&op) => continue,
             ("func.func", None) => {
                 return Err(op.error("this function is not a core program (no 'msg.core'): run rram-sync first"))
             }
             (name, _) => return Err(op.error(format!("'{name}' op is not a core program"))),
         };
         let core = u32::try_from(core).map_err(|_| op.error(format!("{core} is not a core number")))?;
-        let mut reader = Reader { crossbars: Vec::new(), counters: Vec::new(), memo: HashMap::new() };
+        let mut reader = Reader {
+            roles: &roles,
+            crossbars: Vec::new(),
+            counters: Vec::new(),
+            arguments: Vec::new(),
+            memo: HashMap::new(),
+        };
         let body = reader.block(&op)?;
         cores.push(CoreProgram { core, crossbars: reader.crossbars, body });
     }
@@ -53,16 +70,21 @@ pub fn program(module: &Module) -> Result<Program, Error> {
 }
 
 /// Reads one core program.
-struct Reader<'m> {
+struct Reader<'a, 'm> {
+    /// The module's roles by name.
+    roles: &'a HashMap<String, Op<'m>>,
     crossbars: Vec<Crossbar>,
     /// The counters of the loops around the op being read, innermost last:
     /// the induction variable, its loop variable and its value in it.
     counters: Vec<(Value<'m>, String, Affine)>,
+    /// The arguments of the role being read: its parameter and the value
+    /// the core calls it with.
+    arguments: Vec<(Value<'m>, Affine)>,
     /// The affine value of every `arith` op evaluated so far.
     memo: HashMap<OpId, Affine>,
 }
 
-impl<'m> Reader<'m> {
+impl<'m> Reader<'_, 'm> {
     /// The instructions of the body of `parent` (a function or a loop).
     fn block(&mut self, parent: &Op<'m>) -> Result<Vec<Instr>, Error> {
         let mut body = Vec::new();
@@ -73,6 +95,10 @@ impl<'m> Reader<'m> {
                 continue;
             }
             if name.starts_with("arith.") || name == "func.return" || name == "scf.yield" {
+                continue;
+            }
+            if name == "func.call" {
+                body.extend(self.call(parent, &op)?);
                 continue;
             }
             let msg = MsgOp::read(&op).map_err(|e| op.error(format!("'{name}' op {e}")))?.ok_or_else(|| {
@@ -108,21 +134,54 @@ impl<'m> Reader<'m> {
                 MsgOp::Relu { n } => unary(UnaryOp::Relu, n, operand)?,
                 MsgOp::Clip { n, lo, hi } => unary(UnaryOp::Clip { lo, hi }, n, operand)?,
                 MsgOp::Avg { n, count } => unary(UnaryOp::Avg { count }, n, operand)?,
-                MsgOp::Put { core, n, class } => Instr::Put {
-                    core,
-                    dst: operand(0)?,
-                    src: operand(1)?,
+                MsgOp::Put { n, class } => Instr::Put {
+                    core: core_number(&op, operand(0)?)?,
+                    dst: operand(1)?,
+                    src: operand(2)?,
                     n,
                     class: class_of(class)?,
-                    signal: operand(2)?,
+                    signal: operand(3)?,
                 },
-                MsgOp::Call { core } => Instr::Call { core, value: operand(0)? },
+                MsgOp::Call => Instr::Call { core: core_number(&op, operand(0)?)?, value: operand(1)? },
                 MsgOp::Wait => Instr::Wait { value: operand(0)? },
                 MsgOp::Barrier { id } => Instr::Barrier { id },
                 MsgOp::Halt => Instr::Halt,
             });
         }
         Ok(body)
+    }
+
+    /// A core program's call of its role: the role's instructions with
+    /// the call's arguments, constants, for its parameters.
+    fn call(&mut self, parent: &Op<'m>, op: &Op<'m>) -> Result<Vec<Instr>, Error> {
+        let callee = op.attribute("callee").and_then(|a| a.as_symbol()).unwrap_or_default();
+        let role = *self.roles.get(&callee).ok_or_else(|| {
+            op.error(format!("'func.call' op calls @{callee}, which is not a role (a func.func with 'msg.role')"))
+        })?;
+        if !self.arguments.is_empty() || program_core(parent).is_none() {
+            return Err(op.error("'func.call' op must be directly in a core's program: a role calls no other"));
+        }
+        let parameters = role.body_arguments();
+        let operands = op.operands();
+        if operands.len() != parameters.len() {
+            return Err(op.error(format!(
+                "'func.call' op passes {} arguments to @{callee}, which takes {}",
+                operands.len(),
+                parameters.len()
+            )));
+        }
+        for (index, (parameter, value)) in parameters.into_iter().zip(operands).enumerate() {
+            let argument = self.affine(value, op, &format!("#{index}"))?;
+            if !argument.terms.is_empty() {
+                return Err(
+                    op.error(format!("'func.call' op's argument #{index} is {argument}: it must be a constant"))
+                );
+            }
+            self.arguments.push((parameter, argument));
+        }
+        let body = self.block(&role);
+        self.arguments.clear();
+        body
     }
 
     /// `scf.for` as `LOOP var, count`.
@@ -207,17 +266,25 @@ impl<'m> Reader<'m> {
         match value.defining_op() {
             Some(op) => self.memo.get(&op.id()).cloned().ok_or_else(|| Error::Internal(format!("{op} not evaluated"))),
             None => {
-                self.counters.iter().rev().find(|(counter, ..)| *counter == value).map(|(.., a)| a.clone()).ok_or_else(
-                    || {
-                        user.error(format!(
+                let argument = self.arguments.iter().find(|(parameter, _)| *parameter == value).map(|(_, a)| a);
+                let counter = self.counters.iter().rev().find(|(counter, ..)| *counter == value).map(|(.., a)| a);
+                argument.or(counter).cloned().ok_or_else(|| {
+                    user.error(format!(
                         "'{}' op's operand '{operand}' is a block argument that is not the counter of an enclosing \
-                         scf.for",
+                         scf.for or an argument of its role",
                         user.name()
                     ))
-                    },
-                )
+                })
             }
         }
+    }
+}
+
+/// The core a CALL or PUT signals: a constant core number.
+fn core_number(op: &Op, core: Affine) -> Result<u32, Error> {
+    match (core.terms.is_empty(), u32::try_from(core.constant)) {
+        (true, Ok(number)) => Ok(number),
+        _ => Err(op.error(format!("'{}' op signals core {core}: it must be a constant core number", op.name()))),
     }
 }
 

@@ -384,3 +384,64 @@ fn what_the_instruction_set_cannot_say_is_an_error_at_the_op() {
         assert!(message.contains(expected), "expected '{expected}', got '{message}'");
     }
 }
+
+#[test]
+fn a_core_that_calls_its_role_runs_the_role_with_its_arguments() {
+    let text = r#"func.func @role_0(%out: index, %next: index) attributes {msg.role} {
+  "msg.crossbar"() {crossbar = 0 : i64, rows = 4 : i64, cols = 2 : i64} : () -> ()
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  scf.for %p = %c0 to %c4 step %c1 {
+    %a = arith.muli %p, %c4 : index
+    %at = arith.addi %a, %out : index
+    "msg.store"(%at, %c0) {class = "partial", n = 2 : i64} : (index, index) -> ()
+    "msg.call"(%next, %p) : (index, index) -> ()
+  } {msg.var = "p"}
+  return
+}
+func.func @core_5() attributes {msg.core = 5 : i64} {
+  %c100 = arith.constant 100 : index
+  %c6 = arith.constant 6 : index
+  func.call @role_0(%c100, %c6) : (index, index) -> ()
+  return
+}
+"#;
+    let context = Context::new().unwrap();
+    let module = context.parse(text, "roles.mlir").unwrap();
+    let program = lower_msg::program(&module).unwrap();
+    assert_eq!(program.cores.len(), 1, "a role is no core's program");
+    let printed = rram_compiler::isa::print_core(&program.cores[0]);
+    assert_eq!(
+        printed, ".core 5\n.xbar 0 4x2\nLOOP p, 4\n  STORE s[100+4*p], l[0], 2, partial\n  CALL c6, p\nEND\n",
+        "{printed}"
+    );
+}
+
+#[test]
+fn roles_and_signalled_cores_that_the_instruction_set_cannot_say_are_errors_at_the_op() {
+    let role =
+        "func.func @role_0(%x: index) attributes {msg.role} {\n  \"msg.wait\"(%x) : (index) -> ()\n  return\n}\n";
+    let cases = [
+        (
+            "func.func @core_1() attributes {msg.core = 1 : i64} {\n  return\n}\nfunc.func @core_0() attributes {msg.core = 0 : i64} {\n  func.call @core_1() : () -> ()\n  return\n}\n".to_string(),
+            "calls.mlir:5:3: error: 'func.call' op calls @core_1, which is not a role (a func.func with 'msg.role')",
+        ),
+        (
+            format!("{role}func.func @core_0() attributes {{msg.core = 0 : i64}} {{\n  %c0 = arith.constant 0 : index\n  %c2 = arith.constant 2 : index\n  scf.for %i = %c0 to %c2 step %c2 {{\n    func.call @role_0(%i) : (index) -> ()\n  }}\n  return\n}}\n"),
+            "calls.mlir:9:5: error: 'func.call' op must be directly in a core's program: a role calls no other",
+        ),
+        (
+            "func.func @core_0() attributes {msg.core = 0 : i64} {\n  %c0 = arith.constant 0 : index\n  %c2 = arith.constant 2 : index\n  scf.for %i = %c0 to %c2 step %c2 {\n    \"msg.call\"(%i, %c0) : (index, index) -> ()\n  } {msg.var = \"p\"}\n  return\n}\n".to_string(),
+            "calls.mlir:5:5: error: 'msg.call' op signals core 2*p: it must be a constant core number",
+        ),
+    ];
+    for (text, expected) in cases {
+        let context = Context::new().unwrap();
+        let message = match context.parse(&text, "calls.mlir") {
+            Ok(module) => lower_msg::program(&module).err().map(|e| e.to_string()).unwrap_or_default(),
+            Err(error) => error.to_string(),
+        };
+        assert!(message.contains(expected), "expected '{expected}', got '{message}'");
+    }
+}

@@ -1,12 +1,15 @@
 // The `msg` dialect: per-core programs that exchange messages.
 //
 // A program is a `func.func` carrying a `msg.core = N : i64` attribute; pixel
-// loops are `scf.for`, so IR size does not grow with the pixel count. Each
-// op is one instruction of the instruction set (docs/isa.md), one op per
-// mnemonic. Every address (local or shared) and every sequence value is an
-// `index` operand, computed with `arith` from loop counters; word counts,
-// crossbar and core numbers, traffic classes and constants of the vector
-// unit are attributes. Memories count 32-bit words.
+// loops are `scf.for`, so IR size does not grow with the pixel count. Cores
+// that run the same code at other addresses share it: a `func.func` with
+// `msg.role` takes those addresses (and the cores it signals) as `index`
+// arguments, and each core's program calls it (`func.call`). Each op is one
+// instruction of the instruction set (docs/isa.md), one op per mnemonic.
+// Every address (local or shared), every sequence value and every core an
+// op signals is an `index` operand, computed with `arith` from loop counters
+// and role arguments; word counts, crossbar numbers, traffic classes and
+// constants of the vector unit are attributes. Memories count 32-bit words.
 irdl.dialect @msg {
   // Declares crossbar `crossbar` of this core, holding a `rows` x `cols`
   // weight matrix (the `.xbar K RxC` line of a core's program).
@@ -120,23 +123,24 @@ irdl.dialect @msg {
   // PUT: core `core`'s local[dst..dst+n] = local[src..src+n], then its
   // sequence register raised to `signal`: one bus transaction (a remote
   // write with a signal; architectures with core.remote_writes).
+  // The core is an operand, so that one program of a role (msg.role) can
+  // name the cores of each instance it runs as.
   irdl.operation @put {
+    %core = irdl.is index
     %dst = irdl.is index
     %src = irdl.is index
     %signal = irdl.is index
-    %core = irdl.base "#builtin.integer"
     %n = irdl.base "#builtin.integer"
     %class = irdl.base "#builtin.string"
-    irdl.operands(dst: %dst, src: %src, signal: %signal)
-    irdl.attributes {"core" = %core, "n" = %n, "class" = %class}
+    irdl.operands(core: %core, dst: %dst, src: %src, signal: %signal)
+    irdl.attributes {"n" = %n, "class" = %class}
   }
 
   // CALL: raises core `core`'s sequence register to `value`, over the bus.
   irdl.operation @call {
+    %core = irdl.is index
     %value = irdl.is index
-    %core = irdl.base "#builtin.integer"
-    irdl.operands(value: %value)
-    irdl.attributes {"core" = %core}
+    irdl.operands(core: %core, value: %value)
   }
 
   // WAIT: blocks until this core's sequence register reaches `value`.

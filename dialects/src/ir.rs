@@ -483,6 +483,15 @@ impl Attribute<'_> {
             .or_else(|| self.as_i64_array().map(AttributeValue::I64Array))
     }
 
+    /// A symbol reference's name (`@core_0` gives `core_0`).
+    pub fn as_symbol(&self) -> Option<String> {
+        // SAFETY: getter only called after the kind check; the string is copied.
+        unsafe {
+            sys::mlirAttributeIsAFlatSymbolRef(self.raw)
+                .then(|| string_from_raw(sys::mlirFlatSymbolRefAttrGetValue(self.raw)))
+        }
+    }
+
     pub fn as_i64_array(&self) -> Option<Vec<i64>> {
         // SAFETY: element getters only called after the kind check, within bounds.
         unsafe {

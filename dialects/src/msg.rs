@@ -4,18 +4,26 @@
 //! programs, and by the translation back to the instruction set.
 //!
 //! Invariants: every op sits in a `func.func` that names its core with a
-//! `msg.core` attribute, each core has one program, a crossbar is declared
-//! (`msg.crossbar`, directly in the program's body, once per index) before
-//! an `msg.mvm` can name it, and counts, numbers and classes are within the
-//! instruction set's ranges. Addresses and sequence values are `index`
-//! operands (IRDL checks the type); that they are affine in the loop
-//! counters is checked where a program is translated.
+//! `msg.core` attribute or is a role (`msg.role`: code that several cores
+//! run with other arguments, called from their programs), each core has one
+//! program, a crossbar is declared (`msg.crossbar`, directly in the body of
+//! its program or role, once per index) before an `msg.mvm` can name it,
+//! and counts, numbers and classes are within the instruction set's ranges.
+//! Addresses, sequence values and the cores that `msg.call` and `msg.put`
+//! signal are `index` operands (IRDL checks the type); that they are affine
+//! in the loop counters (and constant, for cores) is checked where a
+//! program is translated.
 
 use crate::attrs::{f32_attr, i64_attr, string_attr, AttrResult};
 use crate::ir::{AttributeValue, Op};
 
 /// The discardable attribute that marks a `func.func` as the program of a core.
 pub const CORE_ATTRIBUTE: &str = "msg.core";
+
+/// The discardable (unit) attribute that marks a `func.func` as a role: the
+/// code several cores run, each calling it with its own addresses and
+/// partner cores as `index` arguments.
+pub const ROLE_ATTRIBUTE: &str = "msg.role";
 
 /// The discardable attribute that names an `scf.for`'s counter in the
 /// instruction set (`LOOP p, 64`); a loop without it gets a generated name.
@@ -82,13 +90,10 @@ pub enum MsgOp {
         count: u32,
     },
     Put {
-        core: u32,
         n: u32,
         class: &'static str,
     },
-    Call {
-        core: u32,
-    },
+    Call,
     Wait,
     Barrier {
         id: u32,
@@ -124,8 +129,8 @@ impl MsgOp {
                 MsgOp::Clip { n: n()?, lo, hi }
             }
             "msg.avg" => MsgOp::Avg { n: n()?, count: positive_u32(op, "count")? },
-            "msg.put" => MsgOp::Put { core: u32_attr(op, "core")?, n: n()?, class: traffic_class(op)? },
-            "msg.call" => MsgOp::Call { core: u32_attr(op, "core")? },
+            "msg.put" => MsgOp::Put { n: n()?, class: traffic_class(op)? },
+            "msg.call" => MsgOp::Call,
             "msg.wait" => MsgOp::Wait,
             "msg.barrier" => MsgOp::Barrier { id: u32_attr(op, "id")? },
             "msg.halt" => MsgOp::Halt,
@@ -149,7 +154,7 @@ impl MsgOp {
             MsgOp::Clip { .. } => "msg.clip",
             MsgOp::Avg { .. } => "msg.avg",
             MsgOp::Put { .. } => "msg.put",
-            MsgOp::Call { .. } => "msg.call",
+            MsgOp::Call => "msg.call",
             MsgOp::Wait => "msg.wait",
             MsgOp::Barrier { .. } => "msg.barrier",
             MsgOp::Halt => "msg.halt",
@@ -166,8 +171,9 @@ impl MsgOp {
             MsgOp::Mov { .. } | MsgOp::Mvm { .. } => &["dst", "src"],
             MsgOp::Add { .. } | MsgOp::Bias { .. } | MsgOp::Max { .. } => &["dst", "a", "b"],
             MsgOp::Relu { .. } | MsgOp::Clip { .. } | MsgOp::Avg { .. } => &["dst", "a"],
-            MsgOp::Put { .. } => &["dst", "src", "signal"],
-            MsgOp::Call { .. } | MsgOp::Wait => &["value"],
+            MsgOp::Put { .. } => &["core", "dst", "src", "signal"],
+            MsgOp::Call => &["core", "value"],
+            MsgOp::Wait => &["value"],
         }
     }
 
@@ -188,10 +194,9 @@ impl MsgOp {
                 vec![("n", int(n)), ("lo", AttributeValue::F32(lo)), ("hi", AttributeValue::F32(hi))]
             }
             MsgOp::Avg { n, count } => vec![("n", int(n)), ("count", int(count))],
-            MsgOp::Put { core, n, class: c } => vec![("core", int(core)), ("n", int(n)), ("class", class(c))],
-            MsgOp::Call { core } => vec![("core", int(core))],
+            MsgOp::Put { n, class: c } => vec![("n", int(n)), ("class", class(c))],
             MsgOp::Barrier { id } => vec![("id", int(id))],
-            MsgOp::Wait | MsgOp::Halt => Vec::new(),
+            MsgOp::Call | MsgOp::Wait | MsgOp::Halt => Vec::new(),
         }
     }
 }
@@ -229,12 +234,18 @@ pub fn program_core(func: &Op) -> Option<AttrResult<i64>> {
     func.attribute(CORE_ATTRIBUTE).map(|_| i64_attr(func, CORE_ATTRIBUTE))
 }
 
-/// The program (`func.func` with `msg.core`) an op is nested in, at any depth.
+/// Whether a function is a role (`msg.role`).
+pub fn is_role(func: &Op) -> bool {
+    func.attribute(ROLE_ATTRIBUTE).is_some()
+}
+
+/// The program or role (`func.func` with `msg.core` or `msg.role`) an op
+/// is nested in, at any depth.
 fn enclosing_program<'m>(op: &Op<'m>) -> Option<Op<'m>> {
     let mut ancestor = op.parent();
     while let Some(a) = ancestor {
         if a.name() == "func.func" {
-            return program_core(&a).is_some().then_some(a);
+            return (program_core(&a).is_some() || is_role(&a)).then_some(a);
         }
         ancestor = a.parent();
     }
@@ -254,14 +265,14 @@ pub fn verify(op: &Op) -> AttrResult<()> {
     let Some(msg) = MsgOp::read(op)? else {
         return Ok(());
     };
-    let program =
-        enclosing_program(op).ok_or(format!("must be inside a func.func with a '{CORE_ATTRIBUTE}' attribute"))?;
+    let program = enclosing_program(op)
+        .ok_or(format!("must be inside a func.func with a '{CORE_ATTRIBUTE}' or '{ROLE_ATTRIBUTE}' attribute"))?;
     let declarations = || program.body().into_iter().filter(|o| o.name() == "msg.crossbar");
     let declared = |o: &Op| i64_attr(o, "crossbar").ok();
     match msg {
         MsgOp::Crossbar { crossbar, .. } => {
             if op.parent().as_ref() != Some(&program) {
-                return Err("must be directly in the body of its program, not in a loop".into());
+                return Err("must be directly in the body of its program or role, not in a loop".into());
             }
             let first = declarations().find(|o| declared(o) == Some(i64::from(crossbar)));
             if first.is_some_and(|f| f != *op) {
@@ -294,6 +305,9 @@ fn verify_loop_var(op: &Op) -> AttrResult<()> {
 
 fn verify_program(func: &Op) -> AttrResult<()> {
     match program_core(func) {
+        Some(_) if is_role(func) => {
+            Err(format!("is a core's program ('{CORE_ATTRIBUTE}') or a role ('{ROLE_ATTRIBUTE}'), not both"))
+        }
         Some(core) => within_u32(CORE_ATTRIBUTE, core?).map(drop),
         None => Ok(()),
     }

@@ -6,6 +6,7 @@
 
 mod fold_batchnorm;
 mod place;
+pub mod roles;
 pub mod schedule;
 mod sync;
 mod tile;

@@ -24,7 +24,11 @@
 //! the placed `core` and `crossbar` of each tile, CALL and PUT targets
 //! included, and writes every
 //! instruction as one `msg` op. The function is replaced by one
-//! `func.func @core_N` per core, carrying `msg.core = N`; the module
+//! `func.func @core_N` per core, carrying `msg.core = N`; cores that run
+//! the same code at other addresses share it as a role
+//! ([`crate::roles`]: `func.func @role_K` with `msg.role`, which their
+//! programs call with their own values), so that the IR grows with the
+//! roles of a layer, about its `H`, more than with its cores; the module
 //! records the layer (`msg.layer`) and where its data lives in shared
 //! memory (`msg.input`, `msg.output`, `msg.bias`, each `array<i64:
 //! address, words>`).
@@ -40,15 +44,18 @@
 //! `rram-tile`'s plan, tiles on cores otherwise than `rram-place` puts them
 //! (tiles of two horizontal groups on one core).
 
+use crate::roles::{self, Role, PARAMETER_PREFIX};
 use crate::schedule::{core_tiles, layer_program, Activation, Exchange, Layer, Scheme, SyncMode, UnsupportedExchange};
 use crate::tiling::{plan, KernelMatrix, TilePlan};
 use crate::{Pass, PassOptions};
-use rram_dialects::msg::{MsgOp, CORE_ATTRIBUTE, LAYER_ATTRIBUTE, LAYOUT_ATTRIBUTES, LOOP_VAR_ATTRIBUTE};
+use rram_dialects::msg::{
+    MsgOp, CORE_ATTRIBUTE, LAYER_ATTRIBUTE, LAYOUT_ATTRIBUTES, LOOP_VAR_ATTRIBUTE, ROLE_ATTRIBUTE,
+};
 use rram_dialects::nn::{static_shape, NnOp};
 use rram_dialects::xbar::{Grid, Tile};
-use rram_dialects::{AttributeValue, Error, Module, Op, OpBuilder, Type, Value};
+use rram_dialects::{AttributeValue, Error, Module, Op, OpBuilder, OpId, Type, Value};
 use rram_isa::{Affine, BinaryOp, Instr, Program, UnaryOp};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
 pub struct Synchronize {
@@ -92,9 +99,25 @@ impl Pass for Synchronize {
                 layer_program(&layer.layer, &layer.plan, self.scheme, layer.placed.crossbars, &|_| None, None)
                     .map_err(|e| Error::Pipeline(format!("rram-sync: {e}")))?;
             layer.place(&mut program)?;
+            let tiles: HashMap<u32, Op> = layer.placed.tiles.iter().rev().map(|p| (p.core, p.tile)).collect();
+            let tile_of = |core: u32| tiles.get(&core).copied().unwrap_or(layer.grid);
+            let factored = roles::factor(&program.cores);
+            // Each core's role and arguments, for the cores that share one.
+            let mut instances: HashMap<u32, (String, &[i64])> = HashMap::new();
+            for (k, role) in factored.roles.iter().enumerate() {
+                let name = format!("role_{k}");
+                FunctionWriter::role(module, tile_of(role.members[0].0), &name, role)?;
+                for (core, arguments) in &role.members {
+                    instances.insert(*core, (name.clone(), arguments));
+                }
+            }
             for core in &program.cores {
-                let tile = layer.placed.tiles.iter().find(|p| p.core == core.core).map_or(layer.grid, |p| p.tile);
-                CoreWriter::write(module, tile, core)?;
+                match instances.get(&core.core) {
+                    Some((role, arguments)) => {
+                        FunctionWriter::instance(module, tile_of(core.core), core.core, role, arguments)?
+                    }
+                    None => FunctionWriter::program(module, tile_of(core.core), core)?,
+                }
             }
             layer.record_layout(module)?;
             layer.function.id()
@@ -152,11 +175,11 @@ impl<'m> TiledLayer<'m> {
             return Err(fail(&grid, format!("replicas = {}: weight duplication is not supported", grid_view.replicas)));
         }
         let path = DataPath::follow(function, grid)?;
-        let mut allowed: Vec<Op> = vec![grid];
-        allowed.extend(path.tiles.iter().map(|(op, _)| *op));
-        allowed.extend(&path.ops);
+        let mut allowed: HashSet<OpId> = HashSet::from([grid.id()]);
+        allowed.extend(path.tiles.iter().map(|(op, _)| op.id()));
+        allowed.extend(path.ops.iter().map(Op::id));
         for op in function.body() {
-            if !allowed.contains(&op) && !is_weight_computation(&op) {
+            if !allowed.contains(&op.id()) && !is_weight_computation(&op) {
                 return Err(fail(&op, format!("'{}' op is not part of the tiled layer: {HANDLED}", op.name())));
             }
         }
@@ -393,14 +416,12 @@ fn check_plan(grid: &Op, view: &Grid, path: &DataPath) -> Result<TilePlan, Error
     }
     let matrix = KernelMatrix::conv(weight, view.groups, view.matrix[1] / weight[0]);
     let plan = plan(&matrix, view.xbar[0], view.xbar[1]);
+    let in_ir: HashSet<_> = path.tiles.iter().map(|(_, ir)| (ir.h, ir.v, ir.rows, ir.cols)).collect();
     let differs = [matrix.rows(), matrix.cols()] != view.matrix
         || plan.h != view.h
         || plan.v != view.v
         || plan.tiles.len() != path.tiles.len()
-        || plan
-            .tiles
-            .iter()
-            .any(|t| !path.tiles.iter().any(|(_, ir)| (ir.h, ir.v, ir.rows, ir.cols) == (t.h, t.v, t.rows, t.cols)));
+        || plan.tiles.iter().any(|t| !in_ir.contains(&(t.h, t.v, t.rows, t.cols)));
     if differs {
         return Err(fail(
             grid,
@@ -420,8 +441,11 @@ fn check_plan(grid: &Op, view: &Grid, path: &DataPath) -> Result<TilePlan, Error
 /// or single-tile groups per core, any core and crossbar numbers.
 fn place<'m>(view: &Grid, plan: &TilePlan, path: &DataPath<'m>) -> Result<Placed<'m>, Error> {
     let mut placement: Vec<Placement<'m>> = Vec::new();
+    // The first tile at each position, as the plan's tiles are unique.
+    let by_position: HashMap<(i64, i64), &(Op<'m>, Tile)> =
+        path.tiles.iter().rev().map(|entry| ((entry.1.h, entry.1.v), entry)).collect();
     for t in &plan.tiles {
-        let Some((op, tile)) = path.tiles.iter().find(|(_, ir)| (ir.h, ir.v) == (t.h, t.v)) else {
+        let Some((op, tile)) = by_position.get(&(t.h, t.v)) else {
             return Err(Error::Internal(format!("tile h = {}, v = {} vanished", t.h, t.v)));
         };
         let number = |value: i64| u32::try_from(value).map_err(|_| fail(op, format!("{value} is not a core number")));
@@ -497,13 +521,19 @@ fn renumber(
 }
 
 /// The `msg` op of an instruction and the affine values of its operands,
-/// in the op's operand order; `None` for a loop.
-fn msg_op(instr: &Instr) -> Option<(MsgOp, Vec<&Affine>)> {
+/// in the op's operand order (the core a CALL or PUT signals first); `None`
+/// for a loop.
+fn msg_op(instr: &Instr) -> Option<(MsgOp, Vec<Affine>)> {
+    let core = |number: &u32| Affine::constant(i64::from(*number));
     Some(match instr {
-        Instr::Load { local, shared, n, class } => (MsgOp::Load { n: *n, class: class.name() }, vec![local, shared]),
-        Instr::Store { shared, local, n, class } => (MsgOp::Store { n: *n, class: class.name() }, vec![shared, local]),
-        Instr::Mov { dst, src, n } => (MsgOp::Mov { n: *n }, vec![dst, src]),
-        Instr::Mvm { xbar, dst, src } => (MsgOp::Mvm { crossbar: *xbar }, vec![dst, src]),
+        Instr::Load { local, shared, n, class } => {
+            (MsgOp::Load { n: *n, class: class.name() }, vec![local.clone(), shared.clone()])
+        }
+        Instr::Store { shared, local, n, class } => {
+            (MsgOp::Store { n: *n, class: class.name() }, vec![shared.clone(), local.clone()])
+        }
+        Instr::Mov { dst, src, n } => (MsgOp::Mov { n: *n }, vec![dst.clone(), src.clone()]),
+        Instr::Mvm { xbar, dst, src } => (MsgOp::Mvm { crossbar: *xbar }, vec![dst.clone(), src.clone()]),
         Instr::Binary { op, dst, a, b, n } => {
             let n = *n;
             let msg = match op {
@@ -511,7 +541,7 @@ fn msg_op(instr: &Instr) -> Option<(MsgOp, Vec<&Affine>)> {
                 BinaryOp::Bias => MsgOp::Bias { n },
                 BinaryOp::Max => MsgOp::Max { n },
             };
-            (msg, vec![dst, a, b])
+            (msg, vec![dst.clone(), a.clone(), b.clone()])
         }
         Instr::Unary { op, dst, a, n } => {
             let n = *n;
@@ -520,13 +550,13 @@ fn msg_op(instr: &Instr) -> Option<(MsgOp, Vec<&Affine>)> {
                 UnaryOp::Clip { lo, hi } => MsgOp::Clip { n, lo, hi },
                 UnaryOp::Avg { count } => MsgOp::Avg { n, count },
             };
-            (msg, vec![dst, a])
+            (msg, vec![dst.clone(), a.clone()])
         }
-        Instr::Put { core, dst, src, n, class, signal } => {
-            (MsgOp::Put { core: *core, n: *n, class: class.name() }, vec![dst, src, signal])
+        Instr::Put { core: target, dst, src, n, class, signal } => {
+            (MsgOp::Put { n: *n, class: class.name() }, vec![core(target), dst.clone(), src.clone(), signal.clone()])
         }
-        Instr::Call { core, value } => (MsgOp::Call { core: *core }, vec![value]),
-        Instr::Wait { value } => (MsgOp::Wait, vec![value]),
+        Instr::Call { core: target, value } => (MsgOp::Call, vec![core(target), value.clone()]),
+        Instr::Wait { value } => (MsgOp::Wait, vec![value.clone()]),
         Instr::Barrier { id } => (MsgOp::Barrier { id: *id }, Vec::new()),
         Instr::Halt => (MsgOp::Halt, Vec::new()),
         Instr::Loop { .. } => return None,
@@ -544,10 +574,11 @@ struct OpenBlock<'m> {
     values: HashMap<AffineKey, Value<'m>>,
 }
 
-/// Writes one core's program as a `func.func`.
-struct CoreWriter<'m> {
+/// Writes one `func.func`: a core's program, a role, or a core's call of
+/// its role.
+struct FunctionWriter<'m> {
     module: &'m Module<'m>,
-    /// Where every op of the program is located: the tile the core holds.
+    /// Where every op of the function is located: a tile the core holds.
     at: Op<'m>,
     index: Type<'m>,
     /// The function's first op that is not a constant: constants go before
@@ -556,39 +587,97 @@ struct CoreWriter<'m> {
     constants: HashMap<i64, Value<'m>>,
     /// The function's body, then the loops around the current instruction.
     blocks: Vec<OpenBlock<'m>>,
+    /// A role's parameters, `$k` being the `k`-th argument.
+    parameters: Vec<Value<'m>>,
+    /// A role's CALL and PUT targets, in program order.
+    targets: std::vec::IntoIter<Affine>,
 }
 
-impl<'m> CoreWriter<'m> {
-    fn write(module: &'m Module<'m>, at: Op<'m>, core: &rram_isa::CoreProgram) -> Result<(), Error> {
+impl<'m> FunctionWriter<'m> {
+    /// Starts the function `@name` with `arguments` index arguments and a
+    /// marking attribute.
+    fn start(
+        module: &'m Module<'m>,
+        at: Op<'m>,
+        name: &str,
+        marker: (&str, AttributeValue),
+        arguments: usize,
+    ) -> Result<Self, Error> {
+        let index = module.parse_type("index")?;
         let function = module
             .build("func.func", &at)
-            .attribute("sym_name", AttributeValue::String(format!("core_{}", core.core)))
-            .attribute("function_type", AttributeValue::Text("() -> ()".into()))
-            .attribute(CORE_ATTRIBUTE, AttributeValue::I64(i64::from(core.core)))
-            .body(&[], "func.return")
+            .attribute("sym_name", AttributeValue::String(name.to_string()))
+            .attribute(
+                "function_type",
+                AttributeValue::Text(format!("({}) -> ()", vec!["index"; arguments].join(", "))),
+            )
+            .attribute(marker.0, marker.1)
+            .body(&vec![index; arguments], "func.return")
             .append_to_module()?;
         let end = last_op(&function)?;
-        for crossbar in &core.crossbars {
-            let declaration = MsgOp::Crossbar { crossbar: crossbar.index, rows: crossbar.rows, cols: crossbar.cols };
-            with_attributes(module.build(declaration.name(), &at), &declaration).insert_before(end)?;
-        }
-        let mut writer = CoreWriter {
+        Ok(FunctionWriter {
             module,
             at,
-            index: module.parse_type("index")?,
+            index,
             first: None,
             constants: HashMap::new(),
             blocks: vec![OpenBlock { end, counter: None, values: HashMap::new() }],
-        };
+            parameters: function.body_arguments(),
+            targets: Vec::new().into_iter(),
+        })
+    }
+
+    /// A core's program of its own.
+    fn program(module: &'m Module<'m>, at: Op<'m>, core: &rram_isa::CoreProgram) -> Result<(), Error> {
+        let marker = (CORE_ATTRIBUTE, AttributeValue::I64(i64::from(core.core)));
+        let mut writer = FunctionWriter::start(module, at, &format!("core_{}", core.core), marker, 0)?;
+        writer.declare(&core.crossbars)?;
         writer.instructions(&core.body)
+    }
+
+    /// The code the members of `role` share, with its parameters as arguments.
+    fn role(module: &'m Module<'m>, at: Op<'m>, name: &str, role: &Role) -> Result<(), Error> {
+        let marker = (ROLE_ATTRIBUTE, AttributeValue::Text("unit".into()));
+        let arguments = role.members.first().map_or(0, |(_, arguments)| arguments.len());
+        let mut writer = FunctionWriter::start(module, at, name, marker, arguments)?;
+        writer.targets = role.targets.clone().into_iter();
+        writer.declare(&role.crossbars)?;
+        writer.instructions(&role.body)
+    }
+
+    /// A core's program that runs its role with its arguments.
+    fn instance(module: &'m Module<'m>, at: Op<'m>, core: u32, role: &str, arguments: &[i64]) -> Result<(), Error> {
+        let marker = (CORE_ATTRIBUTE, AttributeValue::I64(i64::from(core)));
+        let mut writer = FunctionWriter::start(module, at, &format!("core_{core}"), marker, 0)?;
+        let mut call = module.build("func.call", &at).attribute("callee", AttributeValue::Text(format!("@{role}")));
+        for &argument in arguments {
+            call = call.operand(writer.constant(argument)?);
+        }
+        writer.insert(call)?;
+        Ok(())
+    }
+
+    fn declare(&mut self, crossbars: &[rram_isa::Crossbar]) -> Result<(), Error> {
+        for crossbar in crossbars {
+            let declaration = MsgOp::Crossbar { crossbar: crossbar.index, rows: crossbar.rows, cols: crossbar.cols };
+            with_attributes(self.module.build(declaration.name(), &self.at), &declaration)
+                .insert_before(self.blocks[0].end)?;
+        }
+        Ok(())
     }
 
     fn instructions(&mut self, body: &[Instr]) -> Result<(), Error> {
         for instr in body {
             match (instr, msg_op(instr)) {
-                (_, Some((msg, operands))) => {
+                (_, Some((msg, mut operands))) => {
+                    // In a role, the cores signalled are the role's.
+                    if matches!(msg, MsgOp::Call | MsgOp::Put { .. }) {
+                        if let Some(target) = self.targets.next() {
+                            operands[0] = target;
+                        }
+                    }
                     let mut builder = with_attributes(self.module.build(msg.name(), &self.at), &msg);
-                    for operand in operands {
+                    for operand in &operands {
                         builder = builder.operand(self.value(operand)?);
                     }
                     self.insert(builder)?;
@@ -675,7 +764,15 @@ impl<'m> CoreWriter<'m> {
         Ok(value)
     }
 
+    /// A loop counter, or a role's parameter.
     fn counter(&self, var: &str) -> Result<Value<'m>, Error> {
+        if let Some(k) = var.strip_prefix(PARAMETER_PREFIX) {
+            return k
+                .parse::<usize>()
+                .ok()
+                .and_then(|k| self.parameters.get(k).copied())
+                .ok_or_else(|| Error::Internal(format!("the role has no parameter '{var}'")));
+        }
         self.blocks
             .iter()
             .rev()

@@ -4,6 +4,6 @@
 func.func @core_0() attributes {msg.core = 0 : i64} {
   %v = arith.constant 1 : i32
   "msg.wait"(%v) : (i32) -> ()
-  "msg.call"(%v) {core = 1 : i64} : (i32) -> ()
+  "msg.call"(%v, %v) : (i32, i32) -> ()
   return
 }

@@ -21,7 +21,7 @@ func.func @core_0() attributes {msg.core = 0 : i64} {
     %out = arith.addi %o, %c2048 : index
     "msg.store"(%out, %c16) {n = 16 : i64, class = "partial"} : (index, index) -> ()
     %released = arith.addi %p, %c1 : index
-    "msg.call"(%released) {core = 1 : i64} : (index) -> ()
+    "msg.call"(%c1, %released) : (index, index) -> ()
   } {msg.var = "p"}
   "msg.halt"() : () -> ()
   return

@@ -7,7 +7,7 @@ module {
   func.func @core_0() attributes {msg.core = 0 : i64} {
     %c0 = arith.constant 0 : index
     %c1 = arith.constant 1 : index
-    "msg.put"(%c0, %c0, %c1) {class = "partial", core = 1 : i64, n = 2 : i64} : (index, index, index) -> ()
+    "msg.put"(%c1, %c0, %c0, %c1) {class = "partial", n = 2 : i64} : (index, index, index, index) -> ()
     return
   }
   func.func @core_1() attributes {msg.core = 1 : i64} {
