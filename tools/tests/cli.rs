@@ -289,7 +289,7 @@ fn emit_isa_writes_a_whole_directory_or_nothing() {
 
     let failed = run_tool("rram-translate", &[&bad, "--emit-isa", out_arg]);
     assert_eq!(failed.status.code(), Some(1));
-    assert!(stderr(&failed).contains("'func.call' op is not an instruction"), "{}", stderr(&failed));
+    assert!(stderr(&failed).contains("'func.call' op calls @core_0, which is not a role"), "{}", stderr(&failed));
     assert!(!out.exists(), "a failed run must not create the directory");
 
     assert!(run_tool("rram-translate", &[&two, "--emit-isa", out_arg]).status.success());
