@@ -391,7 +391,7 @@ fn check_plan(grid: &Op, view: &Grid, path: &DataPath) -> Result<TilePlan, Error
             format!("a {:?} matrix and a result of {} channels do not hold weight {shape:?}", view.matrix, output[1]),
         ));
     }
-    let matrix = KernelMatrix::conv(weight, view.groups, view.matrix[1] / weight[0]);
+    let matrix = KernelMatrix::conv(weight, view.groups, view.matrix[1] / weight[0]).map_err(|e| fail(grid, e))?;
     let plan = plan(&matrix, view.xbar[0], view.xbar[1]);
     let differs = [matrix.rows(), matrix.cols()] != view.matrix
         || plan.h != view.h

@@ -16,12 +16,14 @@ use crate::output::{finish, report_usage, write_atomically};
 use clap::{ArgGroup, Parser, Subcommand, ValueEnum};
 use rram_compiler::arch::{preset_names, Architecture};
 use rram_compiler::frontend::zoo;
-use rram_compiler::pipeline::{Pipeline, RunOptions};
+use rram_compiler::pipeline::{Pipeline, RunOptions, Step};
 use rram_compiler::report::check::check_network;
 use rram_compiler::report::paper;
 use rram_compiler::sim::NumericMode;
 use rram_dialects::{Context, Module, Op};
 use rram_passes::schedule::SyncMode;
+use rram_passes::tiling::Chip;
+use rram_passes::TileLayers;
 use std::ffi::OsString;
 use std::fmt::Write as _;
 use std::io::{IsTerminal, Write};
@@ -181,16 +183,23 @@ fn compile(network: &NetworkArgs, arch: &ArchArgs, summary: bool) -> Result<Stri
     let mut module = context
         .parse(&network.to_mlir(), &network.name)
         .map_err(|e| format!("internal error: the imported network does not verify: {e}"))?;
-    let pipeline = format!(
-        "builtin.module(nn-fold-batchnorm,nn-verify-shapes,rram-tile{{rows={} cols={} slices={}}},\
-         rram-place{{cores={} crossbars={}}})",
-        arch.crossbar.rows,
-        arch.crossbar.cols,
-        arch.slices_per_weight(),
-        arch.core.count,
-        arch.core.crossbars
-    );
-    let pipeline = Pipeline::parse(&pipeline).map_err(|e| e.to_string())?;
+    let chip = Chip { cores: i64::from(arch.core.count), crossbars: i64::from(arch.core.crossbars) };
+    // Told the chip, rram-tile rejects a network far too large for it before
+    // building millions of tiles for rram-place to reject.
+    let tile = TileLayers {
+        rows: i64::from(arch.crossbar.rows),
+        cols: i64::from(arch.crossbar.cols),
+        slices: i64::from(arch.slices_per_weight()),
+        fit_on: Some(chip),
+    };
+    let place = format!("cores={} crossbars={}", chip.cores, chip.crossbars);
+    let steps = vec![
+        Step::new("nn-fold-batchnorm", None),
+        Step::new("nn-verify-shapes", None),
+        Ok(Step::Ours { name: "rram-tile".into(), pass: Box::new(tile) }),
+        Step::new("rram-place", Some(&place)),
+    ];
+    let pipeline = Pipeline { steps: steps.into_iter().collect::<Result<_, _>>().map_err(|e| e.to_string())? };
     pipeline.run(&mut module, RunOptions::default(), |_, _| {}).map_err(|e| e.to_string())?;
     if !summary {
         return Ok(module.print_with_locations() + "\n");

@@ -27,9 +27,9 @@ use crate::frontend::{Network, Ref};
 use crate::isa::Program;
 use crate::report::parallel;
 use crate::sim::{simulate, NumericMode, SimOptions};
-use rram_dialects::nn::{Conv2d, NnOp, Pool, Window};
+use rram_dialects::nn::{element_count, fmt_shape, Conv2d, NnOp, Pool, Window};
 use rram_passes::schedule::{core_tiles, layer_program, Activation, Exchange, Layer, Scheme, UnsupportedExchange};
-use rram_passes::tiling::{plan, KernelMatrix, Tile, TilePlan};
+use rram_passes::tiling::{plan, plan_size, KernelMatrix, Tile, TilePlan};
 use std::fmt;
 
 /// The largest error an f32 output word may have, relative to the
@@ -345,10 +345,10 @@ impl LayerCheck {
     pub fn new(case: &ConvCase, chip: &Architecture, numeric: NumericMode) -> Result<LayerCheck, CheckError> {
         let error = |message: String| CheckError::Layer { layer: case.name.clone(), message };
         let geometry = Geometry::new(&case.conv, &case.input.shape, &case.weight.shape).map_err(error)?;
-        let count = |shape: &[i64]| shape.iter().product::<i64>() as usize;
+        let count = |shape: &[i64]| element_count(shape).map(|count| count as usize);
         for (what, len, expected) in [
-            ("input", case.input.values.len(), count(&case.input.shape)),
-            ("weight", case.weight.values.len(), count(&case.weight.shape)),
+            ("input", case.input.values.len(), count(&case.input.shape).map_err(error)?),
+            ("weight", case.weight.values.len(), count(&case.weight.shape).map_err(error)?),
             ("bias", case.bias.len(), geometry.cout),
         ] {
             if len != expected {
@@ -362,10 +362,19 @@ impl LayerCheck {
                 chip.crossbar.cols
             )));
         }
-        let case = case.in_numeric_mode(numeric);
         let weight = [0, 1, 2, 3].map(|d| case.weight.shape[d]);
-        let matrix = KernelMatrix::conv(weight, case.conv.groups, slices);
-        let plan = plan(&matrix, i64::from(chip.crossbar.rows), i64::from(chip.crossbar.cols));
+        let matrix = KernelMatrix::conv(weight, case.conv.groups, slices).map_err(error)?;
+        let xbar = [chip.crossbar.rows, chip.crossbar.cols].map(i64::from);
+        // The im2col windows, the outputs and the tiles are held in memory.
+        let [out_h, out_w, cin, taps, cout] =
+            [geometry.out[0], geometry.out[1], geometry.cin, geometry.taps(), geometry.cout].map(|n| n as i64);
+        let pixels = out_h.checked_mul(out_w);
+        let windows = pixels.and_then(|n| n.checked_mul(cin)).and_then(|n| n.checked_mul(taps));
+        within_memory_bound(windows, "the layer's im2col input").map_err(error)?;
+        within_memory_bound(pixels.and_then(|n| n.checked_mul(cout)), "the layer's output").map_err(error)?;
+        within_memory_bound(plan_size(&matrix, xbar[0], xbar[1]).tiles(), "the layer's tile plan").map_err(error)?;
+        let plan = plan(&matrix, xbar[0], xbar[1]);
+        let case = case.in_numeric_mode(numeric);
         let layer = Layer {
             pixels: geometry.pixels() as i64,
             channels: geometry.cout as i64,
@@ -521,6 +530,11 @@ pub fn check_network(
 /// weights, bias (zeros without one) and input activations; otherwise
 /// every tensor is pseudo-random, deterministic per layer.
 pub fn cases(network: &Network, input: Option<&[f64]>) -> Result<Vec<ConvCase>, CheckError> {
+    let inputs = network.inputs.iter().map(|(name, shape)| (name, shape));
+    for (name, shape) in inputs.chain(network.nodes.iter().map(|node| (&node.name, &node.shape))) {
+        within_memory_bound(element_count(shape).ok(), &fmt_shape(shape))
+            .map_err(|message| CheckError::Layer { layer: name.clone(), message })?;
+    }
     let all_known = network.nodes.iter().all(|node| match &node.op {
         NnOp::Weight { name } => network.weights.contains_key(name),
         _ => true,
@@ -560,6 +574,21 @@ pub fn cases(network: &Network, input: Option<&[f64]>) -> Result<Vec<ConvCase>, 
         });
     }
     Ok(cases)
+}
+
+/// The most values a check holds in one tensor (2 GiB of f64): far above
+/// every zoo network's, far below what a mistyped shape asks for.
+pub const MAX_TENSOR_ELEMENTS: i64 = 1 << 28;
+
+/// Ok if `count` values of `what` (`None`: past i64) fit in memory.
+fn within_memory_bound(count: Option<i64>, what: &str) -> Result<(), String> {
+    match count {
+        Some(count) if count <= MAX_TENSOR_ELEMENTS => Ok(()),
+        Some(count) => Err(format!(
+            "{what} has {count} elements, more than the {MAX_TENSOR_ELEMENTS} a functional check holds in memory"
+        )),
+        None => Err(format!("{what} has more elements than fit in 64 bits")),
+    }
 }
 
 /// The activation fused into conv `index`: the ReLU or clip that alone

@@ -117,6 +117,10 @@ pub enum SimError {
     /// is not int8, a barrier other cores do not wait at.
     #[error("{site}: {message}")]
     Fault { site: Site, message: String },
+    /// A layer that cannot be made into a program, e.g. one whose kernel
+    /// matrix exceeds 64 bits.
+    #[error("layer '{layer}': {message}")]
+    Layer { layer: String, message: String },
     #[error("deadlock: every unfinished core waits and nothing can wake it: {}", .waiting.join("; "))]
     Deadlock { waiting: Vec<String> },
 }

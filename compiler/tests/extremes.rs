@@ -1,0 +1,77 @@
+//! Extreme sizes in networks: counts beyond 64 bits are errors naming the
+//! layer and its numbers, a network far too large for a chip is rejected
+//! before any tile is built, and a check never allocates what a shape asks
+//! for beyond its bound. The same errors come in debug and release builds,
+//! since every such product is checked rather than left to wrap.
+
+use rram_compiler::arch::Architecture;
+use rram_compiler::frontend::Network;
+use rram_compiler::pipeline::{Pipeline, RunOptions, Step};
+use rram_compiler::report::check::{check_network, MAX_TENSOR_ELEMENTS};
+use rram_compiler::report::Summary;
+use rram_compiler::sim::NumericMode;
+use rram_dialects::nn::{Conv2d, NnOp};
+use rram_dialects::Context;
+use rram_passes::tiling::Chip;
+use rram_passes::TileLayers;
+use std::time::{Duration, Instant};
+
+/// One conv with `weight` over an input of `input`, no data.
+fn conv_network(input: Vec<i64>, weight: Vec<i64>) -> Network {
+    let mut network = Network::new("extreme");
+    let x = network.input("x", input);
+    let w = network.weight("conv.weight", weight).unwrap();
+    let conv = NnOp::Conv2d(Conv2d { strides: [1, 1], pads: [0; 4], dilations: [1, 1], groups: 1 });
+    let y = network.add("conv", conv, &[x, w]).unwrap();
+    network.outputs = vec![y];
+    network
+}
+
+#[test]
+fn macs_beyond_64_bits_are_an_error_naming_the_layer() {
+    // A 2^20 x 2^20 kernel over 2^24 channels: 2^24 outputs of 2^40 MACs.
+    let network = conv_network(vec![1, 1, 1 << 20, 1 << 20], vec![1 << 24, 1, 1 << 20, 1 << 20]);
+    let message = Summary::of(&network).unwrap_err().to_string();
+    assert_eq!(
+        message,
+        "node 'conv' (nn.conv2d): 16777216 outputs of 1099511627776 multiply-accumulates each are more MACs than \
+         fit in 64 bits"
+    );
+}
+
+#[test]
+fn a_network_far_too_large_for_the_chip_fails_before_any_tile_is_built() {
+    // 2^16 channels in and out, 3x3: 4608 x 2048 = 9437184 tiles of 128 x 128.
+    let network = conv_network(vec![1, 1 << 16, 8, 8], vec![1 << 16, 1 << 16, 3, 3]);
+    let context = Context::new().unwrap();
+    let mut module = context.parse(&network.to_mlir(), "extreme.mlir").unwrap();
+    let chip = Chip { cores: 1024, crossbars: 2 };
+    let tile = TileLayers { rows: 128, cols: 128, slices: 4, fit_on: Some(chip) };
+    let pipeline = Pipeline { steps: vec![Step::Ours { name: "rram-tile".into(), pass: Box::new(tile) }] };
+    let start = Instant::now();
+    let error = pipeline.run(&mut module, RunOptions::default(), |_, _| {}).unwrap_err().to_string();
+    assert!(start.elapsed() < Duration::from_secs(5), "took {:?}", start.elapsed());
+    assert!(
+        error.contains(
+            "'conv': error: rram-tile: the network needs 4718592 cores of 2 crossbars for its 9437184 tiles (a \
+             horizontal group of several tiles does not share a core with another), 1024 available"
+        ),
+        "{error}"
+    );
+    assert!(module.operations_named("xbar.tile").is_empty());
+}
+
+#[test]
+fn a_check_rejects_tensors_beyond_its_memory_bound_before_allocating_them() {
+    // A structure-only network whose input alone has 2^40 elements (8 TiB of f64).
+    let network = conv_network(vec![1, 1, 1 << 20, 1 << 20], vec![1, 1, 3, 3]);
+    let chip = Architecture::default();
+    let error = check_network(&network, &chip, &[NumericMode::Int8], None, 1, &|_| {}).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "layer 'x': [1, 1, 1048576, 1048576] has 1099511627776 elements, more than the {MAX_TENSOR_ELEMENTS} a \
+             functional check holds in memory"
+        )
+    );
+}
