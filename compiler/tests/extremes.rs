@@ -1,15 +1,17 @@
 //! Extreme sizes in networks: counts beyond 64 bits are errors naming the
 //! layer and its numbers, a network far too large for a chip is rejected
 //! before any tile is built, and a check never allocates what a shape asks
-//! for beyond its bound. The same errors come in debug and release builds,
+//! for beyond its bound, nor does a functional simulation for an address
+//! far into a large memory. The same errors come in debug and release builds,
 //! since every such product is checked rather than left to wrap.
 
 use rram_compiler::arch::Architecture;
 use rram_compiler::frontend::Network;
+use rram_compiler::isa::{Affine, Class, CoreProgram, Instr, MemoryInit, Program};
 use rram_compiler::pipeline::{Pipeline, RunOptions, Step};
 use rram_compiler::report::check::{check_network, MAX_TENSOR_ELEMENTS};
 use rram_compiler::report::Summary;
-use rram_compiler::sim::NumericMode;
+use rram_compiler::sim::{simulate, NumericMode, SimOptions, MAX_FUNCTIONAL_WORDS};
 use rram_dialects::nn::{Conv2d, NnOp};
 use rram_dialects::Context;
 use rram_passes::tiling::Chip;
@@ -74,4 +76,34 @@ fn a_check_rejects_tensors_beyond_its_memory_bound_before_allocating_them() {
              functional check holds in memory"
         )
     );
+}
+
+#[test]
+fn a_functional_simulation_rejects_addresses_past_what_it_holds() {
+    // A chip with 1 TiB of shared memory: every address is valid, and a
+    // timing-only simulation takes it.
+    let chip =
+        Architecture::from_toml_str("[core]\ncount = 1\n[shared_memory]\nsize_bytes = 1099511627776\n", "big.toml")
+            .unwrap();
+    let far = (1i64 << 38) - 2; // the last two words
+    let store = Instr::Store { shared: Affine::constant(far), local: Affine::constant(0), n: 2, class: Class::Output };
+    let load = Instr::Load { local: Affine::constant(0), shared: Affine::constant(0), n: 2, class: Class::Input };
+    let program = Program {
+        cores: vec![CoreProgram { core: 0, crossbars: vec![], body: vec![load, store] }],
+        memory: vec![MemoryInit { address: 0, values: vec![1.0, 2.0] }],
+    };
+    simulate(&chip, &program, &SimOptions::default()).unwrap();
+    let functional = SimOptions { functional: Some(NumericMode::F32), trace: false };
+    let error = simulate(&chip, &program, &functional).unwrap_err().to_string();
+    assert_eq!(
+        error,
+        format!(
+            "core 0 instruction 1: shared words [{far}, {}) lie past word {MAX_FUNCTIONAL_WORDS}, the end of what a \
+             functional simulation holds of a memory (a timing-only one takes any address)",
+            far + 2
+        )
+    );
+    let far_init = Program { memory: vec![MemoryInit { address: far as u64, values: vec![1.0] }], ..program };
+    let error = simulate(&chip, &far_init, &functional).unwrap_err().to_string();
+    assert!(error.contains("lies past word 67108864, the end of what a functional simulation holds"), "{error}");
 }

@@ -26,7 +26,7 @@ use crate::arch::Architecture;
 use crate::frontend::{Network, Ref};
 use crate::isa::Program;
 use crate::report::parallel;
-use crate::sim::{simulate, NumericMode, SimOptions};
+use crate::sim::{simulate, NumericMode, SimOptions, MAX_FUNCTIONAL_WORDS};
 use rram_dialects::nn::{element_count, fmt_shape, Conv2d, NnOp, Pool, Window};
 use rram_passes::schedule::{core_tiles, layer_program, Activation, Exchange, Layer, Scheme, UnsupportedExchange};
 use rram_passes::tiling::{plan, plan_size, KernelMatrix, Tile, TilePlan};
@@ -530,11 +530,7 @@ pub fn check_network(
 /// weights, bias (zeros without one) and input activations; otherwise
 /// every tensor is pseudo-random, deterministic per layer.
 pub fn cases(network: &Network, input: Option<&[f64]>) -> Result<Vec<ConvCase>, CheckError> {
-    let inputs = network.inputs.iter().map(|(name, shape)| (name, shape));
-    for (name, shape) in inputs.chain(network.nodes.iter().map(|node| (&node.name, &node.shape))) {
-        within_memory_bound(element_count(shape).ok(), &fmt_shape(shape))
-            .map_err(|message| CheckError::Layer { layer: name.clone(), message })?;
-    }
+    check_memory_bounds(network)?;
     let all_known = network.nodes.iter().all(|node| match &node.op {
         NnOp::Weight { name } => network.weights.contains_key(name),
         _ => true,
@@ -576,9 +572,22 @@ pub fn cases(network: &Network, input: Option<&[f64]>) -> Result<Vec<ConvCase>, 
     Ok(cases)
 }
 
-/// The most values a check holds in one tensor (2 GiB of f64): far above
-/// every zoo network's, far below what a mistyped shape asks for.
-pub const MAX_TENSOR_ELEMENTS: i64 = 1 << 28;
+/// The most values a check holds in one tensor: what the functional
+/// simulation holds of a memory, far above every zoo network's (VGG-16's
+/// largest im2col input has 28.9 million), far below what a mistyped shape
+/// asks for.
+pub const MAX_TENSOR_ELEMENTS: i64 = MAX_FUNCTIONAL_WORDS as i64;
+
+/// Checks that every value of `network` is within [`MAX_TENSOR_ELEMENTS`]:
+/// a check or an evaluation may hold any of them.
+fn check_memory_bounds(network: &Network) -> Result<(), CheckError> {
+    let inputs = network.inputs.iter().map(|(name, shape)| (name, shape));
+    for (name, shape) in inputs.chain(network.nodes.iter().map(|node| (&node.name, &node.shape))) {
+        within_memory_bound(element_count(shape).ok(), &fmt_shape(shape))
+            .map_err(|message| CheckError::Layer { layer: name.clone(), message })?;
+    }
+    Ok(())
+}
 
 /// Ok if `count` values of `what` (`None`: past i64) fit in memory.
 fn within_memory_bound(count: Option<i64>, what: &str) -> Result<(), String> {
@@ -649,6 +658,7 @@ impl Evaluation {
 /// dense, ReLU, max pooling and flatten.
 pub fn evaluate(network: &Network, input: &[f64]) -> Result<Evaluation, CheckError> {
     let [(_, shape)] = network.inputs.as_slice() else { return Err(CheckError::Inputs(network.inputs.len())) };
+    check_memory_bounds(network)?;
     let expected = shape.iter().product::<i64>() as usize;
     if input.len() != expected {
         return Err(CheckError::InputSize { expected, given: input.len() });
