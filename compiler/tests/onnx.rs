@@ -939,13 +939,12 @@ fn a_shape_the_file_records_differently_is_an_error() {
 /// Protobuf wire bytes: field tags, lengths, varint continuation.
 const STRUCTURAL_BYTES: &[u8] = b"\x00\x01\x08\x0a\x10\x12\x1a\x22\x7f\x80\xff";
 
-/// Whatever the bytes, the importer answers: a network whose MLIR can be
-/// written, or a one-line error naming the file.
+/// Whatever the bytes, the importer answers: a network whose MLIR parses,
+/// verifies and passes `nn-verify-shapes`, or a one-line error naming the
+/// file.
 fn check_importer_on(bytes: &[u8]) -> Result<(), TestCaseError> {
     match import_bytes(bytes, "fuzz.onnx") {
-        Ok(network) => {
-            network.to_mlir();
-        }
+        Ok(network) => check_mlir(&network),
         Err(error) => {
             let message = error.to_string();
             prop_assert!(message.starts_with("fuzz.onnx: ") && !message.contains('\n'), "{}", message);
