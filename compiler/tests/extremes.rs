@@ -79,6 +79,22 @@ fn a_check_rejects_tensors_beyond_its_memory_bound_before_allocating_them() {
 }
 
 #[test]
+fn a_check_rejects_a_layer_needing_more_cores_than_a_chip_may_have() {
+    // One-cell crossbars: each of the 65537 weights is a tile of its own.
+    let chip = Architecture::from_toml_str(
+        "[core]\ncrossbars = 1\n[crossbar]\nrows = 1\ncols = 1\nweight_bits = 8\ncell_bits = 8\n",
+        "cells.toml",
+    )
+    .unwrap();
+    let network = conv_network(vec![1, 65537, 1, 1], vec![1, 65537, 1, 1]);
+    let error = check_network(&network, &chip, &[NumericMode::Int8], None, 1, &|_| {}).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "layer 'conv': the layer needs 65537 cores of 1 crossbars, more than the 65536 a chip may have"
+    );
+}
+
+#[test]
 fn a_functional_simulation_rejects_addresses_past_what_it_holds() {
     // A chip with 1 TiB of shared memory: every address is valid, and a
     // timing-only simulation takes it.

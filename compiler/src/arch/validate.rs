@@ -10,7 +10,8 @@ use super::{ArchError, Architecture};
 /// beyond f64 (a clock of 5e-324 MHz made every time infinite).
 const MIN_CLOCK_MHZ: f64 = 0.001;
 const MAX_CLOCK_MHZ: f64 = 100_000.0;
-const MAX_CORES: u64 = 65_536;
+/// The most cores a chip description may have.
+pub const MAX_CORES: u64 = 65_536;
 const MAX_CROSSBARS_PER_CORE: u64 = 1024;
 const MAX_CROSSBAR_SIDE: u64 = 4096;
 const MAX_VALUE_BITS: u64 = 32;

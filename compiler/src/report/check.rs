@@ -22,14 +22,14 @@
 //! that follows it in the network (ReLU or clip, after a batch norm that the
 //! pipeline folds into the conv).
 
-use crate::arch::Architecture;
+use crate::arch::{Architecture, MAX_CORES};
 use crate::frontend::{Network, Ref};
 use crate::isa::Program;
 use crate::report::parallel;
 use crate::sim::{simulate, NumericMode, SimOptions, MAX_FUNCTIONAL_WORDS};
 use rram_dialects::nn::{element_count, fmt_shape, Conv2d, NnOp, Pool, Window};
 use rram_passes::schedule::{core_tiles, layer_program, Activation, Exchange, Layer, Scheme, UnsupportedExchange};
-use rram_passes::tiling::{plan, plan_size, KernelMatrix, Tile, TilePlan};
+use rram_passes::tiling::{plan, plan_size, KernelMatrix, SlotCursor, Tile, TilePlan};
 use std::fmt;
 
 /// The largest error an f32 output word may have, relative to the
@@ -372,7 +372,17 @@ impl LayerCheck {
         let windows = pixels.and_then(|n| n.checked_mul(cin)).and_then(|n| n.checked_mul(taps));
         within_memory_bound(windows, "the layer's im2col input").map_err(error)?;
         within_memory_bound(pixels.and_then(|n| n.checked_mul(cout)), "the layer's output").map_err(error)?;
-        within_memory_bound(plan_size(&matrix, xbar[0], xbar[1]).tiles(), "the layer's tile plan").map_err(error)?;
+        // The layer runs alone on as many cores as its tiles take: no more
+        // than a chip may have.
+        let crossbars = i64::from(chip.core.crossbars);
+        let mut cores = SlotCursor::default();
+        let counted = cores.advance(plan_size(&matrix, xbar[0], xbar[1]), crossbars);
+        if counted.is_none() || cores.cores_used() > MAX_CORES as i64 {
+            let needed = counted.map_or("more than 2^63".into(), |_| cores.cores_used().to_string());
+            return Err(error(format!(
+                "the layer needs {needed} cores of {crossbars} crossbars, more than the {MAX_CORES} a chip may have"
+            )));
+        }
         let plan = plan(&matrix, xbar[0], xbar[1]);
         let case = case.in_numeric_mode(numeric);
         let layer = Layer {
@@ -385,7 +395,7 @@ impl LayerCheck {
             activation: case.activation,
         };
         let mut chip = chip.clone();
-        chip.core.count = chip.core.count.max(core_tiles(&plan, i64::from(chip.core.crossbars)).len() as u32);
+        chip.core.count = chip.core.count.max(core_tiles(&plan, crossbars).len() as u32);
         let words = (layer.layout().bias + layer.channels) as u64;
         chip.shared_memory.size_bytes = chip.shared_memory.size_bytes.max(4 * words);
         let (sums, magnitudes) = geometry.convolve(&case.input.values, &case.weight.values, &case.bias);
