@@ -235,9 +235,11 @@ fn dac_bits_above_input_bits() {
 }
 
 #[test]
-fn clock_not_positive() {
-    let expected = |got: &str| format!("arch/x.toml: clock_mhz must be greater than 0 and at most 100000, got {got}");
-    assert_eq!(error_of("clock_mhz = 0"), expected("0"));
+fn clock_out_of_range() {
+    let expected = |got: &str| format!("arch/x.toml: clock_mhz must be between 0.001 and 100000, got {got}");
+    assert_eq!(error_of("clock_mhz = 0"), expected("0.0"));
+    assert_eq!(error_of("clock_mhz = 5e-324"), expected("5e-324"));
+    assert_eq!(error_of("clock_mhz = 0.0009"), expected("0.0009"));
     assert_eq!(error_of("clock_mhz = -5.5"), expected("-5.5"));
     assert_eq!(error_of("clock_mhz = nan"), expected("NaN"));
     assert_eq!(error_of("clock_mhz = inf"), expected("inf"));
@@ -422,6 +424,7 @@ fn check_reader_on(text: &str) -> Result<(), TestCaseError> {
             architecture.total_crossbars();
             architecture.sync_memory_bytes();
             prop_assert!(architecture.cycles_to_us(1) > 0.0);
+            prop_assert!(architecture.cycles_to_us(u64::MAX).is_finite());
             let written = architecture.to_toml().map_err(|error| TestCaseError::fail(error.to_string()))?;
             prop_assert_eq!(Architecture::from_toml_str(&written, "fuzz.toml").ok(), Some(architecture));
         }

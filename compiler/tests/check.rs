@@ -61,7 +61,7 @@ fn attributes(stride: i64, pads: [i64; 4], dilation: i64, groups: i64) -> Conv2d
 /// `(H, V)` of `case`'s tile plan on `chip`.
 fn grid(case: &ConvCase, chip: &Architecture) -> (i64, i64) {
     let weight = [0, 1, 2, 3].map(|d| case.weight.shape[d]);
-    let matrix = KernelMatrix::conv(weight, case.conv.groups, i64::from(chip.slices_per_weight()));
+    let matrix = KernelMatrix::conv(weight, case.conv.groups, i64::from(chip.slices_per_weight())).unwrap();
     let tiles = plan(&matrix, i64::from(chip.crossbar.rows), i64::from(chip.crossbar.cols));
     (tiles.h, tiles.v)
 }

@@ -181,7 +181,7 @@ proptest! {
 
         let cout = shape.cout_per_group * shape.groups;
         let weight = [cout, shape.cin_per_group, shape.kernel, shape.kernel];
-        let matrix = KernelMatrix::conv(weight, shape.groups, slices);
+        let matrix = KernelMatrix::conv(weight, shape.groups, slices).unwrap();
         let layer = Layer {
             pixels: shape.out() * shape.out(),
             channels: cout,
@@ -232,7 +232,7 @@ fn the_translated_programs_compute_the_convolution() {
     // weights and the shared memory data (im2col windows, bias), and it
     // compares a program's output words with its direct convolution.
     let check = LayerCheck::new(&case, &arch(6, 16), NumericMode::F32).unwrap();
-    let matrix = KernelMatrix::conv(weight, 1, 1);
+    let matrix = KernelMatrix::conv(weight, 1, 1).unwrap();
     let tiles = plan(&matrix, 16, 16).tiles;
     let layer = Layer {
         pixels: o * o,

@@ -17,7 +17,8 @@ use rram_compiler::frontend::{Network, Ref};
 use rram_compiler::report::check::evaluate;
 use rram_dialects::nn::{Conv2d, NnOp, Pool, Window};
 use rram_dialects::Context;
-use rram_passes::{Pass, VerifyShapes};
+use rram_passes::tiling::Chip;
+use rram_passes::{Pass, TileLayers, VerifyShapes};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -382,6 +383,20 @@ fn conv_defaults_to_stride_1_no_padding_and_one_group() {
     let (conv, shape) = conv_of(&conv_model(&[1, 3, 8, 8], &[4, 3, 3, 3], vec![]).import());
     assert_eq!(conv, Conv2d { strides: [1, 1], pads: [0; 4], dilations: [1, 1], groups: 1 });
     assert_eq!(shape, [1, 4, 6, 6]);
+}
+
+#[test]
+fn errors_on_imported_ops_name_the_file_and_the_node() {
+    let network = conv_model(&[1, 1 << 14, 8, 8], &[1 << 14, 1 << 14, 3, 3], vec![]).import();
+    let context = Context::new().unwrap();
+    let mut module = context.parse(&network.to_mlir(), &network.name).unwrap();
+    let tile = TileLayers { rows: 128, cols: 128, slices: 4, fit_on: Some(Chip { cores: 1024, crossbars: 1 }) };
+    let error = tile.run(&mut module).unwrap_err().to_string();
+    assert_eq!(
+        error,
+        "models/test.onnx: 'y': error: rram-tile: the network needs 589824 crossbars, 1024 available (1024 cores x 1 \
+         crossbars)"
+    );
 }
 
 #[test]
@@ -924,13 +939,12 @@ fn a_shape_the_file_records_differently_is_an_error() {
 /// Protobuf wire bytes: field tags, lengths, varint continuation.
 const STRUCTURAL_BYTES: &[u8] = b"\x00\x01\x08\x0a\x10\x12\x1a\x22\x7f\x80\xff";
 
-/// Whatever the bytes, the importer answers: a network whose MLIR can be
-/// written, or a one-line error naming the file.
+/// Whatever the bytes, the importer answers: a network whose MLIR parses,
+/// verifies and passes `nn-verify-shapes`, or a one-line error naming the
+/// file.
 fn check_importer_on(bytes: &[u8]) -> Result<(), TestCaseError> {
     match import_bytes(bytes, "fuzz.onnx") {
-        Ok(network) => {
-            network.to_mlir();
-        }
+        Ok(network) => check_mlir(&network),
         Err(error) => {
             let message = error.to_string();
             prop_assert!(message.starts_with("fuzz.onnx: ") && !message.contains('\n'), "{}", message);

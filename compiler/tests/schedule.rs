@@ -25,7 +25,7 @@ fn arch(cores: u32, xbar: u32, bus: u32) -> Architecture {
 /// weight) on `xbar` x `xbar` crossbars.
 fn setup(case: &ConvCase, xbar: i64) -> (Layer, TilePlan) {
     let weight = [0, 1, 2, 3].map(|d| case.weight.shape[d]);
-    let matrix = KernelMatrix::conv(weight, 1, 1);
+    let matrix = KernelMatrix::conv(weight, 1, 1).unwrap();
     let n = case.input.shape[2] - weight[2] + 1;
     let layer = Layer {
         pixels: n * n,

@@ -2,7 +2,7 @@
 //! builtin, func, arith, math, scf and irdl upstream, plus our `nn`, `xbar`
 //! and `msg` dialects loaded from their IRDL definitions at run time.
 
-use crate::diagnostic::{Diagnostic, Diagnostics, Error, Severity};
+use crate::diagnostic::{Diagnostic, Diagnostics, Error, Location, Severity};
 use crate::ir::{location_from_raw, Module};
 use melior::dialect::{DialectHandle, DialectRegistry};
 use std::{cell::RefCell, rc::Rc, sync::Once};
@@ -80,6 +80,15 @@ impl Context {
     /// `<stdin>`). The result is verified against the dialect definitions and
     /// the Rust verifiers of our ops.
     pub fn parse(&self, source: &str, source_name: &str) -> Result<Module<'_>, Error> {
+        // MLIR takes the text as a C string, which ends at a NUL.
+        if let Some(offset) = source.find('\0') {
+            let before = &source[..offset];
+            let line = before.matches('\n').count() + 1;
+            let column = offset - before.rfind('\n').map_or(0, |newline| newline + 1) + 1;
+            let location = Location::File { file: source_name.to_string(), line, column };
+            let message = "a NUL byte, which MLIR text cannot contain";
+            return Err(Error::Parse(Diagnostics(vec![Diagnostic::error(location, message)])));
+        }
         self.take_diagnostics(source_name);
         match melior::ir::Module::parse(&self.mlir, source) {
             Some(module) => {
@@ -87,7 +96,13 @@ impl Context {
                 module.verify()?;
                 Ok(module)
             }
-            None => Err(Error::Parse(self.take_diagnostics(source_name))),
+            None => {
+                let mut diagnostics = self.take_diagnostics(source_name);
+                if diagnostics.0.is_empty() {
+                    diagnostics.0.push(silent_parse_failure(source, source_name));
+                }
+                Err(Error::Parse(diagnostics))
+            }
         }
     }
 
@@ -103,6 +118,28 @@ impl Context {
             crate::ir::name_source(diagnostic, source_name);
         }
         Diagnostics(taken)
+    }
+}
+
+/// Why MLIR rejected `source` without a diagnostic: it does so for an op of
+/// an IRDL dialect in custom form (`nn.relu(...)`), which has no parser;
+/// located at the first such op, if there is one.
+fn silent_parse_failure(source: &str, source_name: &str) -> Diagnostic {
+    let custom_form = source.lines().enumerate().find_map(|(index, code)| {
+        let indent = code.len() - code.trim_start().len();
+        let op_start = if code.trim_start().starts_with('%') { code.find(" = ")? + 3 } else { indent };
+        let op = code[op_start..].split(|c: char| !(c.is_ascii_alphanumeric() || c == '.' || c == '_')).next()?;
+        ["nn.", "xbar.", "msg."].iter().any(|dialect| op.starts_with(dialect)).then(|| (index + 1, op_start + 1, op))
+    });
+    match custom_form {
+        Some((line, column, op)) => Diagnostic::error(
+            Location::File { file: source_name.to_string(), line, column },
+            format!("'{op}' must be written in the generic form, \"{op}\"(...): the nn, xbar and msg dialects have no other"),
+        ),
+        None => Diagnostic::error(
+            Location::File { file: source_name.to_string(), line: 0, column: 0 },
+            "the text is not valid MLIR, and MLIR gave no reason",
+        ),
     }
 }
 

@@ -6,7 +6,9 @@ use std::fmt;
 /// Where an operation or a diagnostic comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Location {
-    /// A position in a source file (1-based line and column).
+    /// A position in a source file (1-based line and column); line 0 when
+    /// only the file is known (an op named in MLIR text, whose position the
+    /// parser drops, or an ONNX node, written `"model.onnx":0:0`).
     File {
         file: String,
         line: usize,
@@ -25,16 +27,45 @@ impl Location {
     /// The file position of this location, looking through names.
     pub fn file_position(&self) -> Option<(&str, usize, usize)> {
         match self {
-            Location::File { file, line, column } => Some((file, *line, *column)),
+            Location::File { file, line, column } if *line > 0 => Some((file, *line, *column)),
             Location::Name { at: Some(at), .. } => at.file_position(),
             _ => None,
         }
     }
 }
 
+impl Location {
+    /// With the position of an op named `loc("name")` in MLIR text, which
+    /// the parser drops, found again in `source` (the text of the file
+    /// `source_name`): the line of the one `loc("name")` there, at its op's
+    /// name (after the results, as MLIR locates an op). Unchanged where the
+    /// name is written on no or several lines, or only in a location alias
+    /// (`#loc = loc("name")`), which does not say where its ops are.
+    pub fn recover_position(&self, source_name: &str, source: &str) -> Location {
+        let Location::Name { name, at: Some(at) } = self else { return self.clone() };
+        if !matches!(at.as_ref(), Location::File { file, line: 0, .. } if file == source_name) {
+            return self.clone();
+        }
+        let written = format!("loc({})", crate::string_literal(name));
+        let mut lines = source.lines().enumerate().filter(|(_, code)| code.contains(&written));
+        let (Some((index, code)), None) = (lines.next(), lines.next()) else { return self.clone() };
+        let indent = code.len() - code.trim_start().len();
+        if code.trim_start().starts_with('#') {
+            return self.clone();
+        }
+        let op_start = match code.trim_start().starts_with('%') {
+            true => code.find(" = ").map_or(indent, |equals| equals + 3),
+            false => indent,
+        };
+        let file = Location::File { file: source_name.to_string(), line: index + 1, column: op_start + 1 };
+        Location::Name { name: name.clone(), at: Some(Box::new(file)) }
+    }
+}
+
 impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            Location::File { file, line: 0, .. } => write!(f, "{file}"),
             Location::File { file, line, column } => write!(f, "{file}:{line}:{column}"),
             Location::Name { name, at: Some(at) } => write!(f, "{at}: '{name}'"),
             Location::Name { name, at: None } => write!(f, "'{name}'"),
@@ -92,8 +123,9 @@ impl Diagnostic {
     /// it points at and a caret under the column, for each position that lies
     /// in `source` (the text of the file named `source_name`).
     pub fn render_with_source(&self, source_name: &str, source: &str) -> String {
-        let mut text = format!("{}: {}: {}", self.location, self.severity, self.message);
-        if let Some((file, line, column)) = self.location.file_position() {
+        let location = self.location.recover_position(source_name, source);
+        let mut text = format!("{location}: {}: {}", self.severity, self.message);
+        if let Some((file, line, column)) = location.file_position() {
             if let Some(code) = source.lines().nth(line.wrapping_sub(1)).filter(|_| file == source_name) {
                 text.push_str(&format!("\n{code}\n{}^", " ".repeat(column.saturating_sub(1))));
             }

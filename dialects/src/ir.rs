@@ -740,9 +740,14 @@ pub(crate) fn location_from_raw(raw: sys::MlirLocation) -> Location {
     }
 }
 
-/// MLIR parses from an unnamed buffer; attribute its positions to `source`.
+/// MLIR parses from an unnamed buffer; attribute its positions to `source`,
+/// and a named location without a position (`loc("relu1")`, whose position
+/// the parser drops) to the file at least.
 pub(crate) fn name_source(diagnostic: &mut Diagnostic, source: &str) {
     rename_empty_file(&mut diagnostic.location, source);
+    if let Location::Name { at: at @ None, .. } = &mut diagnostic.location {
+        *at = Some(Box::new(Location::File { file: source.to_string(), line: 0, column: 0 }));
+    }
     for note in &mut diagnostic.notes {
         name_source(note, source);
     }

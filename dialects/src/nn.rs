@@ -287,13 +287,21 @@ impl NnOp {
                 rank(0, 4, "input")?;
                 rank(1, 4, "weight")?;
                 let (input, weight) = (&shapes[0], &shapes[1]);
-                if input[1] != weight[1] * conv.groups {
+                let expected = weight[1].checked_mul(conv.groups).ok_or_else(|| {
+                    format!(
+                        "weight {} with groups = {} expects {} x {} input channels, more than fit in 64 bits",
+                        fmt_shape(weight),
+                        conv.groups,
+                        weight[1],
+                        conv.groups
+                    )
+                })?;
+                if input[1] != expected {
                     return Err(format!(
-                        "input has {} channels but weight {} with groups = {} expects {}",
+                        "input has {} channels but weight {} with groups = {} expects {expected}",
                         input[1],
                         fmt_shape(weight),
                         conv.groups,
-                        weight[1] * conv.groups
                     ));
                 }
                 if weight[0] % conv.groups != 0 {
@@ -382,7 +390,14 @@ impl NnOp {
             NnOp::GlobalAvgPool => vec![shapes[0][0], shapes[0][1], 1, 1],
             NnOp::Concat { axis } => {
                 let mut shape = shapes[0].clone();
-                shape[*axis as usize] += shapes[1][*axis as usize];
+                let axis = *axis as usize;
+                shape[axis] = shape[axis].checked_add(shapes[1][axis]).ok_or_else(|| {
+                    format!(
+                        "concatenating {} and {} along axis {axis} gives more than fit in 64 bits",
+                        fmt_shape(&shapes[0]),
+                        fmt_shape(&shapes[1])
+                    )
+                })?;
                 shape
             }
             NnOp::Flatten { axis } => {

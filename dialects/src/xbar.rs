@@ -67,7 +67,8 @@ impl Grid {
             return Err(format!("a {:?} kernel matrix does not split into {} groups", grid.matrix, grid.groups));
         }
         let block = [grid.matrix[0] / grid.groups, grid.matrix[1] / grid.groups];
-        if grid.h * grid.xbar[0] < block[0] || grid.v * grid.xbar[1] < block[1] {
+        // Saturating: a capacity beyond i64 holds any block.
+        if grid.h.saturating_mul(grid.xbar[0]) < block[0] || grid.v.saturating_mul(grid.xbar[1]) < block[1] {
             return Err(format!(
                 "{} x {} tiles of {:?} cells cannot hold a {:?} kernel matrix",
                 grid.h, grid.v, grid.xbar, grid.matrix

@@ -146,11 +146,15 @@ static REGISTRY: [PassInfo; 5] = [
             ("rows", "crossbar rows (default: the chip's crossbar.rows)"),
             ("cols", "crossbar columns, in cells (default: the chip's crossbar.cols)"),
             ("slices", "cells per weight: weight bits / cell bits (default: the chip's)"),
+            ("cores", "cores of the chip, whose fit is checked before any tile is built (default: the chip's)"),
+            ("crossbars", "crossbars per core, for the same check (default: the chip's)"),
         ],
         chip: &[
             ("rows", ChipField::CrossbarRows),
             ("cols", ChipField::CrossbarCols),
             ("slices", ChipField::SlicesPerWeight),
+            ("cores", ChipField::Cores),
+            ("crossbars", ChipField::CrossbarsPerCore),
         ],
         writes_programs: false,
         create: |options| TileLayers::from_options(options).map(|pass| Box::new(pass) as Box<dyn Pass>),
@@ -216,7 +220,7 @@ mod tests {
         };
         assert_eq!(
             error("rram-tile", "row=32"),
-            "pass 'rram-tile' has no option 'row' (did you mean 'rows'?); it takes rows, cols, slices"
+            "pass 'rram-tile' has no option 'row' (did you mean 'rows'?); it takes rows, cols, slices, cores, crossbars"
         );
         assert_eq!(error("rram-place", "size=3"), "pass 'rram-place' has no option 'size'; it takes cores, crossbars");
         assert_eq!(

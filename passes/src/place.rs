@@ -12,7 +12,7 @@
 //! crossbar holds two tiles; every core and crossbar index is within the
 //! chip; a core's tiles belong to one group or are all single-tile groups.
 
-use crate::tiling::core_slots;
+use crate::tiling::{core_slots, Chip};
 use crate::{Pass, PassOptions};
 use rram_dialects::{AttributeValue, Error, Module};
 
@@ -44,17 +44,9 @@ impl Pass for Place {
         }
         let slots = core_slots(groups, self.crossbars_per_core);
         if let Some(index) = slots.iter().position(|&(core, _)| core >= self.cores) {
-            let (cores, k) = (self.cores, self.crossbars_per_core);
-            let message = if k == 1 {
-                format!("the network needs {} crossbars, {cores} available ({cores} cores x 1 crossbars)", tiles.len())
-            } else {
-                let needed = slots.last().map_or(0, |&(core, _)| core + 1);
-                format!(
-                    "the network needs {needed} cores of {k} crossbars for its {} tiles (a horizontal group of \
-                     several tiles does not share a core with another), {cores} available",
-                    tiles.len()
-                )
-            };
+            let chip = Chip { cores: self.cores, crossbars: self.crossbars_per_core };
+            let needed = slots.last().map_or(0, |&(core, _)| core + 1);
+            let message = chip.shortage(tiles.len() as i64, needed);
             return Err(tiles[index].error(format!("rram-place: {message}")));
         }
         for (tile, (core, crossbar)) in tiles.iter().zip(slots) {

@@ -46,7 +46,7 @@
 
 use crate::roles::{self, Role, PARAMETER_PREFIX};
 use crate::schedule::{core_tiles, layer_program, Activation, Exchange, Layer, Scheme, SyncMode, UnsupportedExchange};
-use crate::tiling::{plan, KernelMatrix, TilePlan};
+use crate::tiling::{plan, plan_size, KernelMatrix, TilePlan};
 use crate::{Pass, PassOptions};
 use rram_dialects::msg::{
     MsgOp, CORE_ATTRIBUTE, LAYER_ATTRIBUTE, LAYOUT_ATTRIBUTES, LOOP_VAR_ATTRIBUTE, ROLE_ATTRIBUTE,
@@ -414,25 +414,26 @@ fn check_plan(grid: &Op, view: &Grid, path: &DataPath) -> Result<TilePlan, Error
             format!("a {:?} matrix and a result of {} channels do not hold weight {shape:?}", view.matrix, output[1]),
         ));
     }
-    let matrix = KernelMatrix::conv(weight, view.groups, view.matrix[1] / weight[0]);
-    let plan = plan(&matrix, view.xbar[0], view.xbar[1]);
-    let in_ir: HashSet<_> = path.tiles.iter().map(|(_, ir)| (ir.h, ir.v, ir.rows, ir.cols)).collect();
-    let differs = [matrix.rows(), matrix.cols()] != view.matrix
-        || plan.h != view.h
-        || plan.v != view.v
-        || plan.tiles.len() != path.tiles.len()
-        || plan.tiles.iter().any(|t| !in_ir.contains(&(t.h, t.v, t.rows, t.cols)));
-    if differs {
-        return Err(fail(
+    let matrix = KernelMatrix::conv(weight, view.groups, view.matrix[1] / weight[0]).map_err(|e| fail(grid, e))?;
+    // Sizes first, so that the plan listed is no larger than the IR's tiles.
+    let size = plan_size(&matrix, view.xbar[0], view.xbar[1]);
+    let same_size = [matrix.rows(), matrix.cols()] == view.matrix
+        && (size.h, size.v) == (view.h, view.v)
+        && size.tiles() == Some(path.tiles.len() as i64);
+    let plan = same_size.then(|| plan(&matrix, view.xbar[0], view.xbar[1])).filter(|plan| {
+        let in_ir: HashSet<_> = path.tiles.iter().map(|(_, ir)| (ir.h, ir.v, ir.rows, ir.cols)).collect();
+        plan.tiles.iter().all(|t| in_ir.contains(&(t.h, t.v, t.rows, t.cols)))
+    });
+    plan.ok_or_else(|| {
+        fail(
             grid,
             format!(
                 "the tiles of layer '{}' are not rram-tile's cut of its {:?} matrix on {:?} crossbars, \
                  the only tilings rram-sync schedules",
                 view.layer, view.matrix, view.xbar
             ),
-        ));
-    }
-    Ok(plan)
+        )
+    })
 }
 
 /// Where each tile of the plan was placed, how many crossbars per core

@@ -17,12 +17,14 @@
 //! partial sums, so both kinds of layer share every step after reading
 //! them. Each tile gets its own core (one crossbar per core, numbered in
 //! program order over all layers); `rram-place` is where tiles meet the
-//! chip's budget. Invariants: the tiles of a grid hold every weight of the
+//! chip's budget, unless the pass is told the chip ([`TileLayers::fit_on`]):
+//! then it checks the fit from the layers' sizes before building a tile.
+//! Invariants: the tiles of a grid hold every weight of the
 //! layer exactly once, none holds more than `R x C` cells, and a weight's
 //! `S` slices stay on one crossbar (property-tested in `tests/tiling.rs`);
 //! the result keeps the layer's type.
 
-use crate::tiling::{plan, KernelMatrix};
+use crate::tiling::{plan, plan_size, Chip, KernelMatrix};
 use crate::{Pass, PassOptions};
 use rram_dialects::nn::{fmt_shape, result_shape, static_shape, NnOp, Window};
 use rram_dialects::xbar::DENSE_WINDOW;
@@ -32,6 +34,11 @@ pub struct TileLayers {
     pub rows: i64,
     pub cols: i64,
     pub slices: i64,
+    /// The chip the tiles must fit on, checked from the layers' plan sizes
+    /// before any tile is built, so that a network far too large fails
+    /// at once instead of after building millions of ops; `None` leaves
+    /// the check to `rram-place`.
+    pub fit_on: Option<Chip>,
 }
 
 impl TileLayers {
@@ -41,15 +48,26 @@ impl TileLayers {
             rows: options.positive(pass, "rows", 128)?,
             cols: options.positive(pass, "cols", 128)?,
             slices: options.positive(pass, "slices", 4)?,
+            fit_on: match (options.0.contains_key("cores"), options.0.contains_key("crossbars")) {
+                (false, false) => None,
+                _ => Some(Chip {
+                    cores: options.positive(pass, "cores", 1)?,
+                    crossbars: options.positive(pass, "crossbars", 1)?,
+                }),
+            },
         })
     }
 }
 
 impl Pass for TileLayers {
     fn run(&self, module: &mut Module) -> Result<(), Error> {
+        if let Some(chip) = self.fit_on {
+            self.check_fit(module, chip)?;
+        }
         let mut replaced: Vec<OpId> = Vec::new();
         let mut next_core = 0;
         for op in module.operations() {
+            // Read as it is tiled: a layer's input may be a tiled layer's result.
             if let Some(layer) = self.read_layer(op)? {
                 self.tile(module, op, &layer, &mut next_core)?;
                 replaced.push(op.id());
@@ -102,6 +120,10 @@ impl TileLayers {
         let Some(nn) = NnOp::read(&op).map_err(|e| fail(&op, format!("not a valid {name}: {e}")))? else {
             return Ok(None);
         };
+        if self.cols < self.slices {
+            let message = format!("a {}-column crossbar cannot hold a weight of {} cells", self.cols, self.slices);
+            return Err(fail(&op, message));
+        }
         let operand = |i: usize| op.operand(i).ok_or_else(|| fail(&op, format!("missing operand #{i}")));
         let (input, weight) = (operand(0)?, operand(1)?);
         let shape = static_shape(&weight, "weight").map_err(|e| fail(&op, e))?;
@@ -109,9 +131,12 @@ impl TileLayers {
             (NnOp::Conv2d(conv), &[cout, cin_per_group, kh, kw]) => {
                 let window =
                     Window { kernel: [kh, kw], strides: conv.strides, pads: conv.pads, dilations: conv.dilations };
-                (KernelMatrix::conv([cout, cin_per_group, kh, kw], conv.groups, self.slices), window, conv.groups)
+                let matrix = KernelMatrix::conv([cout, cin_per_group, kh, kw], conv.groups, self.slices);
+                (matrix.map_err(|e| fail(&op, e))?, window, conv.groups)
             }
-            (NnOp::Dense, &[m, k]) => (KernelMatrix::dense([m, k], self.slices), DENSE_WINDOW, 1),
+            (NnOp::Dense, &[m, k]) => {
+                (KernelMatrix::dense([m, k], self.slices).map_err(|e| fail(&op, e))?, DENSE_WINDOW, 1)
+            }
             _ => return Err(fail(&op, format!("{name} has a weight of unexpected shape {}", fmt_shape(&shape)))),
         };
         // The partial sums take their shape from the declared result, so it
@@ -129,12 +154,20 @@ impl TileLayers {
         Ok(Some(Layer { input, weight, bias: op.operand(2), matrix, window, groups, output }))
     }
 
+    /// Checks that the module's layers fit on `chip` from their plan sizes,
+    /// before any tile is built; located at the first layer that does not.
+    fn check_fit(&self, module: &Module, chip: Chip) -> Result<(), Error> {
+        let mut layers = Vec::new();
+        for op in module.operations() {
+            if let Some(layer) = self.read_layer(op)? {
+                layers.push((op, plan_size(&layer.matrix, self.rows, self.cols)));
+            }
+        }
+        chip.check_fit(layers.iter().map(|&(_, plan)| plan)).map_err(|(index, message)| fail(&layers[index].0, message))
+    }
+
     /// Replaces the uses of `op`'s result by the tiled `layer`.
     fn tile<'m>(&self, module: &'m Module, op: Op<'m>, layer: &Layer<'m>, next_core: &mut i64) -> Result<(), Error> {
-        if self.cols < self.slices {
-            let message = format!("a {}-column crossbar cannot hold a weight of {} cells", self.cols, self.slices);
-            return Err(fail(&op, message));
-        }
         let plan = plan(&layer.matrix, self.rows, self.cols);
         let name = match op.location() {
             Location::Name { name, .. } => name,

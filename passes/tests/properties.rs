@@ -116,7 +116,7 @@ proptest! {
         prop_assert_eq!(count(&module, "nn.conv2d"), 0);
         prop_assert_eq!(count(&module, "xbar.bias"), usize::from(conv.bias));
         let weight = [conv.cout_per_group * conv.groups, conv.cin_per_group, conv.kernel, conv.kernel];
-        let expected = plan(&KernelMatrix::conv(weight, conv.groups, slices), xbar, xbar);
+        let expected = plan(&KernelMatrix::conv(weight, conv.groups, slices).unwrap(), xbar, xbar);
         let array = |op: &rram_dialects::Op, name: &str| {
             let v = op.attribute(name).unwrap().as_i64_array().unwrap();
             [v[0], v[1]]

@@ -1,10 +1,12 @@
 //! The tiling plan: every weight on exactly one crossbar cell, no crossbar
 //! overfilled, horizontal groups as small as the crossbar allows; for conv
-//! and dense layers alike. And `rram-tile` on dense layers writes the plan.
+//! and dense layers alike. The plan's size and the cores it takes are known
+//! without listing its tiles, also for layers far too large to list. And
+//! `rram-tile` on dense layers writes the plan.
 
 use proptest::prelude::*;
 use rram_dialects::{Context, Op};
-use rram_passes::tiling::{plan, KernelMatrix, Tile, TilePlan};
+use rram_passes::tiling::{core_slots, plan, plan_size, Chip, KernelMatrix, SlotCursor, Tile, TilePlan};
 use rram_passes::{Pass, PassOptions, TileLayers, VerifyShapes};
 
 fn overlap(a: [i64; 2], b: [i64; 2]) -> i64 {
@@ -70,9 +72,10 @@ fn matrices() -> impl Strategy<Value = (KernelMatrix, [i64; 2])> {
     let conv = (1i64..5, 1i64..65, 1i64..300, 1i64..200, slices()).prop_map(|(kernel, groups, cin, cout, slices)| {
         // Half the layers depthwise-like (one input channel per group).
         let cin_per_group = if cin % 2 == 0 { 1 } else { cin };
-        KernelMatrix::conv([cout * groups, cin_per_group, kernel, kernel], groups, slices)
+        KernelMatrix::conv([cout * groups, cin_per_group, kernel, kernel], groups, slices).unwrap()
     });
-    let dense = (1i64..1200, 1i64..1200, slices()).prop_map(|(m, k, slices)| KernelMatrix::dense([m, k], slices));
+    let dense =
+        (1i64..1200, 1i64..1200, slices()).prop_map(|(m, k, slices)| KernelMatrix::dense([m, k], slices).unwrap());
     (prop_oneof![conv, dense], crossbars())
 }
 
@@ -101,6 +104,59 @@ proptest! {
     }
 }
 
+proptest! {
+    #[test]
+    fn the_plan_size_is_the_planned_grid((matrix, xbar) in matrices()) {
+        let plan = plan(&matrix, xbar[0], xbar[1]);
+        let size = plan_size(&matrix, xbar[0], xbar[1]);
+        prop_assert_eq!((size.h, size.v, size.groups_per_tile), (plan.h, plan.v, plan.groups_per_tile));
+        prop_assert_eq!(size.tiles(), Some(plan.tiles.len() as i64));
+    }
+
+    #[test]
+    fn the_slot_cursor_ends_where_core_slots_do(
+        layers in prop::collection::vec(matrices(), 1..4), crossbars in 1i64..5,
+    ) {
+        let plans: Vec<TilePlan> = layers.iter().map(|(matrix, xbar)| plan(matrix, xbar[0], xbar[1])).collect();
+        let tiles = plans.iter().flat_map(|plan| plan.tiles.iter().map(|t| (t.h, plan.h)));
+        let slots = core_slots(tiles, crossbars);
+        let mut cursor = SlotCursor::default();
+        for (matrix, xbar) in &layers {
+            cursor.advance(plan_size(matrix, xbar[0], xbar[1]), crossbars).unwrap();
+        }
+        prop_assert_eq!(cursor.tiles, slots.len() as i64);
+        prop_assert_eq!(cursor.cores_used(), slots.iter().map(|&(core, _)| core + 1).max().unwrap_or(0));
+    }
+}
+
+#[test]
+fn kernel_matrices_beyond_64_bits_are_errors_naming_the_weight() {
+    let message = KernelMatrix::conv([4, i64::MAX / 2, 3, 3], 1, 4).unwrap_err();
+    assert!(message.contains(&format!("weight [4, {}, 3, 3]", i64::MAX / 2)), "{message}");
+    assert!(KernelMatrix::conv([1 << 40, 1, 1, 1], 1, 1 << 30).is_err());
+    assert!(KernelMatrix::dense([i64::MAX, 2], 4).unwrap_err().contains("more columns than fit in 64 bits"));
+}
+
+#[test]
+fn a_huge_layer_is_measured_and_rejected_without_listing_its_tiles() {
+    // A 2^20 x 2^20 kernel matrix: 2^26 tiles of 128 x 128 cells with 1 slice.
+    let matrix = KernelMatrix::dense([1 << 20, 1 << 20], 1).unwrap();
+    let size = plan_size(&matrix, 128, 128);
+    assert_eq!(size.tiles(), Some(1 << 26));
+    let chip = Chip { cores: 1024, crossbars: 1 };
+    let (layer, message) =
+        chip.check_fit([plan_size(&KernelMatrix::dense([4, 4], 1).unwrap(), 128, 128), size]).unwrap_err();
+    assert_eq!(layer, 1);
+    assert_eq!(
+        message,
+        format!("the network needs {} crossbars, 1024 available (1024 cores x 1 crossbars)", (1 << 26) + 1)
+    );
+    // Tiles past i64: a matrix of 2^62 rows in one-row crossbars, twice.
+    let tall = KernelMatrix::dense([1, 1 << 62], 1).unwrap();
+    let (_, message) = Chip { cores: 1, crossbars: 1 }.check_fit([plan_size(&tall, 1, 1); 2]).unwrap_err();
+    assert!(message.contains("more tiles than fit in 64 bits"), "{message}");
+}
+
 /// `rram-tile` on `y = W x (+ b)` with `x: [n, k]`, `W: [m, k]`: the tiles in
 /// the IR are the plan's, every MVM is rank 2 with its tile's channels,
 /// and the layer's result keeps its type.
@@ -127,7 +183,7 @@ fn tile_dense(n: i64, k: i64, m: i64, bias: bool, xbar: [i64; 2], slices: i64) -
     let count = |name: &str| module.operations_named(name).len();
     prop_assert_eq!(count("nn.dense"), 0);
     prop_assert_eq!(count("xbar.bias"), usize::from(bias));
-    let expected = plan(&KernelMatrix::dense([m, k], slices), xbar[0], xbar[1]);
+    let expected = plan(&KernelMatrix::dense([m, k], slices).unwrap(), xbar[0], xbar[1]);
     prop_assert_eq!(count("xbar.accumulate"), expected.v as usize);
     let int = |op: &Op, name: &str| op.attribute(name).unwrap().as_i64().unwrap();
     let pair = |op: &Op, name: &str| {
@@ -164,7 +220,7 @@ proptest! {
 
 #[test]
 fn the_check_itself_catches_a_missing_and_a_doubled_tile() {
-    let matrix = KernelMatrix::conv([64, 64, 3, 3], 1, 4);
+    let matrix = KernelMatrix::conv([64, 64, 3, 3], 1, 4).unwrap();
     let mut plan = plan(&matrix, 128, 128);
     let last = plan.tiles.pop().unwrap();
     assert!(check(&matrix, [128, 128], &plan).is_err());
@@ -177,19 +233,19 @@ fn the_check_itself_catches_a_missing_and_a_doubled_tile() {
 fn known_layers() {
     // ResNet-18's 3x3 64 -> 64 conv with 4 slices per weight on 128x128:
     // 576 rows in 5 crossbars (PV = 5), 256 cells in 2 column blocks.
-    let resnet = plan(&KernelMatrix::conv([64, 64, 3, 3], 1, 4), 128, 128);
+    let resnet = plan(&KernelMatrix::conv([64, 64, 3, 3], 1, 4).unwrap(), 128, 128);
     assert_eq!((resnet.h, resnet.v, resnet.tiles.len()), (5, 2, 10));
     assert_eq!(resnet.tiles[4], Tile { h: 4, v: 0, rows: [512, 576], cols: [0, 128] });
     // MobileNet's 3x3 depthwise over 32 channels: 9 x 4 blocks, 14 per crossbar.
-    let depthwise = plan(&KernelMatrix::conv([32, 1, 3, 3], 32, 4), 128, 128);
+    let depthwise = plan(&KernelMatrix::conv([32, 1, 3, 3], 32, 4).unwrap(), 128, 128);
     assert_eq!((depthwise.h, depthwise.v, depthwise.groups_per_tile), (1, 3, 14));
     assert_eq!(depthwise.tiles[2], Tile { h: 0, v: 2, rows: [252, 288], cols: [112, 128] });
     // A dense layer 512 -> 1000 on 256x256 with 2 slices: 2 x 8 tiles.
-    let dense = plan(&KernelMatrix::dense([1000, 512], 2), 256, 256);
+    let dense = plan(&KernelMatrix::dense([1000, 512], 2).unwrap(), 256, 256);
     assert_eq!((dense.h, dense.v), (2, 8));
     // LeNet-5's first dense layer 400 -> 120 on the default 128x128 with 4
     // slices: 400 rows in 4 crossbars, 480 cells in blocks of 32, 32, 32, 24 outputs.
-    let lenet = plan(&KernelMatrix::dense([120, 400], 4), 128, 128);
+    let lenet = plan(&KernelMatrix::dense([120, 400], 4).unwrap(), 128, 128);
     assert_eq!((lenet.h, lenet.v, lenet.tiles.len()), (4, 4, 16));
     assert_eq!(lenet.tiles[15], Tile { h: 3, v: 3, rows: [384, 400], cols: [384, 480] });
 }

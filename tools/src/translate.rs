@@ -88,7 +88,7 @@ fn translate(args: &Args) -> Result<String, String> {
     }
     let network = args.network.network()?;
     if args.summary {
-        return Ok(Summary::of(&network).to_string());
+        return Summary::of(&network).map(|summary| summary.to_string()).map_err(|e| e.to_string());
     }
     let context = Context::new().map_err(|e| e.to_string())?;
     let module = context

@@ -147,6 +147,13 @@ fn invalid_utf8_and_binary_input_are_errors_not_panics() {
     let output = child.wait_with_output().unwrap();
     assert_eq!(output.status.code(), Some(1));
     assert!(stderr(&output).contains("'<stdin>' is not UTF-8 text"), "{}", stderr(&output));
+    let output = rram_opt(&[], "module {\n}\0 {\n}");
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).starts_with("<stdin>:2:2: error: a NUL byte, which MLIR text cannot contain"),
+        "{}",
+        stderr(&output)
+    );
 }
 
 #[test]

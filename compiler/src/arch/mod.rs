@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 pub use attribute::ARCH_ATTRIBUTE;
 pub use error::{ArchError, LineColumn};
 pub use presets::preset_names;
+pub use validate::MAX_CORES;
 
 /// A multi-core RRAM compute-in-memory chip.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

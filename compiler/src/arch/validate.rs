@@ -6,8 +6,12 @@ use std::fmt;
 
 use super::{ArchError, Architecture};
 
+/// 1 kHz: a slower clock is no chip's, and turns cycle counts into times
+/// beyond f64 (a clock of 5e-324 MHz made every time infinite).
+const MIN_CLOCK_MHZ: f64 = 0.001;
 const MAX_CLOCK_MHZ: f64 = 100_000.0;
-const MAX_CORES: u64 = 65_536;
+/// The most cores a chip description may have.
+pub const MAX_CORES: u64 = 65_536;
 const MAX_CROSSBARS_PER_CORE: u64 = 1024;
 const MAX_CROSSBAR_SIDE: u64 = 4096;
 const MAX_VALUE_BITS: u64 = 32;
@@ -78,12 +82,12 @@ pub fn validate(architecture: &Architecture, source_name: &str) -> Result<(), Ar
     let check = Checker { source_name };
     let Architecture { clock_mhz, core, crossbar, vector_unit, bus, shared_memory, sync, noc, .. } = architecture;
 
-    // Written so that NaN fails too.
-    if !(*clock_mhz > 0.0 && *clock_mhz <= MAX_CLOCK_MHZ) {
+    // NaN is in no range.
+    if !(MIN_CLOCK_MHZ..=MAX_CLOCK_MHZ).contains(clock_mhz) {
         return Err(check.error(
             "clock_mhz",
-            format!("greater than 0 and at most {MAX_CLOCK_MHZ}"),
-            clock_mhz.to_string(),
+            format!("between {MIN_CLOCK_MHZ} and {MAX_CLOCK_MHZ}"),
+            format!("{clock_mhz:?}"),
         ));
     }
 

@@ -51,6 +51,9 @@ pub struct Network {
     pub outputs: Vec<Ref>,
     /// Data of the `nn.weight` nodes whose values are known, by weight name.
     pub weights: BTreeMap<String, WeightData>,
+    /// The file the network was read from (an ONNX model), if any: every
+    /// op's location names it, so that errors name the file and the node.
+    pub source_file: Option<String>,
 }
 
 impl Network {
@@ -117,9 +120,14 @@ impl Network {
 
     /// The network as `nn` dialect MLIR: one `func.func` named after the
     /// network, one op per node, each located at its node's name (inputs at
-    /// theirs, the function at the network's), so that printing with
-    /// locations names every op after where it came from.
+    /// theirs, the function at the network's), in its source file if it has
+    /// one (`loc("conv1"("model.onnx":0:0))`: the file, no line), so that
+    /// printing with locations names every op after where it came from.
     pub fn to_mlir(&self) -> String {
+        let loc = |name: &str| match &self.source_file {
+            Some(file) => format!("loc({}({}:0:0))", string_literal(name), string_literal(file)),
+            None => format!("loc({})", string_literal(name)),
+        };
         let value = |r: Ref| match r {
             Ref::Input(i) => format!("%arg{i}"),
             Ref::Node(i) => format!("%{i}"),
@@ -128,7 +136,7 @@ impl Network {
             .inputs
             .iter()
             .enumerate()
-            .map(|(i, (name, shape))| format!("%arg{i}: {} loc({})", tensor_type_text(shape), string_literal(name)))
+            .map(|(i, (name, shape))| format!("%arg{i}: {} {}", tensor_type_text(shape), loc(name)))
             .collect();
         let results: Vec<String> = self.outputs.iter().map(|&r| tensor_type_text(self.shape(r))).collect();
         let mut text = format!(
@@ -146,18 +154,18 @@ impl Network {
                 if attributes.is_empty() { String::new() } else { format!(" {{{}}}", attributes.join(", ")) };
             let _ = writeln!(
                 text,
-                "  %{i} = \"{}\"({}){attributes} : ({}) -> {} loc({})",
+                "  %{i} = \"{}\"({}){attributes} : ({}) -> {} {}",
                 node.op.name(),
                 operands.join(", "),
                 operand_types.join(", "),
                 tensor_type_text(&node.shape),
-                string_literal(&node.name)
+                loc(&node.name)
             );
         }
         let outputs: Vec<String> = self.outputs.iter().map(|&r| value(r)).collect();
-        let network = string_literal(&self.name);
-        let _ = writeln!(text, "  return {} : {} loc({network})", outputs.join(", "), results.join(", "));
-        let _ = writeln!(text, "}} loc({network})\n}} loc({network})");
+        let network = loc(&self.name);
+        let _ = writeln!(text, "  return {} : {} {network}", outputs.join(", "), results.join(", "));
+        let _ = writeln!(text, "}} {network}\n}} {network}");
         text
     }
 }

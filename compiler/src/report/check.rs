@@ -22,14 +22,14 @@
 //! that follows it in the network (ReLU or clip, after a batch norm that the
 //! pipeline folds into the conv).
 
-use crate::arch::Architecture;
+use crate::arch::{Architecture, MAX_CORES};
 use crate::frontend::{Network, Ref};
 use crate::isa::Program;
 use crate::report::parallel;
-use crate::sim::{simulate, NumericMode, SimOptions};
-use rram_dialects::nn::{Conv2d, NnOp, Pool, Window};
+use crate::sim::{simulate, NumericMode, SimOptions, MAX_FUNCTIONAL_WORDS};
+use rram_dialects::nn::{element_count, fmt_shape, Conv2d, NnOp, Pool, Window};
 use rram_passes::schedule::{core_tiles, layer_program, Activation, Exchange, Layer, Scheme, UnsupportedExchange};
-use rram_passes::tiling::{plan, KernelMatrix, Tile, TilePlan};
+use rram_passes::tiling::{plan, plan_size, KernelMatrix, SlotCursor, Tile, TilePlan};
 use std::fmt;
 
 /// The largest error an f32 output word may have, relative to the
@@ -345,10 +345,10 @@ impl LayerCheck {
     pub fn new(case: &ConvCase, chip: &Architecture, numeric: NumericMode) -> Result<LayerCheck, CheckError> {
         let error = |message: String| CheckError::Layer { layer: case.name.clone(), message };
         let geometry = Geometry::new(&case.conv, &case.input.shape, &case.weight.shape).map_err(error)?;
-        let count = |shape: &[i64]| shape.iter().product::<i64>() as usize;
+        let count = |shape: &[i64]| element_count(shape).map(|count| count as usize);
         for (what, len, expected) in [
-            ("input", case.input.values.len(), count(&case.input.shape)),
-            ("weight", case.weight.values.len(), count(&case.weight.shape)),
+            ("input", case.input.values.len(), count(&case.input.shape).map_err(error)?),
+            ("weight", case.weight.values.len(), count(&case.weight.shape).map_err(error)?),
             ("bias", case.bias.len(), geometry.cout),
         ] {
             if len != expected {
@@ -362,10 +362,29 @@ impl LayerCheck {
                 chip.crossbar.cols
             )));
         }
-        let case = case.in_numeric_mode(numeric);
         let weight = [0, 1, 2, 3].map(|d| case.weight.shape[d]);
-        let matrix = KernelMatrix::conv(weight, case.conv.groups, slices);
-        let plan = plan(&matrix, i64::from(chip.crossbar.rows), i64::from(chip.crossbar.cols));
+        let matrix = KernelMatrix::conv(weight, case.conv.groups, slices).map_err(error)?;
+        let xbar = [chip.crossbar.rows, chip.crossbar.cols].map(i64::from);
+        // The im2col windows, the outputs and the tiles are held in memory.
+        let [out_h, out_w, cin, taps, cout] =
+            [geometry.out[0], geometry.out[1], geometry.cin, geometry.taps(), geometry.cout].map(|n| n as i64);
+        let pixels = out_h.checked_mul(out_w);
+        let windows = pixels.and_then(|n| n.checked_mul(cin)).and_then(|n| n.checked_mul(taps));
+        within_memory_bound(windows, "the layer's im2col input").map_err(error)?;
+        within_memory_bound(pixels.and_then(|n| n.checked_mul(cout)), "the layer's output").map_err(error)?;
+        // The layer runs alone on as many cores as its tiles take: no more
+        // than a chip may have.
+        let crossbars = i64::from(chip.core.crossbars);
+        let mut cores = SlotCursor::default();
+        let counted = cores.advance(plan_size(&matrix, xbar[0], xbar[1]), crossbars);
+        if counted.is_none() || cores.cores_used() > MAX_CORES as i64 {
+            let needed = counted.map_or("more than 2^63".into(), |_| cores.cores_used().to_string());
+            return Err(error(format!(
+                "the layer needs {needed} cores of {crossbars} crossbars, more than the {MAX_CORES} a chip may have"
+            )));
+        }
+        let plan = plan(&matrix, xbar[0], xbar[1]);
+        let case = case.in_numeric_mode(numeric);
         let layer = Layer {
             pixels: geometry.pixels() as i64,
             channels: geometry.cout as i64,
@@ -376,7 +395,7 @@ impl LayerCheck {
             activation: case.activation,
         };
         let mut chip = chip.clone();
-        chip.core.count = chip.core.count.max(core_tiles(&plan, i64::from(chip.core.crossbars)).len() as u32);
+        chip.core.count = chip.core.count.max(core_tiles(&plan, crossbars).len() as u32);
         let words = (layer.layout().bias + layer.channels) as u64;
         chip.shared_memory.size_bytes = chip.shared_memory.size_bytes.max(4 * words);
         let (sums, magnitudes) = geometry.convolve(&case.input.values, &case.weight.values, &case.bias);
@@ -521,6 +540,7 @@ pub fn check_network(
 /// weights, bias (zeros without one) and input activations; otherwise
 /// every tensor is pseudo-random, deterministic per layer.
 pub fn cases(network: &Network, input: Option<&[f64]>) -> Result<Vec<ConvCase>, CheckError> {
+    check_memory_bounds(network)?;
     let all_known = network.nodes.iter().all(|node| match &node.op {
         NnOp::Weight { name } => network.weights.contains_key(name),
         _ => true,
@@ -560,6 +580,34 @@ pub fn cases(network: &Network, input: Option<&[f64]>) -> Result<Vec<ConvCase>, 
         });
     }
     Ok(cases)
+}
+
+/// The most values a check holds in one tensor: what the functional
+/// simulation holds of a memory, far above every zoo network's (VGG-16's
+/// largest im2col input has 28.9 million), far below what a mistyped shape
+/// asks for.
+pub const MAX_TENSOR_ELEMENTS: i64 = MAX_FUNCTIONAL_WORDS as i64;
+
+/// Checks that every value of `network` is within [`MAX_TENSOR_ELEMENTS`]:
+/// a check or an evaluation may hold any of them.
+fn check_memory_bounds(network: &Network) -> Result<(), CheckError> {
+    let inputs = network.inputs.iter().map(|(name, shape)| (name, shape));
+    for (name, shape) in inputs.chain(network.nodes.iter().map(|node| (&node.name, &node.shape))) {
+        within_memory_bound(element_count(shape).ok(), &fmt_shape(shape))
+            .map_err(|message| CheckError::Layer { layer: name.clone(), message })?;
+    }
+    Ok(())
+}
+
+/// Ok if `count` values of `what` (`None`: past i64) fit in memory.
+fn within_memory_bound(count: Option<i64>, what: &str) -> Result<(), String> {
+    match count {
+        Some(count) if count <= MAX_TENSOR_ELEMENTS => Ok(()),
+        Some(count) => Err(format!(
+            "{what} has {count} elements, more than the {MAX_TENSOR_ELEMENTS} a functional check holds in memory"
+        )),
+        None => Err(format!("{what} has more elements than fit in 64 bits")),
+    }
 }
 
 /// The activation fused into conv `index`: the ReLU or clip that alone
@@ -620,6 +668,7 @@ impl Evaluation {
 /// dense, ReLU, max pooling and flatten.
 pub fn evaluate(network: &Network, input: &[f64]) -> Result<Evaluation, CheckError> {
     let [(_, shape)] = network.inputs.as_slice() else { return Err(CheckError::Inputs(network.inputs.len())) };
+    check_memory_bounds(network)?;
     let expected = shape.iter().product::<i64>() as usize;
     if input.len() != expected {
         return Err(CheckError::InputSize { expected, given: input.len() });

@@ -196,7 +196,8 @@ impl Row {
 /// Tiles `layer` for `chip` and simulates its three schedules (timing only).
 pub fn measure(layer: &ConvLayer, chip: &Architecture) -> Result<Row, SimError> {
     let slices = i64::from(chip.slices_per_weight());
-    let matrix = KernelMatrix::conv(layer.weight, layer.groups, slices);
+    let matrix = KernelMatrix::conv(layer.weight, layer.groups, slices)
+        .map_err(|message| SimError::Layer { layer: layer.name.clone(), message })?;
     let tiles = plan(&matrix, i64::from(chip.crossbar.rows), i64::from(chip.crossbar.cols));
     let shape = Layer {
         pixels: layer.pixels,

@@ -2,8 +2,8 @@
 //! the im2col kernel matrix each conv/dense layer puts on crossbars, MACs
 //! and parameters, with totals.
 
-use crate::frontend::{Network, Ref};
-use rram_dialects::nn::NnOp;
+use crate::frontend::{Network, NetworkError, Ref};
+use rram_dialects::nn::{element_count, NnOp};
 use std::fmt;
 
 /// One layer (every node but weights).
@@ -31,55 +31,77 @@ pub struct Summary {
 }
 
 impl Summary {
-    pub fn of(network: &Network) -> Self {
+    /// The summary of `network`; an error naming the layer where a count
+    /// exceeds 64 bits.
+    pub fn of(network: &Network) -> Result<Self, NetworkError> {
         let is_weight = |r: &Ref| matches!(r, Ref::Node(i) if matches!(network.nodes[*i].op, NnOp::Weight { .. }));
         let layers = network
             .nodes
             .iter()
             .filter(|node| !matches!(node.op, NnOp::Weight { .. }))
             .map(|node| {
+                let error = |message: String| NetworkError { node: node.name.clone(), op: node.op.name(), message };
                 let input = node.inputs.first().map(|&r| network.shape(r).to_vec()).unwrap_or_default();
                 let weight = node.inputs.get(1).map(|&r| network.shape(r));
                 let (matrix, groups) = match (&node.op, weight) {
-                    (NnOp::Conv2d(conv), Some(w)) => (Some([w[1] * w[2] * w[3], w[0]]), conv.groups),
+                    (NnOp::Conv2d(conv), Some(w)) => {
+                        (Some([element_count(&w[1..]).map_err(error)?, w[0]]), conv.groups)
+                    }
                     (NnOp::Dense, Some(w)) => (Some([w[1], w[0]]), 1),
                     _ => (None, 1),
                 };
                 // Each output element of a conv/dense takes one kernel-matrix column
                 // restricted to its group: rows (= Kh*Kw*Cin/g) MACs.
-                let macs = matrix.map_or(0, |[rows, _]| product(&node.shape) * rows as u64);
+                let macs = match matrix {
+                    Some([rows, _]) => element_count(&node.shape)
+                        .and_then(|outputs| {
+                            outputs.checked_mul(rows).ok_or_else(|| {
+                                format!(
+                                    "{outputs} outputs of {rows} multiply-accumulates each are more MACs than fit in \
+                                     64 bits"
+                                )
+                            })
+                        })
+                        .map_err(error)?,
+                    None => 0,
+                };
                 let parameters = match node.op {
                     // x, scale, bias; then mean and var, which are not learned.
                     NnOp::BatchNorm { .. } => &node.inputs[..node.inputs.len().min(3)],
                     _ => &node.inputs[..],
                 };
-                let params = parameters.iter().filter(|r| is_weight(r)).map(|&r| product(network.shape(r))).sum();
-                LayerSummary {
+                let params = parameters
+                    .iter()
+                    .filter(|r| is_weight(r))
+                    .try_fold(0i64, |sum, &r| {
+                        let count = element_count(network.shape(r))?;
+                        sum.checked_add(count)
+                            .ok_or_else(|| "the weights have more elements than fit in 64 bits".into())
+                    })
+                    .map_err(error)?;
+                Ok(LayerSummary {
                     name: node.name.clone(),
                     op: node.op.name(),
                     input,
                     output: node.shape.clone(),
                     matrix,
                     groups,
-                    macs,
-                    params,
-                }
+                    macs: macs as u64,
+                    params: params as u64,
+                })
             })
-            .collect();
-        Summary { network: network.name.clone(), layers }
+            .collect::<Result<_, _>>()?;
+        Ok(Summary { network: network.name.clone(), layers })
     }
 
-    pub fn total_macs(&self) -> u64 {
-        self.layers.iter().map(|l| l.macs).sum()
+    /// In u128, which no sum of the layers' u64 counts can overflow.
+    pub fn total_macs(&self) -> u128 {
+        self.layers.iter().map(|l| u128::from(l.macs)).sum()
     }
 
-    pub fn total_params(&self) -> u64 {
-        self.layers.iter().map(|l| l.params).sum()
+    pub fn total_params(&self) -> u128 {
+        self.layers.iter().map(|l| u128::from(l.params)).sum()
     }
-}
-
-fn product(shape: &[i64]) -> u64 {
-    shape.iter().map(|&d| d as u64).product()
 }
 
 fn dims(shape: &[i64]) -> String {

@@ -121,9 +121,19 @@ pub enum SimError {
     /// is not int8, a barrier other cores do not wait at.
     #[error("{site}: {message}")]
     Fault { site: Site, message: String },
+    /// A layer that cannot be made into a program, e.g. one whose kernel
+    /// matrix exceeds 64 bits.
+    #[error("layer '{layer}': {message}")]
+    Layer { layer: String, message: String },
     #[error("deadlock: every unfinished core waits and nothing can wake it: {}", .waiting.join("; "))]
     Deadlock { waiting: Vec<String> },
 }
+
+/// Words of a memory a functional simulation holds: its memories are
+/// dense up to the highest word used (21 bytes a shared word with the race
+/// history), so an address far into a large chip's memory is an error, not
+/// an allocation of terabytes. Far above what any layer's data needs.
+pub const MAX_FUNCTIONAL_WORDS: usize = 1 << 26;
 
 /// Runs `program` on `arch`.
 pub fn simulate(arch: &Architecture, program: &Program, options: &SimOptions) -> Result<SimResult, SimError> {
@@ -315,13 +325,16 @@ impl<'a> Engine<'a> {
         if let Some(shared) = &mut shared {
             for init in &program.memory {
                 let start = init.address as usize;
-                if start.checked_add(init.values.len()).is_none_or(|end| end > shared_words) {
+                let end = start.checked_add(init.values.len());
+                if end.is_none_or(|end| end > shared_words.min(MAX_FUNCTIONAL_WORDS)) {
+                    let limit = if shared_words <= MAX_FUNCTIONAL_WORDS {
+                        format!("is outside its {shared_words} words")
+                    } else {
+                        format!("lies past word {MAX_FUNCTIONAL_WORDS}, the end of what a functional simulation holds")
+                    };
                     return Err(SimError::Program {
                         core: 0,
-                        message: format!(
-                            "initial shared memory [{start}, {}) is outside its {shared_words} words",
-                            start + init.values.len()
-                        ),
+                        message: format!("initial shared memory [{start}, {}) {limit}", start + init.values.len()),
                     });
                 }
                 if options.functional == Some(NumericMode::Int8) {
@@ -827,7 +840,17 @@ impl<'a> Engine<'a> {
         size: usize,
     ) -> Result<usize, SimError> {
         match usize::try_from(address) {
-            Ok(start) if start.checked_add(n as usize).is_some_and(|end| end <= size) => Ok(start),
+            Ok(start) if start.checked_add(n as usize).is_some_and(|end| end <= size) => {
+                if self.mode.is_some() && start + n as usize > MAX_FUNCTIONAL_WORDS {
+                    let message = format!(
+                        "{memory} words [{start}, {}) lie past word {MAX_FUNCTIONAL_WORDS}, the end of what a \
+                         functional simulation holds of a memory (a timing-only one takes any address)",
+                        start + n as usize
+                    );
+                    return Err(SimError::Fault { site: self.site(&self.cores[core]), message });
+                }
+                Ok(start)
+            }
             _ => Err(SimError::OutOfRange { site: self.site(&self.cores[core]), memory, address, n, size }),
         }
     }

@@ -52,3 +52,17 @@ func.func @too_many_pixels(%x: tensor<1x1x100000x100000xf32>) -> tensor<1x1x1000
   %y = "nn.conv2d"(%x, %w, %b) {strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, groups = 1 : i64} : (tensor<1x1x100000x100000xf32>, tensor<1x1x1x1xf32>, tensor<1xf32>) -> tensor<1x1x100000x100000xf32>
   return %y : tensor<1x1x100000x100000xf32>
 }
+// -----
+// EXPECT-ERROR: errors.mlir:62:8: error: rram-sync: the tiles of layer 'conv' are not rram-tile's cut of its [1073741824, 16] matrix on [16, 16] crossbars
+// A grid that claims a 2^30-row matrix (2^26 tiles high) but holds one
+// tile: rejected from the plan's size, without listing 2^26 tiles.
+func.func @one_tile_of_many(%x: tensor<1x1073741824x4x4xf32>) -> tensor<1x16x4x4xf32> {
+  %w = "nn.weight"() {name = "w"} : () -> tensor<16x1073741824x1x1xf32>
+  %b = "nn.weight"() {name = "b"} : () -> tensor<16xf32>
+  %g = "xbar.grid"(%w) {dilations = array<i64: 1, 1>, groups = 1 : i64, h = 67108864 : i64, kernel = array<i64: 1, 1>, layer = "conv", matrix = array<i64: 1073741824, 16>, pads = array<i64: 0, 0, 0, 0>, replicas = 1 : i64, strides = array<i64: 1, 1>, v = 1 : i64, xbar = array<i64: 16, 16>} : (tensor<16x1073741824x1x1xf32>) -> !xbar.grid_ref
+  %t0 = "xbar.tile"(%g) {cols = array<i64: 0, 16>, core = 0 : i64, crossbar = 0 : i64, h = 0 : i64, replica = 0 : i64, rows = array<i64: 0, 16>, v = 0 : i64} : (!xbar.grid_ref) -> !xbar.tile_ref
+  %m0 = "xbar.mvm"(%t0, %x) : (!xbar.tile_ref, tensor<1x1073741824x4x4xf32>) -> tensor<1x16x4x4xf32>
+  %a = "xbar.accumulate"(%m0) : (tensor<1x16x4x4xf32>) -> tensor<1x16x4x4xf32>
+  %y = "xbar.bias"(%a, %b) : (tensor<1x16x4x4xf32>, tensor<16xf32>) -> tensor<1x16x4x4xf32>
+  return %y : tensor<1x16x4x4xf32>
+}

@@ -136,7 +136,7 @@ impl<'m> Importer<'m> {
             file,
             graph,
             opset,
-            network: Network::new(name),
+            network: Network { source_file: Some(file.to_string()), ..Network::new(name) },
             values: HashMap::new(),
             pending: HashMap::new(),
             recorded,
