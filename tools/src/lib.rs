@@ -4,6 +4,7 @@
 mod inputs;
 pub mod opt;
 mod output;
+mod progress;
 pub mod rramc;
 pub mod sim;
 pub mod translate;

@@ -13,20 +13,20 @@
 
 use crate::inputs::{ArchArgs, ArchSettings, NetworkArgs};
 use crate::output::{finish, report_usage, write_atomically};
+use crate::progress;
 use clap::{ArgGroup, Parser, Subcommand, ValueEnum};
 use rram_compiler::arch::{preset_names, Architecture};
 use rram_compiler::frontend::zoo;
 use rram_compiler::pipeline::{Pipeline, RunOptions};
-use rram_compiler::report::check::check_network;
+use rram_compiler::report::check::{check_network, schemes, CheckResult};
 use rram_compiler::report::paper;
 use rram_compiler::sim::NumericMode;
 use rram_dialects::{Context, Module, Op};
 use rram_passes::schedule::SyncMode;
 use std::ffi::OsString;
 use std::fmt::Write as _;
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 #[derive(Parser, Debug)]
@@ -217,8 +217,14 @@ fn check(
         })
         .collect();
     let threads = threads.map_or_else(default_threads, usize::from);
-    let results =
-        check_network(&network, &chip, &numerics, input.as_deref(), threads, &|_| {}).map_err(|e| e.to_string())?;
+    let bar = progress::bar(paper::conv_layers(&network).len() * numerics.len() * schemes(&chip).len());
+    let progress = |result: &CheckResult| {
+        bar.set_message(result.layer.clone());
+        bar.inc(1);
+    };
+    let results = check_network(&network, &chip, &numerics, input.as_deref(), threads, &progress);
+    bar.finish_and_clear();
+    let results = results.map_err(|e| e.to_string())?;
     let mut text = format!("{} on {}\n", network.name, chip.name);
     for result in &results {
         let _ = writeln!(text, "{result}");
@@ -296,23 +302,14 @@ fn paper(out: &Path, sweep: &Sweep, threads: Option<u16>) -> Result<String, Stri
         layers.extend(paper::conv_layers(&zoo::build(name).map_err(|e| e.to_string())?));
     }
     let threads = threads.map_or_else(default_threads, usize::from);
-    let total = layers.len() * setups.len();
-    let done = AtomicUsize::new(0);
-    let show_progress = std::io::stderr().is_terminal();
+    let bar = progress::bar(layers.len() * setups.len());
     let progress = |row: &paper::Row| {
-        let count = done.fetch_add(1, Ordering::Relaxed) + 1;
-        if show_progress {
-            eprint!(
-                "\r{count}/{total} {} {} xbar {} bus {} B        ",
-                row.network, row.layer, row.xbar, row.bus_bytes
-            );
-        }
+        bar.set_message(format!("{} {} xbar {} bus {} B", row.network, row.layer, row.xbar, row.bus_bytes));
+        bar.inc(1);
     };
     let started = Instant::now();
     let rows = paper::sweep(&layers, &setups, threads, &progress).map_err(|e| format!("simulation failed: {e}"))?;
-    if show_progress {
-        eprintln!();
-    }
+    bar.finish_and_clear();
     let setup = format!(
         "`{}`: each layer alone on a `xbarX-busB` setup (arch/xbar32-bus4.toml with the crossbar size and bus \
          width changed{}), with as many cores as it has tiles.",

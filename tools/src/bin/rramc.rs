@@ -2,5 +2,6 @@ use std::io;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    ExitCode::from(rram_tools::rramc::run(std::env::args_os(), &mut io::stdout().lock(), &mut io::stderr().lock()))
+    // Stderr stays unlocked: worker threads draw the progress bar on it.
+    ExitCode::from(rram_tools::rramc::run(std::env::args_os(), &mut io::stdout().lock(), &mut io::stderr()))
 }
