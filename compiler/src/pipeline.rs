@@ -130,18 +130,28 @@ impl Pipeline {
         mut after_pass: impl FnMut(&str, &Module),
     ) -> Result<Vec<String>, Error> {
         let mut warnings = Vec::new();
+        let chip = self.chip(module, &mut warnings)?;
+        if let Some(chip) = &chip {
+            chip.attach_to(module)?;
+        }
         for step in &self.steps {
-            match step {
-                Step::Ours { pass, .. } => pass.run(module)?,
-                Step::OnChip { info, options } => {
-                    let (pass, chip) = on_chip(info, options, module, &mut warnings)?;
-                    pass.run(module)?;
+            match (step, &chip) {
+                (Step::Ours { pass, .. }, _) => pass.run(module)?,
+                (Step::OnChip { info, options }, Some(chip)) => {
+                    let mut resolved = options.clone();
+                    for &(option, field) in info.chip {
+                        resolved.0.insert(option.to_string(), chip_value(chip, field).to_string());
+                    }
+                    info.create(&resolved)?.run(module)?;
                     if info.writes_programs {
                         let program = crate::lower_msg::program(module)?;
-                        check_fit(&program, &chip).map_err(|e| Error::Pipeline(format!("{}: {e}", info.name)))?;
+                        check_fit(&program, chip).map_err(|e| Error::Pipeline(format!("{}: {e}", info.name)))?;
                     }
                 }
-                Step::Upstream { text } => module.run_upstream_pass(text)?,
+                (Step::OnChip { info, .. }, None) => {
+                    return Err(Error::Internal(format!("pass '{}' runs without a chip", info.name)))
+                }
+                (Step::Upstream { text }, _) => module.run_upstream_pass(text)?,
             }
             if options.verify_each {
                 module.verify()?;
@@ -150,39 +160,59 @@ impl Pipeline {
         }
         Ok(warnings)
     }
-}
 
-/// Creates the pass `info` on the module's chip: the options it was not
-/// given take the chip's values; one given with another value changes the
-/// chip, which must stay valid, with a warning. The module then carries
-/// the chip the pass runs on, which is returned with the pass.
-fn on_chip(
-    info: &PassInfo,
-    options: &PassOptions,
-    module: &Module,
-    warnings: &mut Vec<String>,
-) -> Result<(Box<dyn Pass>, Architecture), Error> {
-    let mut chip = Architecture::of_module(module).map_err(|e| Error::Pipeline(e.to_string()))?.unwrap_or_default();
-    let mut resolved = options.clone();
-    for &(option, field) in info.chip {
-        let on_chip = chip_value(&chip, field);
-        let value = options.positive(info.name, option, on_chip)?;
-        if value != on_chip {
-            warnings.push(format!(
-                "{}: option {option}={value} overrides {} = {on_chip} of chip '{}'",
-                info.name,
-                field_name(field),
-                chip.name
-            ));
-            set_chip_value(&mut chip, field, value)
-                .and_then(|()| chip.validate(&format!("chip '{}'", chip.name)).map_err(|e| e.to_string()))
-                .map_err(|e| Error::Pipeline(format!("option '{option}' of pass '{}': {e}", info.name)))?;
-            chip.name = format!("{}+{option}={value}", chip.name);
+    /// The one chip the whole pipeline compiles for, if a pass needs one:
+    /// the module's (the default chip when it carries none) with the chip
+    /// options its passes are given ([`PassInfo::chip`]) applied in order,
+    /// before any pass runs, so that `rram-tile` already sees the cores an
+    /// `rram-place{cores=N}` after it asks for. Each change is a warning and
+    /// must leave a valid chip; two passes that set one quantity to
+    /// different values are an error.
+    fn chip(&self, module: &Module, warnings: &mut Vec<String>) -> Result<Option<Architecture>, Error> {
+        let mut on_chip = self.steps.iter().filter_map(|step| match step {
+            Step::OnChip { info, options } => Some((*info, options)),
+            _ => None,
+        });
+        let Some(first) = on_chip.next() else {
+            return Ok(None);
+        };
+        let mut chip = Architecture::of_module(module).map_err(|e| Error::Pipeline(e.to_string()))?.unwrap_or_default();
+        let mut set: Vec<(ChipField, &str, &str, i64)> = Vec::new();
+        for (info, options) in std::iter::once(first).chain(on_chip) {
+            for &(option, field) in info.chip {
+                if !options.0.contains_key(option) {
+                    continue;
+                }
+                let value = options.positive(info.name, option, 0)?;
+                if let Some(&(_, pass, earlier_option, earlier)) = set.iter().find(|(f, ..)| *f == field) {
+                    if earlier != value {
+                        return Err(Error::Pipeline(format!(
+                            "option {option}={value} of pass '{}' contradicts {earlier_option}={earlier} of pass \
+                             '{pass}': both are the chip's {}",
+                            info.name,
+                            field_name(field)
+                        )));
+                    }
+                    continue;
+                }
+                let on_chip = chip_value(&chip, field);
+                if value != on_chip {
+                    warnings.push(format!(
+                        "{}: option {option}={value} overrides {} = {on_chip} of chip '{}'",
+                        info.name,
+                        field_name(field),
+                        chip.name
+                    ));
+                    set_chip_value(&mut chip, field, value)
+                        .and_then(|()| chip.validate(&format!("chip '{}'", chip.name)).map_err(|e| e.to_string()))
+                        .map_err(|e| Error::Pipeline(format!("option '{option}' of pass '{}': {e}", info.name)))?;
+                    chip.name = format!("{}+{option}={value}", chip.name);
+                }
+                set.push((field, info.name, option, value));
+            }
         }
-        resolved.0.insert(option.to_string(), value.to_string());
+        Ok(Some(chip))
     }
-    chip.attach_to(module)?;
-    Ok((info.create(&resolved)?, chip))
 }
 
 /// The name of a chip quantity in the architecture file.
