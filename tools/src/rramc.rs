@@ -401,12 +401,14 @@ fn show(arch: &Architecture) -> Result<String, String> {
         text,
         "\n# Derived quantities\n\
          # slices per weight:        {}\n\
+         # weights per crossbar row: {} (crossbar.cols counts cells)\n\
          # input cycles per MVM:     {}\n\
          # MVM latency:              {mvm} cycles ({:.3} us)\n\
          # crossbars on the chip:    {}\n\
          # one output vector:        {vector} B, {} bus cycles per transfer\n\
          # synchronization memory:   {} B\n",
         arch.slices_per_weight(),
+        arch.weights_per_row(),
         arch.input_cycles(),
         arch.cycles_to_us(mvm),
         arch.total_crossbars(),
