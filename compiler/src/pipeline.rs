@@ -17,8 +17,8 @@ pub enum Step {
     Ours { name: String, pass: Box<dyn Pass> },
     /// One of our passes with options that stand for quantities of the
     /// chip ([`PassInfo::chip`]), or that writes programs, which must fit
-    /// the chip: created when it runs, on the chip the module carries (the
-    /// default chip when it carries none).
+    /// the chip: created when it runs, its chip options given the values
+    /// of the one chip the pipeline compiles for ([`Pipeline::run`]).
     OnChip { info: &'static PassInfo, options: PassOptions },
     /// An upstream pass, in pipeline syntax (options included).
     Upstream { text: String },
@@ -121,8 +121,10 @@ impl Pipeline {
     }
 
     /// Runs every pass in order; `after_pass` sees the module after each one
-    /// (for `--print-ir-after-all`). Stops at the first error; returns the
-    /// warnings (pass options that override the chip).
+    /// (for `--print-ir-after-all`). When a pass needs a chip, the module is
+    /// first given the one chip the pipeline compiles for (`chip`). Stops
+    /// at the first error; returns the warnings (pass options that override
+    /// the chip).
     pub fn run(
         &self,
         module: &mut Module,
