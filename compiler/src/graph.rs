@@ -180,7 +180,7 @@ impl LayerGraph {
             let shape = static_shape(&argument, &format!("network input #{index}"))
                 .map_err(|message| error_at(argument.location(), message))?;
             let location = argument.location();
-            let name = location_name(&location).unwrap_or_else(|| format!("input{index}"));
+            let name = location_name(&location).unwrap_or_else(|| format!("input#{index}"));
             let layer = Layer {
                 name,
                 kind: LayerKind::Input { index },
@@ -424,7 +424,7 @@ impl Builder {
 
     fn add_layer(&mut self, op: &Op, kind: LayerKind, operands: &[Source], output: Vec<i64>) -> NodeIndex {
         let location = op.location();
-        let name = location_name(&location).unwrap_or_else(|| format!("{}{}", kind.word(), self.graph.node_count()));
+        let name = location_name(&location).unwrap_or_else(|| format!("{}#{}", kind.word(), self.graph.node_count()));
         let inputs = operands
             .iter()
             .map(|s| match s {
