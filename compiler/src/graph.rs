@@ -400,7 +400,7 @@ impl Builder {
                 ))
             }
             NnOp::ScaleChannels | NnOp::Weight { .. } => {
-                return Err(fail("scales a feature map; it only scales weights".into()));
+                return Err(fail("computes weights, and takes no feature map".into()));
             }
         };
         let feature_operands = match kind {
