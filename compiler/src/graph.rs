@@ -331,8 +331,8 @@ impl Builder {
             Some(op) => self.results.get(&op.id()),
             None => value.argument_number().and_then(|i| self.arguments.get(i)),
         };
-        // SSA order: every operand is defined before its use, so an unknown
-        // value is a block argument of a nested region: not a feature map.
+        // SSA order and flat ops: every value a top-level op reads is known;
+        // anything else is defined outside the network function, so no feature map.
         known.cloned().unwrap_or(Source::Weight)
     }
 
@@ -342,6 +342,13 @@ impl Builder {
         let operands: Vec<Source> = op.operands().iter().map(|v| self.source(v)).collect();
         if op.name() == "func.return" {
             return self.outputs(op, &operands);
+        }
+        if !op.body().is_empty() {
+            // Ops inside may read feature maps without taking them as operands.
+            return Err(op.error(format!(
+                "'{}' op has a body: the network function holds layers and weight computations as flat ops",
+                op.name()
+            )));
         }
         if operands.iter().all(|s| matches!(s, Source::Weight)) {
             self.results.insert(op.id(), Source::Weight);
