@@ -3,6 +3,7 @@
 
 pub mod arch;
 pub mod frontend;
+pub mod graph;
 pub mod isa;
 pub mod lower_msg;
 pub mod pipeline;

@@ -362,6 +362,24 @@ impl<'m> Value<'m> {
         users
     }
 
+    /// The position of a block argument in its block (a function's
+    /// parameter number); `None` for op results.
+    pub fn argument_number(&self) -> Option<usize> {
+        // SAFETY: the number is only read for block arguments.
+        unsafe {
+            sys::mlirValueIsABlockArgument(self.raw).then(|| sys::mlirBlockArgumentGetArgNumber(self.raw) as usize)
+        }
+    }
+
+    /// Where the value is defined: a block argument's own location (a
+    /// function parameter's `loc(...)`), an op result's op location.
+    pub fn location(&self) -> Location {
+        // SAFETY: plain getter on a live value.
+        let mut location = location_from_raw(unsafe { sys::mlirValueGetLocation(self.raw) });
+        rename_empty_file(&mut location, self.module.source_name());
+        location
+    }
+
     pub fn use_count(&self) -> usize {
         self.users().len()
     }

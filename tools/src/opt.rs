@@ -9,7 +9,7 @@
 //! and no output file is written.
 
 use crate::inputs::ArchArgs;
-use crate::output::{report_usage, write_atomically};
+use crate::output::{render_error, report_usage, write_atomically};
 use clap::{Arg, ArgAction, ArgMatches, Args, Command, FromArgMatches};
 use rram_compiler::arch::{Architecture, ARCH_ATTRIBUTE};
 use rram_compiler::pipeline::{Pipeline, RunOptions, Step};
@@ -222,16 +222,6 @@ fn compile_for(module: &Module, options: &ArchArgs) -> Result<(), Error> {
             chip.name
         ))),
     }
-}
-
-/// Diagnostics with the source lines they point at; other errors as they are.
-fn render_error(error: &Error, source_name: &str, source: &str) -> String {
-    let diagnostics = error.diagnostics();
-    if diagnostics.is_empty() {
-        return format!("{source_name}: error: {error}");
-    }
-    let rendered: Vec<String> = diagnostics.iter().map(|d| d.render_with_source(source_name, source)).collect();
-    rendered.join("\n")
 }
 
 /// The pipeline from `--pass-pipeline`, or from the pass flags in command-line order.

@@ -4,6 +4,7 @@
 
 use rram_compiler::arch::Architecture;
 use rram_compiler::isa::{is_program_file, write_program, Program};
+use rram_dialects::Error;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -19,6 +20,16 @@ pub fn report_usage(error: &clap::Error, stdout: &mut dyn Write, stderr: &mut dy
         let _ = write!(stdout, "{}", error.render());
         0
     }
+}
+
+/// Diagnostics with the source lines they point at; other errors as they are.
+pub fn render_error(error: &Error, source_name: &str, source: &str) -> String {
+    let diagnostics = error.diagnostics();
+    if diagnostics.is_empty() {
+        return format!("{source_name}: error: {error}");
+    }
+    let rendered: Vec<String> = diagnostics.iter().map(|d| d.render_with_source(source_name, source)).collect();
+    rendered.join("\n")
 }
 
 /// Writes a tool's result to `output` (or stdout), or its error to stderr

@@ -5,6 +5,8 @@
 //! rramc arch my-chip.toml         # check a file and show it with its derived quantities
 //! rramc arch --preset xbar64-bus16
 //! rramc arch --list               # the presets
+//! rramc graph --zoo resnet18      # the layer graph: one line per layer, producers first
+//! rramc graph --import-onnx models/squeezenet1_1.struct.onnx --dot | dot -Tsvg > squeezenet.svg
 //! rramc compile --zoo resnet18 --preset xbar64-bus16 --summary   # layers onto crossbars
 //! rramc paper --out results       # the published experiment: CSV, Markdown, SVG charts
 //! rramc check --import-onnx models/lenet5.full.onnx --input models/lenet5.input.txt
@@ -12,16 +14,17 @@
 //! ```
 
 use crate::inputs::{ArchArgs, ArchSettings, NetworkArgs};
-use crate::output::{finish, report_usage, write_atomically};
+use crate::output::{finish, render_error, report_usage, write_atomically};
 use crate::progress;
 use clap::{ArgGroup, Parser, Subcommand, ValueEnum};
 use rram_compiler::arch::{preset_names, Architecture};
 use rram_compiler::frontend::zoo;
+use rram_compiler::graph::LayerGraph;
 use rram_compiler::pipeline::{Pipeline, RunOptions};
 use rram_compiler::report::check::{check_network, schemes, CheckResult};
 use rram_compiler::report::paper;
 use rram_compiler::sim::NumericMode;
-use rram_dialects::{Context, Module, Op};
+use rram_dialects::{Context, Error, Module, Op};
 use rram_passes::schedule::SyncMode;
 use std::ffi::OsString;
 use std::fmt::Write as _;
@@ -51,6 +54,19 @@ enum Command {
         list: bool,
         #[command(flatten)]
         settings: ArchSettings,
+    },
+    /// Show a network's layer graph (batchnorms folded, activations fused, reshapes on the
+    /// edges): one line per layer in topological order, or Graphviz DOT
+    #[command(group(ArgGroup::new("source").args(["import_onnx", "zoo", "file"]).required(true)))]
+    Graph {
+        /// An nn MLIR module instead of --import-onnx or --zoo
+        #[arg(value_name = "FILE")]
+        file: Option<PathBuf>,
+        #[command(flatten)]
+        network: NetworkArgs,
+        /// Print Graphviz DOT (render with `dot -Tsvg`)
+        #[arg(long)]
+        dot: bool,
     },
     /// Map a network onto a chip's crossbars (fold batchnorms, tile, place)
     #[command(group(ArgGroup::new("source").args(["import_onnx", "zoo"]).required(true)))]
@@ -138,6 +154,9 @@ pub fn run(
         Command::Arch { file, preset, list, settings } => {
             finish("rramc", arch(file.as_deref(), preset.as_deref(), *list, settings), None, stdout, stderr)
         }
+        Command::Graph { file, network, dot } => {
+            finish("rramc", graph(file.as_deref(), network, *dot), None, stdout, stderr)
+        }
         Command::Compile { network, arch, summary, output } => {
             finish("rramc", compile(network, arch, *summary), output.as_deref(), stdout, stderr)
         }
@@ -176,6 +195,36 @@ fn arch(file: Option<&Path>, preset: Option<&str>, list: bool, settings: &ArchSe
         (None, None) => Ok(Architecture::default()),
     };
     show(&settings.apply(&chosen.map_err(|e| e.to_string())?)?)
+}
+
+/// The layer graph of a network or an `nn` module file, after folding
+/// batchnorms: as text, or as DOT.
+fn graph(file: Option<&Path>, network: &NetworkArgs, dot: bool) -> Result<String, String> {
+    let context = Context::new().map_err(|e| e.to_string())?;
+    let graph = match file {
+        Some(path) => {
+            let source_name = path.display().to_string();
+            let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read '{source_name}': {e}"))?;
+            // Errors in a file the user wrote show the lines they point at.
+            let render = |error: Error| render_error(&error, &source_name, &text);
+            let module = context.parse(&text, &source_name).map_err(render)?;
+            layer_graph(module).map_err(render)?
+        }
+        None => {
+            let network = network.network()?;
+            let module = context
+                .parse(&network.to_mlir(), &network.name)
+                .map_err(|e| format!("internal error: the imported network does not verify: {e}"))?;
+            layer_graph(module).map_err(|e| e.to_string())?
+        }
+    };
+    Ok(if dot { graph.to_dot() } else { graph.to_string() })
+}
+
+/// Folds the module's batchnorms and reads its layer graph.
+fn layer_graph(mut module: Module) -> Result<LayerGraph, Error> {
+    Pipeline::parse("builtin.module(nn-fold-batchnorm)")?.run(&mut module, RunOptions::default(), |_, _| {})?;
+    LayerGraph::from_module(&module)
 }
 
 /// Folds batchnorms, checks shapes, tiles every conv for the chip's
