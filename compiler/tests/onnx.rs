@@ -630,6 +630,70 @@ fn identity_dropout_batchnorm_softmax_and_relu() {
 }
 
 #[test]
+fn softmax_before_opset_13_is_taken_over_everything_from_the_axis_on() {
+    // The zoo's opset-9 classifiers end with a Softmax over [N, C, 1, 1].
+    let network = Model::with_opset(9, &[1, 10, 1, 1])
+        .node(op("Softmax", &["x"], &["y"], vec![]))
+        .output("y")
+        .recorded(info("y", &[1, 10, 1, 1]))
+        .import();
+    let ops: Vec<(&NnOp, &[i64])> = network.nodes.iter().map(|n| (&n.op, n.shape.as_slice())).collect();
+    assert_eq!(
+        ops,
+        [
+            (&NnOp::Flatten { axis: 1 }, &[1, 10][..]),
+            (&NnOp::Softmax { axis: 1 }, &[1, 10][..]),
+            (&NnOp::Reshape, &[1, 10, 1, 1][..]),
+        ]
+    );
+    assert!(network.nodes.iter().all(|n| n.name == "y"));
+
+    let last_axis = Model::with_opset(9, &[1, 10]).node(op("Softmax", &["x"], &["y"], vec![])).output("y").import();
+    assert_eq!(last_axis.nodes.len(), 1);
+    assert_eq!(node(&last_axis, "y").op, NnOp::Softmax { axis: 1 });
+}
+
+#[test]
+fn sum_of_three_is_a_chain_of_adds_and_of_one_its_input() {
+    let network = Model::with_opset(8, &[1, 4, 3, 3])
+        .init(external("b", &[1, 4, 3, 3], DataType::Float))
+        .node(op("Relu", &["x"], &["r"], vec![]))
+        .node(op("Sum", &["x", "r", "b"], &["s"], vec![]))
+        .node(op("Sum", &["s"], &["y"], vec![]))
+        .output("y")
+        .import();
+    let adds = nodes_of(&network, "nn.add");
+    assert_eq!(adds.len(), 2);
+    assert!(adds.iter().all(|add| add.name == "s" && add.shape == [1, 4, 3, 3]));
+    assert_eq!(adds[1].inputs[0], Ref::Node(network.nodes.iter().position(|n| n.name == "s").unwrap()));
+    assert_eq!(network.outputs[0], Ref::Node(network.nodes.len() - 1));
+
+    let mismatch = Model::with_opset(8, &[1, 4, 3, 3])
+        .init(external("b", &[1, 4, 1, 1], DataType::Float))
+        .node(op("Sum", &["x", "b"], &["y"], vec![]))
+        .output("y");
+    assert_eq!(
+        mismatch.error(),
+        "models/test.onnx: node 'y' (Sum): operands must have one shape, got [1, 4, 3, 3] and [1, 4, 1, 1]"
+    );
+    let empty = Model::with_opset(8, &[1, 4]).node(op("Sum", &[], &["y"], vec![])).output("y");
+    assert_eq!(empty.error(), "models/test.onnx: node 'y' (Sum): expects at least 1 input, got 0");
+}
+
+#[test]
+fn lrn_is_rejected_by_name_with_the_reason() {
+    let lrn = Model::with_opset(7, &[1, 64, 8, 8])
+        .node(NodeProto { name: "norm1".into(), ..op("LRN", &["x"], &["y"], vec![int_attr("size", 5)]) })
+        .output("y");
+    assert_eq!(
+        lrn.error(),
+        "models/test.onnx: node 'norm1' (LRN): local response normalization is not supported: the nn dialect has no \
+         op for it (each value divided by a power of the sum of squares over neighbouring channels, not a crossbar \
+         product); export the network without it"
+    );
+}
+
+#[test]
 fn node_names_symbolic_batch_and_initializers_listed_as_inputs() {
     let mut model = Model::new(&[1, 2]);
     let graph = model.graph();
@@ -720,7 +784,7 @@ fn unreadable_files_are_named() {
 fn unsupported_operators_are_named_with_the_list_of_supported_ones() {
     let supported = "Add, AveragePool, BatchNormalization, Cast, Clip, Concat, Constant, Conv, Dropout, Flatten, \
                      Gather, Gemm, GlobalAveragePool, Identity, MatMul, MaxPool, ReduceMean, Relu, Reshape, Shape, \
-                     Softmax, Squeeze, Unsqueeze";
+                     Softmax, Squeeze, Sum, Unsqueeze";
     let lstm = Model::new(&[1, 4]).node(NodeProto { name: "rnn".into(), ..op("LSTM", &["x"], &["y"], vec![]) });
     assert_eq!(
         lstm.output("y").error(),

@@ -97,6 +97,17 @@ impl<'m> NodeContext<'m> {
         }
         Ok(())
     }
+
+    /// Checks that a node of any number of inputs (`Concat`, `Sum`) has at
+    /// least one and leaves none out; returns how many.
+    pub fn expect_variadic_inputs(&self) -> Result<usize, String> {
+        let count = self.proto.input.len();
+        if count == 0 {
+            return Err("expects at least 1 input, got 0".into());
+        }
+        self.expect_inputs(count, count)?;
+        Ok(count)
+    }
 }
 
 pub(super) struct Importer<'m> {

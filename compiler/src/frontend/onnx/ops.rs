@@ -34,6 +34,7 @@ pub const SUPPORTED: &[&str] = &[
     "Shape",
     "Softmax",
     "Squeeze",
+    "Sum",
     "Unsqueeze",
 ];
 
@@ -75,7 +76,12 @@ impl<'m> Importer<'m> {
             "Shape" => self.shape_node(node),
             "Softmax" => self.softmax(node),
             "Squeeze" => self.squeeze(node),
+            "Sum" => self.sum(node),
             "Unsqueeze" => self.unsqueeze(node),
+            "LRN" => Err("local response normalization is not supported: the nn dialect has no op for it (each value \
+                          divided by a power of the sum of squares over neighbouring channels, not a crossbar \
+                          product); export the network without it"
+                .into()),
             _ => Err(format!("unsupported operator; supported: {}", SUPPORTED.join(", "))),
         }
     }
@@ -284,6 +290,18 @@ impl<'m> Importer<'m> {
         self.define(node, 0, Value::Tensor(output))
     }
 
+    /// `Sum` of any number of tensors of one shape, as a chain of adds all
+    /// named after the node; of one input, that input.
+    fn sum(&mut self, node: &NodeContext<'m>) -> Result<(), String> {
+        let count = node.expect_variadic_inputs()?;
+        let mut output = self.tensor(node, 0)?;
+        for i in 1..count {
+            let operand = self.tensor(node, i)?;
+            output = self.add(&node.name, NnOp::Add, &[output, operand])?;
+        }
+        self.define(node, 0, Value::Tensor(output))
+    }
+
     /// `Clip`: bounds from attributes before opset 11, from constant inputs
     /// since. A missing bound is an infinity, which clips nothing.
     fn clip(&mut self, node: &NodeContext<'m>) -> Result<(), String> {
@@ -358,11 +376,8 @@ impl<'m> Importer<'m> {
     /// `Concat` of any number of tensors, as a chain of two-operand concats;
     /// of integer constants (shape computations), folded.
     fn concat(&mut self, node: &NodeContext<'m>) -> Result<(), String> {
-        if node.proto.input.is_empty() {
-            return Err("expects at least 1 input, got 0".into());
-        }
-        node.expect_inputs(node.proto.input.len(), node.proto.input.len())?;
-        let values = (0..node.proto.input.len()).map(|i| self.value(node, i)).collect::<Result<Vec<_>, _>>()?;
+        let count = node.expect_variadic_inputs()?;
+        let values = (0..count).map(|i| self.value(node, i)).collect::<Result<Vec<_>, _>>()?;
         let integer_constants: Option<Vec<&Rc<Constant>>> = values
             .iter()
             .map(|v| match v {
@@ -469,20 +484,23 @@ impl<'m> Importer<'m> {
         }
     }
 
-    /// `Softmax` along one axis. Before opset 13 it meant a softmax over
-    /// all dimensions from the axis on, the same only for the last axis.
+    /// `Softmax` along one axis. Before opset 13 the input was coerced to
+    /// 2-D at the axis and the softmax taken over all dimensions from the
+    /// axis on: a flatten at the axis, a softmax over its second dimension
+    /// and a reshape back (one softmax when the axis is the last).
     fn softmax(&mut self, node: &NodeContext<'m>) -> Result<(), String> {
         node.expect_inputs(1, 1)?;
         let input = self.tensor(node, 0)?;
-        let rank = self.network.shape(input).len();
+        let shape = self.network.shape(input).to_vec();
         let default = if self.opset < 13 { 1 } else { -1 };
-        let softmax_axis = axis(node.attributes.int("axis", default)?, rank, "axis")?;
-        if self.opset < 13 && softmax_axis as usize + 1 != rank {
-            return Err(format!(
-                "before opset 13 Softmax flattens from axis {softmax_axis} on; only the last axis is supported"
-            ));
+        let softmax_axis = axis(node.attributes.int("axis", default)?, shape.len(), "axis")?;
+        if self.opset >= 13 || softmax_axis as usize + 1 == shape.len() {
+            let output = self.add(&node.name, NnOp::Softmax { axis: softmax_axis }, &[input])?;
+            return self.define(node, 0, Value::Tensor(output));
         }
-        let output = self.add(&node.name, NnOp::Softmax { axis: softmax_axis }, &[input])?;
+        let matrix = self.add(&node.name, NnOp::Flatten { axis: softmax_axis }, &[input])?;
+        let normalized = self.add(&node.name, NnOp::Softmax { axis: 1 }, &[matrix])?;
+        let output = self.reshape(&node.name, normalized, shape)?;
         self.define(node, 0, Value::Tensor(output))
     }
 
