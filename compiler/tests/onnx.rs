@@ -693,6 +693,157 @@ fn lrn_is_rejected_by_name_with_the_reason() {
     );
 }
 
+/// The values the network holds for weight `name`.
+fn weight_values<'n>(network: &'n Network, name: &str) -> &'n [f32] {
+    &network.weights.get(name).unwrap_or_else(|| panic!("no values for {name}")).values
+}
+
+#[test]
+fn transpose_mul_shape_and_constant_of_shape_over_constants_are_folded() {
+    let float_value = |value: f32| tensor_attr("value", floats("", &[1], &[value]));
+    let int_value = |value: i64| tensor_attr("value", ints("", &[value]));
+    let network = Model::with_opset(9, &[2, 3])
+        .init(floats("w", &[3, 2], &[0.0, 1.0, 2.0, 3.0, 4.0, 5.0]))
+        .init(floats("two", &[], &[2.0]))
+        .init(ints("one", &[1]))
+        .init(ints("minus_one", &[-1]))
+        .node(op("Transpose", &["w"], &["wt"], vec![]))
+        .node(op("Mul", &["wt", "two"], &["m"], vec![]))
+        .node(op("Shape", &["x"], &["s"], vec![]))
+        .node(op("ConstantOfShape", &["s"], &["half"], vec![float_value(0.5)]))
+        .node(op("Add", &["x", "m"], &["a"], vec![]))
+        .node(op("Add", &["a", "half"], &["b"], vec![]))
+        // An old exporter's flattening: [1] ++ (ones([1]) * -1) = [1, -1].
+        .node(op("ConstantOfShape", &["one"], &["ones"], vec![int_value(1)]))
+        .node(op("Mul", &["ones", "minus_one"], &["rest"], vec![]))
+        .node(op("Concat", &["one", "rest"], &["target"], vec![int_attr("axis", 0)]))
+        .node(op("Reshape", &["b", "target"], &["y"], vec![]))
+        .output("y")
+        .import();
+    assert_eq!(weight_values(&network, "m"), [0.0, 4.0, 8.0, 2.0, 6.0, 10.0]);
+    assert_eq!(weight_values(&network, "half"), [0.5; 6]);
+    assert_eq!(nodes_of(&network, "nn.add").len(), 2);
+    assert_eq!(output_shape(&network), [1, 6]);
+
+    let zeros = Model::with_opset(9, &[1, 2])
+        .init(ints("shape", &[1, 2]))
+        .node(op("ConstantOfShape", &["shape"], &["z"], vec![]))
+        .node(op("Add", &["x", "z"], &["y"], vec![]))
+        .output("y")
+        .import();
+    assert_eq!(weight_values(&zeros, "z"), [0.0, 0.0]);
+}
+
+#[test]
+fn mul_by_a_constant_scalar_or_per_channel_factor_is_a_scaling_batchnorm() {
+    let network = Model::with_opset(9, &[1, 4, 3, 3])
+        .init(floats("f", &[4, 1, 1], &[1.0, 2.0, 3.0, 4.0]))
+        .node(op("Mul", &["x", "f"], &["m"], vec![]))
+        .node(op("Constant", &[], &["half"], vec![float_attr("value_float", 0.5)]))
+        .node(op("Mul", &["half", "m"], &["y"], vec![]))
+        .output("y")
+        .import();
+    let scalings = nodes_of(&network, "nn.batchnorm");
+    assert_eq!(scalings.len(), 2);
+    for scaling in &scalings {
+        assert_eq!(scaling.op, NnOp::BatchNorm { epsilon: 0.0 });
+        assert_eq!(scaling.shape, [1, 4, 3, 3]);
+        let names: Vec<&str> = scaling.inputs[1..]
+            .iter()
+            .map(|&weight| match weight {
+                Ref::Node(index) => match &network.nodes[index].op {
+                    NnOp::Weight { name } => name.as_str(),
+                    other => panic!("{other:?}"),
+                },
+                Ref::Input(_) => panic!("an input as batchnorm operand"),
+            })
+            .collect();
+        let n = &scaling.name;
+        assert_eq!(names, [format!("{n}.scale"), format!("{n}.zeros"), format!("{n}.zeros"), format!("{n}.ones")]);
+    }
+    assert_eq!(weight_values(&network, "m.scale"), [1.0, 2.0, 3.0, 4.0]);
+    assert_eq!(weight_values(&network, "y.scale"), [0.5; 4]);
+    assert_eq!(weight_values(&network, "y.zeros"), [0.0; 4]);
+    assert_eq!(weight_values(&network, "y.ones"), [1.0; 4]);
+
+    // Before opset 7, a factor [C] broadcast from axis 1 with broadcast = 1.
+    let legacy = Model::with_opset(6, &[1, 4, 3, 3])
+        .init(floats("f", &[4], &[1.0, 2.0, 3.0, 4.0]))
+        .node(op("Mul", &["x", "f"], &["y"], vec![int_attr("broadcast", 1), int_attr("axis", 1)]))
+        .output("y")
+        .import();
+    assert_eq!(weight_values(&legacy, "y.scale"), [1.0, 2.0, 3.0, 4.0]);
+}
+
+#[test]
+fn mul_transpose_and_constant_of_shape_errors() {
+    let per_width = floats("f", &[3], &[1.0, 2.0, 3.0]);
+    assert_eq!(
+        node_error(&[1, 4, 3, 3], vec![per_width], op("Mul", &["x", "f"], &["y"], vec![])),
+        "models/test.onnx: node 'y' (Mul): only products by a constant scalar or one factor per channel (dimension 1) \
+         are supported, got [1, 4, 3, 3] times 'f' of shape [3]"
+    );
+    assert_eq!(
+        node_error(&[1, 4], vec![], op("Mul", &["x", "x"], &["y"], vec![])),
+        "models/test.onnx: node 'y' (Mul): the product of two computed tensors is not supported; one factor must be a \
+         constant (a scalar or one value per channel)"
+    );
+    assert_eq!(
+        node_error(&[1, 4], vec![ints("f", &[2])], op("Mul", &["x", "f"], &["y"], vec![])),
+        "models/test.onnx: node 'y' (Mul): 'f' has data type INT64; a factor must be FLOAT"
+    );
+    let legacy = Model::with_opset(6, &[1, 4, 3, 3])
+        .init(floats("f", &[4, 3], &[0.0; 12]))
+        .node(op("Mul", &["x", "f"], &["y"], vec![int_attr("broadcast", 1), int_attr("axis", 3)]))
+        .output("y");
+    assert_eq!(
+        legacy.error(),
+        "models/test.onnx: node 'y' (Mul): 'f' of shape [4, 3] does not fit from axis 3 of rank 4"
+    );
+    let mixed = Model::with_opset(9, &[1, 4])
+        .init(ints("i", &[2]))
+        .init(floats("f", &[1], &[2.0]))
+        .node(op("Mul", &["i", "f"], &["p"], vec![]))
+        .node(op("Reshape", &["x", "p"], &["y"], vec![]))
+        .output("y");
+    assert_eq!(
+        mixed.error(),
+        "models/test.onnx: node 'p' (Mul): 'i' is INT64 but 'f' is FLOAT; the operands must have one data type"
+    );
+
+    assert_eq!(
+        node_error(&[1, 4, 3, 3], vec![], op("Transpose", &["x"], &["y"], vec![ints_attr("perm", &[0, 2, 3, 1])])),
+        "models/test.onnx: node 'y' (Transpose): perm [0, 2, 3, 1] reorders the data of [1, 4, 3, 3]; a computed \
+         tensor is only transposed where dimensions of size 1 move"
+    );
+    assert_eq!(
+        node_error(&[1, 4, 3, 3], vec![], op("Transpose", &["x"], &["y"], vec![ints_attr("perm", &[0, 1, 1, 2])])),
+        "models/test.onnx: node 'y' (Transpose): attribute 'perm' = [0, 1, 1, 2] is not a permutation of the 4 axes \
+         of [1, 4, 3, 3]"
+    );
+
+    let two_values = tensor_attr("value", floats("", &[2], &[1.0, 2.0]));
+    assert_eq!(
+        node_error(&[1, 4], vec![ints("s", &[1, 4])], op("ConstantOfShape", &["s"], &["y"], vec![two_values])),
+        "models/test.onnx: node 'y' (ConstantOfShape): attribute 'value' must hold one value, got shape [2]"
+    );
+    assert_eq!(
+        node_error(&[1, 4], vec![ints("s", &[1, 1 << 30])], op("ConstantOfShape", &["s"], &["y"], vec![])),
+        "models/test.onnx: node 'y' (ConstantOfShape): folding 'y' into [1, 1073741824] would compute more than \
+         16777216 values, which is not supported"
+    );
+}
+
+#[test]
+fn transpose_of_a_tensor_that_moves_only_dimensions_of_size_1_is_a_reshape() {
+    let network = Model::with_opset(9, &[1, 4, 1, 1])
+        .node(op("Transpose", &["x"], &["y"], vec![ints_attr("perm", &[0, 2, 3, 1])]))
+        .output("y")
+        .import();
+    assert_eq!(node(&network, "y").op, NnOp::Reshape);
+    assert_eq!(output_shape(&network), [1, 1, 1, 4]);
+}
+
 #[test]
 fn node_names_symbolic_batch_and_initializers_listed_as_inputs() {
     let mut model = Model::new(&[1, 2]);
@@ -782,9 +933,9 @@ fn unreadable_files_are_named() {
 
 #[test]
 fn unsupported_operators_are_named_with_the_list_of_supported_ones() {
-    let supported = "Add, AveragePool, BatchNormalization, Cast, Clip, Concat, Constant, Conv, Dropout, Flatten, \
-                     Gather, Gemm, GlobalAveragePool, Identity, MatMul, MaxPool, ReduceMean, Relu, Reshape, Shape, \
-                     Softmax, Squeeze, Sum, Unsqueeze";
+    let supported = "Add, AveragePool, BatchNormalization, Cast, Clip, Concat, Constant, ConstantOfShape, Conv, \
+                     Dropout, Flatten, Gather, Gemm, GlobalAveragePool, Identity, MatMul, MaxPool, Mul, ReduceMean, \
+                     Relu, Reshape, Shape, Softmax, Squeeze, Sum, Transpose, Unsqueeze";
     let lstm = Model::new(&[1, 4]).node(NodeProto { name: "rnn".into(), ..op("LSTM", &["x"], &["y"], vec![]) });
     assert_eq!(
         lstm.output("y").error(),

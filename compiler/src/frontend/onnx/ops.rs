@@ -2,7 +2,9 @@
 //! checked, and the `nn` op (or the folded constant) it becomes.
 
 use super::attributes::Attributes;
-use super::constant::{decode, element_count, int_constant, is_integer_type, type_name, Constant, Data, Values};
+use super::constant::{
+    decode, element_count, float_constant, int_constant, is_integer_type, product, type_name, Constant, Data, Values,
+};
 use super::import::{Importer, NodeContext, PendingDense, Value};
 use super::proto::DataType;
 use super::quoted;
@@ -19,6 +21,7 @@ pub const SUPPORTED: &[&str] = &[
     "Clip",
     "Concat",
     "Constant",
+    "ConstantOfShape",
     "Conv",
     "Dropout",
     "Flatten",
@@ -28,6 +31,7 @@ pub const SUPPORTED: &[&str] = &[
     "Identity",
     "MatMul",
     "MaxPool",
+    "Mul",
     "ReduceMean",
     "Relu",
     "Reshape",
@@ -35,6 +39,7 @@ pub const SUPPORTED: &[&str] = &[
     "Softmax",
     "Squeeze",
     "Sum",
+    "Transpose",
     "Unsqueeze",
 ];
 
@@ -61,6 +66,7 @@ impl<'m> Importer<'m> {
             "Clip" => self.clip(node),
             "Concat" => self.concat(node),
             "Constant" => self.constant_node(node),
+            "ConstantOfShape" => self.constant_of_shape(node),
             "Conv" => self.conv(node),
             "Dropout" => self.bypass(node, 3),
             "Flatten" => self.flatten(node),
@@ -70,6 +76,7 @@ impl<'m> Importer<'m> {
             "Identity" => self.bypass(node, 1),
             "MatMul" => self.matmul(node),
             "MaxPool" => self.pool(node, true),
+            "Mul" => self.mul(node),
             "ReduceMean" => self.reduce_mean(node),
             "Relu" => self.unary(node, NnOp::Relu),
             "Reshape" => self.reshape_node(node),
@@ -77,6 +84,7 @@ impl<'m> Importer<'m> {
             "Softmax" => self.softmax(node),
             "Squeeze" => self.squeeze(node),
             "Sum" => self.sum(node),
+            "Transpose" => self.transpose_node(node),
             "Unsqueeze" => self.unsqueeze(node),
             "LRN" => Err("local response normalization is not supported: the nn dialect has no op for it (each value \
                           divided by a power of the sum of squares over neighbouring channels, not a crossbar \
@@ -300,6 +308,49 @@ impl<'m> Importer<'m> {
             output = self.add(&node.name, NnOp::Add, &[output, operand])?;
         }
         self.define(node, 0, Value::Tensor(output))
+    }
+
+    /// `Mul`: of two constants, folded; of a tensor `[N, C, ...]` by a
+    /// constant scalar or one factor per channel, an `nn.batchnorm` that only
+    /// scales (mean and shift 0, variance 1, epsilon 0), which
+    /// `nn-fold-batchnorm` folds into a conv before it. Before opset 7,
+    /// `broadcast = 1` with `axis` aligned the second operand's dimensions
+    /// from that axis on.
+    fn mul(&mut self, node: &NodeContext<'m>) -> Result<(), String> {
+        node.expect_inputs(2, 2)?;
+        let (lhs, rhs) = (self.value(node, 0)?, self.value(node, 1)?);
+        let rhs = match rhs {
+            Value::Constant(factor) if self.opset < 7 => {
+                Value::Constant(legacy_broadcast(node.attributes, &factor, self.dims(&lhs).len())?)
+            }
+            other => other,
+        };
+        let name = node.output(0).unwrap_or(&node.name);
+        match (lhs, rhs) {
+            (Value::Constant(lhs), Value::Constant(rhs)) => {
+                self.define(node, 0, constant_value(product(&lhs, &rhs, name)?))
+            }
+            (Value::Tensor(input), Value::Constant(factor)) | (Value::Constant(factor), Value::Tensor(input)) => {
+                let shape = self.network.shape(input).to_vec();
+                let channels = channel_factors(&shape, &factor, &format!("{name}.scale"))?;
+                let filled = |value: f32, suffix: &str| {
+                    let name = format!("{name}.{suffix}");
+                    float_constant(&name, vec![], vec![value]).broadcast_to(&name, &channels.dims)
+                };
+                let (zeros, ones) = (filled(0.0, "zeros")?, filled(1.0, "ones")?);
+                let scale = self.changed_weight(&channels)?;
+                let zeros = self.changed_weight(&zeros)?;
+                let ones = self.changed_weight(&ones)?;
+                let output =
+                    self.add(&node.name, NnOp::BatchNorm { epsilon: 0.0 }, &[input, scale, zeros, zeros, ones])?;
+                self.define(node, 0, Value::Tensor(output))
+            }
+            (Value::Tensor(_), Value::Tensor(_)) => Err(
+                "the product of two computed tensors is not supported; one factor must be a constant (a scalar or one \
+                 value per channel)"
+                    .into(),
+            ),
+        }
     }
 
     /// `Clip`: bounds from attributes before opset 11, from constant inputs
@@ -531,6 +582,73 @@ impl<'m> Importer<'m> {
         self.define(node, 0, constant_value(Constant { name: name.to_string(), data_type, dims, values }))
     }
 
+    /// `ConstantOfShape`, folded: a tensor of the shape given by the input,
+    /// every element the value of attribute `value` (a float 0 by default).
+    fn constant_of_shape(&mut self, node: &NodeContext<'m>) -> Result<(), String> {
+        node.expect_inputs(1, 1)?;
+        let shape = self.constant(node, 0)?;
+        if shape.dims.len() != 1 {
+            return Err(format!("the shape '{}' must be 1-D, got {}", quoted(&shape.name), fmt_shape(&shape.dims)));
+        }
+        let dims = shape.ints()?.to_vec();
+        element_count(&dims)?;
+        let name = node.output(0).unwrap_or_default();
+        let fill = match node.attributes.tensor("value")? {
+            Some(tensor) => decode(tensor, name, &mut self.external),
+            None => float_constant(name, vec![1], vec![0.0]),
+        };
+        if fill.known()?.len() != 1 {
+            return Err(format!("attribute 'value' must hold one value, got shape {}", fmt_shape(&fill.dims)));
+        }
+        self.define(node, 0, constant_value(fill.with_dims(name, vec![]).broadcast_to(name, &dims)?))
+    }
+
+    /// `Transpose` by `perm` (by default, the axes reversed): folded on
+    /// constants; on a tensor, only where it moves dimensions of size 1,
+    /// which keeps the order of the data (a reshape).
+    fn transpose_node(&mut self, node: &NodeContext<'m>) -> Result<(), String> {
+        node.expect_inputs(1, 1)?;
+        let value = self.value(node, 0)?;
+        let dims = self.dims(&value);
+        let rank = dims.len();
+        let perm: Vec<usize> = match node.attributes.ints("perm")? {
+            Some(perm) => {
+                let mut sorted = perm.to_vec();
+                sorted.sort_unstable();
+                if !sorted.iter().copied().eq(0..rank as i64) {
+                    return Err(format!(
+                        "attribute 'perm' = {} is not a permutation of the {rank} axes of {}",
+                        fmt_shape(perm),
+                        fmt_shape(&dims)
+                    ));
+                }
+                perm.iter().map(|&axis| axis as usize).collect()
+            }
+            None => (0..rank).rev().collect(),
+        };
+        match value {
+            Value::Constant(constant) => {
+                let name = node.output(0).unwrap_or_default();
+                self.define(node, 0, constant_value(constant.transposed(name, &perm)?))
+            }
+            Value::Tensor(_) => {
+                let data_axes =
+                    |order: &mut dyn Iterator<Item = usize>| order.filter(|&axis| dims[axis] != 1).collect::<Vec<_>>();
+                if data_axes(&mut perm.iter().copied()) != data_axes(&mut (0..rank)) {
+                    let perm: Vec<i64> = perm.iter().map(|&axis| axis as i64).collect();
+                    return Err(format!(
+                        "perm {} reorders the data of {}; a computed tensor is only transposed where dimensions of \
+                         size 1 move",
+                        fmt_shape(&perm),
+                        fmt_shape(&dims)
+                    ));
+                }
+                let permuted = perm.iter().map(|&axis| dims[axis]).collect();
+                self.redimension(node, value, permuted)
+            }
+        }
+    }
+
     /// `Shape`, folded: the dimensions of any value are known at import time.
     fn shape_node(&mut self, node: &NodeContext<'m>) -> Result<(), String> {
         node.expect_inputs(1, 1)?;
@@ -714,6 +832,58 @@ fn finite(value: f32, name: &str) -> Result<f32, String> {
     } else {
         Err(format!("attribute '{name}' must be finite, got {value}"))
     }
+}
+
+/// Before opset 7, `Mul`'s second operand broadcast only with
+/// `broadcast = 1`, its dimensions aligned from `axis` on (at the end when
+/// absent); as the numpy rule aligns at the end, dimensions of 1 are
+/// appended up to the first operand's rank.
+fn legacy_broadcast(attributes: Attributes, factor: &Rc<Constant>, rank: usize) -> Result<Rc<Constant>, String> {
+    let Some(start) = attributes.optional_int("axis")? else {
+        return Ok(factor.clone());
+    };
+    if !attributes.flag("broadcast", false)? {
+        return Ok(factor.clone());
+    }
+    let start = axis(start, rank, "axis")? as usize;
+    let trailing = (rank - start).checked_sub(factor.dims.len()).ok_or_else(|| {
+        format!(
+            "'{}' of shape {} does not fit from axis {start} of rank {rank}",
+            quoted(&factor.name),
+            fmt_shape(&factor.dims)
+        )
+    })?;
+    let dims = factor.dims.iter().copied().chain(std::iter::repeat_n(1, trailing)).collect();
+    Ok(Rc::new(factor.with_dims(&factor.name, dims)))
+}
+
+/// A `FLOAT` factor that multiplies a tensor of `shape` as a scalar or per
+/// channel (it varies only along dimension 1), as one value per channel.
+fn channel_factors(shape: &[i64], factor: &Constant, name: &str) -> Result<Constant, String> {
+    let not_per_channel = || {
+        format!(
+            "only products by a constant scalar or one factor per channel (dimension 1) are supported, got {} times \
+             '{}' of shape {}",
+            fmt_shape(shape),
+            quoted(&factor.name),
+            fmt_shape(&factor.dims)
+        )
+    };
+    let offset = shape.len().checked_sub(factor.dims.len()).ok_or_else(not_per_channel)?;
+    let per_channel =
+        factor.dims.iter().enumerate().all(|(own, &size)| size == 1 || (own + offset == 1 && size == shape[1]));
+    if shape.len() < 2 || !per_channel {
+        return Err(not_per_channel());
+    }
+    if factor.data_type != DataType::Float as i32 {
+        return Err(format!(
+            "'{}' has data type {}; a factor must be FLOAT",
+            quoted(&factor.name),
+            type_name(factor.data_type)
+        ));
+    }
+    let count = element_count(&factor.dims)?;
+    factor.with_dims(name, vec![count]).broadcast_to(name, &[shape[1]])
 }
 
 /// The transposed matrix, named `<name>.T`.
