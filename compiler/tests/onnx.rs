@@ -845,6 +845,56 @@ fn transpose_of_a_tensor_that_moves_only_dimensions_of_size_1_is_a_reshape() {
 }
 
 #[test]
+fn attribute_forms_of_old_opsets() {
+    // Opset 5: BatchNormalization and Dropout with `is_test` and
+    // `consumed_inputs`, Concat without an axis (1 before opset 4 only;
+    // opset 3 below), Reshape to an attribute `shape` (before opset 5).
+    let stats = |name: &str| external(name, &[4], DataType::Float);
+    let old_batchnorm = vec![
+        int_attr("is_test", 1),
+        ints_attr("consumed_inputs", &[0, 0, 0, 1, 1]),
+        int_attr("spatial", 1),
+        float_attr("epsilon", 1e-3),
+    ];
+    let network = Model::with_opset(5, &[1, 4, 2, 2])
+        .init(stats("scale"))
+        .init(stats("bias"))
+        .init(stats("mean"))
+        .init(stats("var"))
+        .node(op("BatchNormalization", &["x", "scale", "bias", "mean", "var"], &["bn"], old_batchnorm))
+        .node(op("Dropout", &["bn"], &["y"], vec![int_attr("is_test", 1), ints_attr("consumed_inputs", &[0])]))
+        .output("y")
+        .import();
+    assert_eq!(node(&network, "bn").op, NnOp::BatchNorm { epsilon: 1e-3 });
+    assert_eq!(network.outputs[0], Ref::Node(network.nodes.len() - 1));
+
+    let network = Model::with_opset(3, &[1, 4, 2, 2])
+        .node(op("Concat", &["x", "x"], &["c"], vec![]))
+        .node(op("Reshape", &["c"], &["y"], vec![ints_attr("shape", &[1, -1])]))
+        .output("y")
+        .import();
+    assert_eq!(node(&network, "c").op, NnOp::Concat { axis: 1 });
+    assert_eq!(output_shape(&network), [1, 32]);
+
+    let spatial = Model::with_opset(7, &[1, 4, 2, 2])
+        .init(stats("scale"))
+        .init(stats("bias"))
+        .init(stats("mean"))
+        .init(stats("var"))
+        .node(op("BatchNormalization", &["x", "scale", "bias", "mean", "var"], &["y"], vec![int_attr("spatial", 0)]))
+        .output("y");
+    assert_eq!(
+        spatial.error(),
+        "models/test.onnx: node 'y' (BatchNormalization): spatial = 0 (statistics per element, before opset 9) is not \
+         supported"
+    );
+    let without_shape = Model::with_opset(4, &[1, 4]).node(op("Reshape", &["x"], &["y"], vec![])).output("y");
+    assert_eq!(without_shape.error(), "models/test.onnx: node 'y' (Reshape): attribute 'shape' is required");
+    let without_axis = Model::with_opset(4, &[1, 4]).node(op("Concat", &["x", "x"], &["y"], vec![])).output("y");
+    assert_eq!(without_axis.error(), "models/test.onnx: node 'y' (Concat): attribute 'axis' is required");
+}
+
+#[test]
 fn node_names_symbolic_batch_and_initializers_listed_as_inputs() {
     let mut model = Model::new(&[1, 2]);
     let graph = model.graph();

@@ -456,8 +456,13 @@ impl<'m> Importer<'m> {
             operands.push(self.tensor(node, i)?);
         }
         let rank = self.network.shape(operands[0]).len();
-        let concat_axis =
-            axis(node.attributes.optional_int("axis")?.ok_or("attribute 'axis' is required")?, rank, "axis")?;
+        // Before opset 4 the axis was optional, 1 by default.
+        let concat_axis = match node.attributes.optional_int("axis")? {
+            Some(given) => given,
+            None if self.opset < 4 => 1,
+            None => return Err("attribute 'axis' is required".into()),
+        };
+        let concat_axis = axis(concat_axis, rank, "axis")?;
         let mut output = operands[0];
         for &operand in &operands[1..] {
             output = self.add(&node.name, NnOp::Concat { axis: concat_axis }, &[output, operand])?;
@@ -489,14 +494,20 @@ impl<'m> Importer<'m> {
         }
     }
 
-    /// `Reshape` to a constant shape, where `0` copies the input's
-    /// dimension (unless `allowzero = 1`) and `-1` is inferred.
+    /// `Reshape` to a constant shape (input #1; before opset 5, attribute
+    /// `shape`), where `0` copies the input's dimension (unless
+    /// `allowzero = 1`) and `-1` is inferred.
     fn reshape_node(&mut self, node: &NodeContext<'m>) -> Result<(), String> {
-        node.expect_inputs(2, 2)?;
+        let requested = if self.opset < 5 {
+            node.expect_inputs(1, 1)?;
+            node.attributes.ints("shape")?.ok_or("attribute 'shape' is required")?.to_vec()
+        } else {
+            node.expect_inputs(2, 2)?;
+            self.constant(node, 1)?.ints()?.to_vec()
+        };
+        let requested = requested.as_slice();
         let value = self.value(node, 0)?;
         let dims = self.dims(&value);
-        let requested = self.constant(node, 1)?;
-        let requested = requested.ints()?;
         let allow_zero = node.attributes.flag("allowzero", false)?;
         let mut target = Vec::with_capacity(requested.len());
         let mut inferred = None;
