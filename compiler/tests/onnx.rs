@@ -693,6 +693,20 @@ fn lrn_is_rejected_by_name_with_the_reason() {
     );
 }
 
+/// The names of the weights `node` takes after its first operand.
+fn operand_names(network: &Network, node: &rram_compiler::frontend::Node) -> Vec<String> {
+    node.inputs[1..]
+        .iter()
+        .map(|&operand| match operand {
+            Ref::Node(index) => match &network.nodes[index].op {
+                NnOp::Weight { name } => name.clone(),
+                other => panic!("{} takes {other:?}", node.name),
+            },
+            Ref::Input(_) => panic!("{} takes a graph input", node.name),
+        })
+        .collect()
+}
+
 /// The values the network holds for weight `name`.
 fn weight_values<'n>(network: &'n Network, name: &str) -> &'n [f32] {
     &network.weights.get(name).unwrap_or_else(|| panic!("no values for {name}")).values
@@ -748,18 +762,11 @@ fn mul_by_a_constant_scalar_or_per_channel_factor_is_a_scaling_batchnorm() {
     for scaling in &scalings {
         assert_eq!(scaling.op, NnOp::BatchNorm { epsilon: 0.0 });
         assert_eq!(scaling.shape, [1, 4, 3, 3]);
-        let names: Vec<&str> = scaling.inputs[1..]
-            .iter()
-            .map(|&weight| match weight {
-                Ref::Node(index) => match &network.nodes[index].op {
-                    NnOp::Weight { name } => name.as_str(),
-                    other => panic!("{other:?}"),
-                },
-                Ref::Input(_) => panic!("an input as batchnorm operand"),
-            })
-            .collect();
         let n = &scaling.name;
-        assert_eq!(names, [format!("{n}.scale"), format!("{n}.zeros"), format!("{n}.zeros"), format!("{n}.ones")]);
+        assert_eq!(
+            operand_names(&network, scaling),
+            [format!("{n}.scale"), format!("{n}.zeros"), format!("{n}.zeros"), format!("{n}.ones")]
+        );
     }
     assert_eq!(weight_values(&network, "m.scale"), [1.0, 2.0, 3.0, 4.0]);
     assert_eq!(weight_values(&network, "y.scale"), [0.5; 4]);
@@ -776,12 +783,42 @@ fn mul_by_a_constant_scalar_or_per_channel_factor_is_a_scaling_batchnorm() {
 }
 
 #[test]
+fn add_of_a_constant_scalar_or_per_channel_bias_is_a_shifting_batchnorm() {
+    // Caffe2's old exports add a conv's bias as Add with broadcast = 1, axis = 1.
+    let network = Model::with_opset(6, &[1, 3, 4, 4])
+        .init(external("w", &[2, 3, 1, 1], DataType::Float))
+        .init(floats("b", &[2], &[0.5, -0.5]))
+        .node(op("Conv", &["x", "w"], &["c"], vec![]))
+        .node(op("Add", &["c", "b"], &["y"], vec![int_attr("broadcast", 1), int_attr("axis", 1)]))
+        .output("y")
+        .import();
+    let shift = node(&network, "y");
+    assert_eq!(shift.op, NnOp::BatchNorm { epsilon: 0.0 });
+    assert_eq!(shift.shape, [1, 2, 4, 4]);
+    assert_eq!(operand_names(&network, shift), ["y.ones", "y.shift", "y.zeros", "y.ones"]);
+    assert_eq!(weight_values(&network, "y.shift"), [0.5, -0.5]);
+
+    let scalar = Model::with_opset(9, &[1, 3, 4, 4])
+        .init(floats("b", &[], &[1.0]))
+        .node(op("Add", &["b", "x"], &["y"], vec![]))
+        .output("y")
+        .import();
+    assert_eq!(weight_values(&scalar, "y.shift"), [1.0; 3]);
+    let same_shape = Model::with_opset(9, &[1, 3])
+        .init(floats("b", &[1, 3], &[1.0, 2.0, 3.0]))
+        .node(op("Add", &["x", "b"], &["y"], vec![]))
+        .output("y")
+        .import();
+    assert_eq!(node(&same_shape, "y").op, NnOp::Add);
+}
+
+#[test]
 fn mul_transpose_and_constant_of_shape_errors() {
     let per_width = floats("f", &[3], &[1.0, 2.0, 3.0]);
     assert_eq!(
         node_error(&[1, 4, 3, 3], vec![per_width], op("Mul", &["x", "f"], &["y"], vec![])),
-        "models/test.onnx: node 'y' (Mul): only products by a constant scalar or one factor per channel (dimension 1) \
-         are supported, got [1, 4, 3, 3] times 'f' of shape [3]"
+        "models/test.onnx: node 'y' (Mul): only a constant scalar or one value per channel (dimension 1) is supported \
+         as the other operand, got [1, 4, 3, 3] and 'f' of shape [3]"
     );
     assert_eq!(
         node_error(&[1, 4], vec![], op("Mul", &["x", "x"], &["y"], vec![])),
@@ -790,7 +827,7 @@ fn mul_transpose_and_constant_of_shape_errors() {
     );
     assert_eq!(
         node_error(&[1, 4], vec![ints("f", &[2])], op("Mul", &["x", "f"], &["y"], vec![])),
-        "models/test.onnx: node 'y' (Mul): 'f' has data type INT64; a factor must be FLOAT"
+        "models/test.onnx: node 'y' (Mul): 'f' has data type INT64; operands of the network must be FLOAT"
     );
     let legacy = Model::with_opset(6, &[1, 4, 3, 3])
         .init(floats("f", &[4, 3], &[0.0; 12]))
@@ -1167,7 +1204,8 @@ fn operand_errors() {
     );
     assert_eq!(
         node_error(&[1, 4], vec![floats("b", &[2], &[0.0; 2])], op("Add", &["x", "b"], &["y"], vec![])),
-        "models/test.onnx: node 'y' (Add): operands must have one shape, got [1, 4] and [2]"
+        "models/test.onnx: node 'y' (Add): only a constant scalar or one value per channel (dimension 1) is supported \
+         as the other operand, got [1, 4] and 'b' of shape [2]"
     );
     let taken = vec![floats("w", &[2, 2], &[0.0; 4]), floats("w.T", &[2, 2], &[0.0; 4])];
     assert_eq!(

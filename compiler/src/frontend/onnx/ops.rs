@@ -8,6 +8,7 @@ use super::constant::{
 use super::import::{Importer, NodeContext, PendingDense, Value};
 use super::proto::DataType;
 use super::quoted;
+use crate::frontend::Ref;
 use rram_dialects::nn::{fmt_shape, Conv2d, NnOp, Pool, Window};
 use std::rc::Rc;
 
@@ -293,8 +294,76 @@ impl<'m> Importer<'m> {
             let output = self.add(&dense.name, NnOp::Dense, &[dense.input, dense.weight])?;
             self.bind(product, Value::Tensor(output))?;
         }
-        let (lhs, rhs) = (self.tensor(node, 0)?, self.tensor(node, 1)?);
-        let output = self.add(&node.name, NnOp::Add, &[lhs, rhs])?;
+        let (lhs, rhs) = (self.value(node, 0)?, self.second_operand(node)?);
+        match (lhs, rhs) {
+            (Value::Tensor(input), Value::Constant(shift)) | (Value::Constant(shift), Value::Tensor(input))
+                if self.network.shape(input) != shift.dims.as_slice() =>
+            {
+                self.channelwise(node, input, &shift, Channelwise::Shift)
+            }
+            _ => {
+                let (lhs, rhs) = (self.tensor(node, 0)?, self.tensor(node, 1)?);
+                let output = self.add(&node.name, NnOp::Add, &[lhs, rhs])?;
+                self.define(node, 0, Value::Tensor(output))
+            }
+        }
+    }
+
+    /// Input #1 of `Add` or `Mul`. Before opset 7 a constant second operand
+    /// broadcast only with `broadcast = 1`, its dimensions aligned from
+    /// `axis` on (at the end when absent); as the numpy rule aligns at the
+    /// end, dimensions of 1 are appended up to the first operand's rank.
+    fn second_operand(&self, node: &NodeContext<'m>) -> Result<Value, String> {
+        let value = self.value(node, 1)?;
+        let Value::Constant(operand) = &value else { return Ok(value) };
+        let attributes = node.attributes;
+        let Some(start) = attributes.optional_int("axis")?.filter(|_| self.opset < 7) else { return Ok(value) };
+        if !attributes.flag("broadcast", false)? {
+            return Ok(value);
+        }
+        let rank = self.dims(&self.value(node, 0)?).len();
+        let start = axis(start, rank, "axis")? as usize;
+        let trailing = (rank - start).checked_sub(operand.dims.len()).ok_or_else(|| {
+            format!(
+                "'{}' of shape {} does not fit from axis {start} of rank {rank}",
+                quoted(&operand.name),
+                fmt_shape(&operand.dims)
+            )
+        })?;
+        let dims = operand.dims.iter().copied().chain(std::iter::repeat_n(1, trailing)).collect();
+        Ok(constant_value(operand.with_dims(&operand.name, dims)))
+    }
+
+    /// An `nn.batchnorm` that only scales or only shifts `input` by
+    /// `operand`, a constant scalar or one value per channel: mean 0,
+    /// variance 1, epsilon 0, and a shift of 0 or a scale of 1.
+    /// `nn-fold-batchnorm` folds it into a conv before it.
+    fn channelwise(
+        &mut self,
+        node: &NodeContext<'m>,
+        input: Ref,
+        operand: &Constant,
+        role: Channelwise,
+    ) -> Result<(), String> {
+        let name = node.output(0).unwrap_or(&node.name);
+        let shape = self.network.shape(input).to_vec();
+        let suffix = match role {
+            Channelwise::Scale => "scale",
+            Channelwise::Shift => "shift",
+        };
+        let per_channel = channel_values(&shape, operand, &format!("{name}.{suffix}"))?;
+        let filled = |value: f32, suffix: &str| {
+            let name = format!("{name}.{suffix}");
+            float_constant(&name, vec![], vec![value]).broadcast_to(&name, &per_channel.dims)
+        };
+        let zeros = self.changed_weight(&filled(0.0, "zeros")?)?;
+        let ones = self.changed_weight(&filled(1.0, "ones")?)?;
+        let per_channel = self.changed_weight(&per_channel)?;
+        let (scale, shift) = match role {
+            Channelwise::Scale => (per_channel, zeros),
+            Channelwise::Shift => (ones, per_channel),
+        };
+        let output = self.add(&node.name, NnOp::BatchNorm { epsilon: 0.0 }, &[input, scale, shift, zeros, ones])?;
         self.define(node, 0, Value::Tensor(output))
     }
 
@@ -310,40 +379,17 @@ impl<'m> Importer<'m> {
         self.define(node, 0, Value::Tensor(output))
     }
 
-    /// `Mul`: of two constants, folded; of a tensor `[N, C, ...]` by a
-    /// constant scalar or one factor per channel, an `nn.batchnorm` that only
-    /// scales (mean and shift 0, variance 1, epsilon 0), which
-    /// `nn-fold-batchnorm` folds into a conv before it. Before opset 7,
-    /// `broadcast = 1` with `axis` aligned the second operand's dimensions
-    /// from that axis on.
+    /// `Mul`: of two constants, folded; of a tensor by a constant scalar or
+    /// one factor per channel, a scaling batchnorm (see `channelwise`).
     fn mul(&mut self, node: &NodeContext<'m>) -> Result<(), String> {
         node.expect_inputs(2, 2)?;
-        let (lhs, rhs) = (self.value(node, 0)?, self.value(node, 1)?);
-        let rhs = match rhs {
-            Value::Constant(factor) if self.opset < 7 => {
-                Value::Constant(legacy_broadcast(node.attributes, &factor, self.dims(&lhs).len())?)
-            }
-            other => other,
-        };
-        let name = node.output(0).unwrap_or(&node.name);
-        match (lhs, rhs) {
+        match (self.value(node, 0)?, self.second_operand(node)?) {
             (Value::Constant(lhs), Value::Constant(rhs)) => {
+                let name = node.output(0).unwrap_or_default();
                 self.define(node, 0, constant_value(product(&lhs, &rhs, name)?))
             }
             (Value::Tensor(input), Value::Constant(factor)) | (Value::Constant(factor), Value::Tensor(input)) => {
-                let shape = self.network.shape(input).to_vec();
-                let channels = channel_factors(&shape, &factor, &format!("{name}.scale"))?;
-                let filled = |value: f32, suffix: &str| {
-                    let name = format!("{name}.{suffix}");
-                    float_constant(&name, vec![], vec![value]).broadcast_to(&name, &channels.dims)
-                };
-                let (zeros, ones) = (filled(0.0, "zeros")?, filled(1.0, "ones")?);
-                let scale = self.changed_weight(&channels)?;
-                let zeros = self.changed_weight(&zeros)?;
-                let ones = self.changed_weight(&ones)?;
-                let output =
-                    self.add(&node.name, NnOp::BatchNorm { epsilon: 0.0 }, &[input, scale, zeros, zeros, ones])?;
-                self.define(node, 0, Value::Tensor(output))
+                self.channelwise(node, input, &factor, Channelwise::Scale)
             }
             (Value::Tensor(_), Value::Tensor(_)) => Err(
                 "the product of two computed tensors is not supported; one factor must be a constant (a scalar or one \
@@ -845,56 +891,40 @@ fn finite(value: f32, name: &str) -> Result<f32, String> {
     }
 }
 
-/// Before opset 7, `Mul`'s second operand broadcast only with
-/// `broadcast = 1`, its dimensions aligned from `axis` on (at the end when
-/// absent); as the numpy rule aligns at the end, dimensions of 1 are
-/// appended up to the first operand's rank.
-fn legacy_broadcast(attributes: Attributes, factor: &Rc<Constant>, rank: usize) -> Result<Rc<Constant>, String> {
-    let Some(start) = attributes.optional_int("axis")? else {
-        return Ok(factor.clone());
-    };
-    if !attributes.flag("broadcast", false)? {
-        return Ok(factor.clone());
-    }
-    let start = axis(start, rank, "axis")? as usize;
-    let trailing = (rank - start).checked_sub(factor.dims.len()).ok_or_else(|| {
-        format!(
-            "'{}' of shape {} does not fit from axis {start} of rank {rank}",
-            quoted(&factor.name),
-            fmt_shape(&factor.dims)
-        )
-    })?;
-    let dims = factor.dims.iter().copied().chain(std::iter::repeat_n(1, trailing)).collect();
-    Ok(Rc::new(factor.with_dims(&factor.name, dims)))
+/// What a per-channel batchnorm does with its constant operand.
+enum Channelwise {
+    Scale,
+    Shift,
 }
 
-/// A `FLOAT` factor that multiplies a tensor of `shape` as a scalar or per
-/// channel (it varies only along dimension 1), as one value per channel.
-fn channel_factors(shape: &[i64], factor: &Constant, name: &str) -> Result<Constant, String> {
+/// A `FLOAT` constant that combines with a tensor of `shape` as a scalar or
+/// per channel (it varies only along dimension 1), as one value per channel
+/// named `name`.
+fn channel_values(shape: &[i64], operand: &Constant, name: &str) -> Result<Constant, String> {
     let not_per_channel = || {
         format!(
-            "only products by a constant scalar or one factor per channel (dimension 1) are supported, got {} times \
-             '{}' of shape {}",
+            "only a constant scalar or one value per channel (dimension 1) is supported as the other operand, got {} \
+             and '{}' of shape {}",
             fmt_shape(shape),
-            quoted(&factor.name),
-            fmt_shape(&factor.dims)
+            quoted(&operand.name),
+            fmt_shape(&operand.dims)
         )
     };
-    let offset = shape.len().checked_sub(factor.dims.len()).ok_or_else(not_per_channel)?;
+    let offset = shape.len().checked_sub(operand.dims.len()).ok_or_else(not_per_channel)?;
     let per_channel =
-        factor.dims.iter().enumerate().all(|(own, &size)| size == 1 || (own + offset == 1 && size == shape[1]));
+        operand.dims.iter().enumerate().all(|(own, &size)| size == 1 || (own + offset == 1 && size == shape[1]));
     if shape.len() < 2 || !per_channel {
         return Err(not_per_channel());
     }
-    if factor.data_type != DataType::Float as i32 {
+    if operand.data_type != DataType::Float as i32 {
         return Err(format!(
-            "'{}' has data type {}; a factor must be FLOAT",
-            quoted(&factor.name),
-            type_name(factor.data_type)
+            "'{}' has data type {}; operands of the network must be FLOAT",
+            quoted(&operand.name),
+            type_name(operand.data_type)
         ));
     }
-    let count = element_count(&factor.dims)?;
-    factor.with_dims(name, vec![count]).broadcast_to(name, &[shape[1]])
+    let count = element_count(&operand.dims)?;
+    operand.with_dims(name, vec![count]).broadcast_to(name, &[shape[1]])
 }
 
 /// The transposed matrix, named `<name>.T`.
