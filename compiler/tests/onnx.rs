@@ -813,6 +813,88 @@ fn add_of_a_constant_scalar_or_per_channel_bias_is_a_shifting_batchnorm() {
 }
 
 #[test]
+fn zero_pad_before_a_conv_adds_to_its_pads_in_every_opset() {
+    let pads = [0, 0, 1, 2, 0, 0, 3, 0];
+    let padded_conv = |model: Model| {
+        model
+            .init(external("w", &[4, 3, 3, 3], DataType::Float))
+            .node(op("Conv", &["p", "w"], &["y"], vec![ints_attr("pads", &[1, 1, 1, 1])]))
+            .output("y")
+            .import()
+    };
+    let opset1 =
+        Model::with_opset(1, &[1, 3, 8, 8]).node(op("Pad", &["x"], &["p"], vec![ints_attr("paddings", &pads)]));
+    let opset2 = Model::with_opset(2, &[1, 3, 8, 8]).node(op(
+        "Pad",
+        &["x"],
+        &["p"],
+        vec![ints_attr("pads", &pads), string_attr("mode", "constant"), float_attr("value", 0.0)],
+    ));
+    let opset11 = Model::with_opset(11, &[1, 3, 8, 8])
+        .init(ints("pads", &pads))
+        .init(floats("zero", &[], &[0.0]))
+        .node(op("Pad", &["x", "pads", "zero"], &["p"], vec![]));
+    for model in [opset1, opset2, opset11] {
+        let network = padded_conv(model);
+        let (conv, shape) = conv_of(&network);
+        assert_eq!(conv.pads, [2, 3, 4, 1]);
+        assert_eq!(shape, [1, 4, 12, 10], "8 + 2 + 4 - 2 by 8 + 3 + 1 - 2");
+        assert_eq!(node(&network, "y").inputs[0], Ref::Input(0));
+        assert_eq!(network.nodes.len(), 2, "the weight and the conv");
+    }
+
+    let nothing = Model::with_opset(9, &[1, 3, 8, 8])
+        .node(op("Pad", &["x"], &["p"], vec![ints_attr("pads", &[0; 8])]))
+        .node(op("Relu", &["p"], &["y"], vec![]))
+        .output("y")
+        .import();
+    assert_eq!(node(&nothing, "y").inputs[0], Ref::Input(0));
+}
+
+#[test]
+fn pad_errors() {
+    let pad_then = |attributes: Vec<AttributeProto>, consumer: &str| {
+        Model::with_opset(9, &[1, 3, 8, 8])
+            .init(external("w", &[4, 3, 3, 3], DataType::Float))
+            .node(NodeProto { name: "pad".into(), ..op("Pad", &["x"], &["p"], attributes) })
+            .node(op(
+                consumer,
+                &["p", "w"][..if consumer == "Conv" { 2 } else { 1 }],
+                &["y"],
+                vec![ints_attr("kernel_shape", &[3, 3])],
+            ))
+            .output("y")
+            .error()
+    };
+    let pads = || ints_attr("pads", &[0, 0, 1, 1, 0, 0, 1, 1]);
+    assert_eq!(
+        pad_then(vec![pads(), string_attr("mode", "reflect")], "Conv"),
+        "models/test.onnx: node 'pad' (Pad): only padding with zeros is supported (mode 'constant', value 0), got \
+         mode 'reflect', value 0"
+    );
+    assert_eq!(
+        pad_then(vec![pads(), float_attr("value", -1.0)], "Conv"),
+        "models/test.onnx: node 'pad' (Pad): only padding with zeros is supported (mode 'constant', value 0), got \
+         mode 'constant', value -1"
+    );
+    assert_eq!(
+        pad_then(vec![ints_attr("pads", &[0, 1, 0, 0, 0, 0, 0, 0])], "Conv"),
+        "models/test.onnx: node 'pad' (Pad): only height and width of a 4-D tensor are padded, got pads \
+         [0, 1, 0, 0, 0, 0, 0, 0] for [1, 3, 8, 8]"
+    );
+    assert_eq!(
+        pad_then(vec![ints_attr("pads", &[0, 0, -1, 0, 0, 0, 0, 0])], "Conv"),
+        "models/test.onnx: node 'pad' (Pad): attribute 'pads' must have values in [0, 1048576], got [-1, 0, 0, 0]"
+    );
+    assert_eq!(
+        pad_then(vec![pads()], "MaxPool"),
+        "models/test.onnx: node 'pad' (Pad): padding is only supported as the input of a Conv that alone uses it (it \
+         adds to the conv's pads)"
+    );
+    assert_eq!(pad_then(vec![], "Conv"), "models/test.onnx: node 'pad' (Pad): attribute 'pads' is required");
+}
+
+#[test]
 fn mul_transpose_and_constant_of_shape_errors() {
     let per_width = floats("f", &[3], &[1.0, 2.0, 3.0]);
     assert_eq!(
@@ -1021,8 +1103,8 @@ fn unreadable_files_are_named() {
 #[test]
 fn unsupported_operators_are_named_with_the_list_of_supported_ones() {
     let supported = "Add, AveragePool, BatchNormalization, Cast, Clip, Concat, Constant, ConstantOfShape, Conv, \
-                     Dropout, Flatten, Gather, Gemm, GlobalAveragePool, Identity, MatMul, MaxPool, Mul, ReduceMean, \
-                     Relu, Reshape, Shape, Softmax, Squeeze, Sum, Transpose, Unsqueeze";
+                     Dropout, Flatten, Gather, Gemm, GlobalAveragePool, Identity, MatMul, MaxPool, Mul, Pad, \
+                     ReduceMean, Relu, Reshape, Shape, Softmax, Squeeze, Sum, Transpose, Unsqueeze";
     let lstm = Model::new(&[1, 4]).node(NodeProto { name: "rnn".into(), ..op("LSTM", &["x"], &["y"], vec![]) });
     assert_eq!(
         lstm.output("y").error(),

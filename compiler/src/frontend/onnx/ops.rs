@@ -6,7 +6,7 @@ use super::constant::{
     decode, element_count, float_constant, int_constant, is_integer_type, product, type_name, Constant, Data, Values,
 };
 use super::import::{Importer, NodeContext, PendingDense, Value};
-use super::proto::DataType;
+use super::proto::{DataType, NodeProto};
 use super::quoted;
 use crate::frontend::Ref;
 use rram_dialects::nn::{fmt_shape, Conv2d, NnOp, Pool, Window};
@@ -33,6 +33,7 @@ pub const SUPPORTED: &[&str] = &[
     "MatMul",
     "MaxPool",
     "Mul",
+    "Pad",
     "ReduceMean",
     "Relu",
     "Reshape",
@@ -52,7 +53,7 @@ const MAX_WINDOW_ATTRIBUTE: i64 = 1 << 20;
 impl<'m> Importer<'m> {
     pub(super) fn convert(&mut self, node: &NodeContext<'m>) -> Result<(), String> {
         let proto = node.proto;
-        if !proto.domain.is_empty() && proto.domain != "ai.onnx" {
+        if !is_standard(proto) {
             return Err(format!(
                 "unsupported operator of domain '{}'; supported (standard domain): {}",
                 quoted(&proto.domain),
@@ -78,6 +79,7 @@ impl<'m> Importer<'m> {
             "MatMul" => self.matmul(node),
             "MaxPool" => self.pool(node, true),
             "Mul" => self.mul(node),
+            "Pad" => self.pad(node),
             "ReduceMean" => self.reduce_mean(node),
             "Relu" => self.unary(node, NnOp::Relu),
             "Reshape" => self.reshape_node(node),
@@ -112,7 +114,10 @@ impl<'m> Importer<'m> {
     fn conv(&mut self, node: &NodeContext<'m>) -> Result<(), String> {
         node.expect_inputs(2, 3)?;
         let attributes = node.attributes;
-        let input = self.tensor(node, 0)?;
+        let (input, padding) = match node.input(0).and_then(|name| self.padded.remove(name)) {
+            Some(padded) => padded,
+            None => (self.tensor(node, 0)?, [0; 4]),
+        };
         let weight = self.tensor(node, 1)?;
         let (input_shape, weight_shape) = (self.network.shape(input).to_vec(), self.network.shape(weight).to_vec());
         if input_shape.len() != 4 || weight_shape.len() != 4 {
@@ -136,7 +141,12 @@ impl<'m> Importer<'m> {
         if !(1..=MAX_WINDOW_ATTRIBUTE).contains(&groups) {
             return Err(format!("attribute 'group' must be in [1, {MAX_WINDOW_ATTRIBUTE}], got {groups}"));
         }
-        let window = window(attributes, kernel, [input_shape[2], input_shape[3]], true)?;
+        // The conv runs over the padded input; a Pad before it adds to its pads.
+        let padded_extent = |d: usize| input_shape[d + 2] + padding[d] + padding[d + 2];
+        let mut window = window(attributes, kernel, [padded_extent(0), padded_extent(1)], true)?;
+        for (pad, extra) in window.pads.iter_mut().zip(padding) {
+            *pad += extra;
+        }
         let mut operands = vec![input, weight];
         if node.input(2).is_some() {
             operands.push(self.tensor(node, 2)?);
@@ -145,6 +155,63 @@ impl<'m> Importer<'m> {
             NnOp::Conv2d(Conv2d { strides: window.strides, pads: window.pads, dilations: window.dilations, groups });
         let output = self.add(&node.name, op, &operands)?;
         self.define(node, 0, Value::Tensor(output))
+    }
+
+    /// `Pad` with zeros of height and width, whose only use is a `Conv`:
+    /// the conv takes the input and adds the pads to its own. Pads and
+    /// value are attributes before opset 11 (`paddings` in opset 1), inputs
+    /// since.
+    fn pad(&mut self, node: &NodeContext<'m>) -> Result<(), String> {
+        let attributes = node.attributes;
+        let (pads, value) = if self.opset < 11 {
+            node.expect_inputs(1, 1)?;
+            let name = if self.opset < 2 { "paddings" } else { "pads" };
+            let pads = attributes.ints(name)?.ok_or_else(|| format!("attribute '{name}' is required"))?;
+            (pads.to_vec(), attributes.float("value", 0.0)?)
+        } else {
+            node.expect_inputs(2, 3)?;
+            let value = match node.input(2) {
+                Some(_) => self.constant(node, 2)?.scalar()?,
+                None => 0.0,
+            };
+            (self.constant(node, 1)?.ints()?.to_vec(), value)
+        };
+        let mode = attributes.string("mode", "constant")?;
+        if mode != "constant" || value != 0.0 {
+            return Err(format!(
+                "only padding with zeros is supported (mode 'constant', value 0), got mode '{}', value {value}",
+                quoted(&mode)
+            ));
+        }
+        let input = self.tensor(node, 0)?;
+        let shape = self.network.shape(input).to_vec();
+        let [0, 0, top, left, 0, 0, bottom, right] = pads[..] else {
+            return Err(format!(
+                "only height and width of a 4-D tensor are padded, got pads {} for {}",
+                fmt_shape(&pads),
+                fmt_shape(&shape)
+            ));
+        };
+        let spatial = [top, left, bottom, right];
+        in_range("pads", &spatial, 0)?;
+        if shape.len() != 4 {
+            return Err(format!("only a 4-D tensor is padded, got {}", fmt_shape(&shape)));
+        }
+        if spatial == [0; 4] {
+            return self.define(node, 0, Value::Tensor(input));
+        }
+        match (node.output(0), self.sole_consumer(node)) {
+            (Some(output), Some(conv))
+                if conv.op_type == "Conv" && is_standard(conv) && conv.input.first().is_some_and(|i| i == output) =>
+            {
+                self.padded.insert(output, (input, spatial));
+                Ok(())
+            }
+            _ => {
+                Err("padding is only supported as the input of a Conv that alone uses it (it adds to the conv's pads)"
+                    .into())
+            }
+        }
     }
 
     /// `MaxPool` (`max`) or `AveragePool`.
@@ -257,7 +324,7 @@ impl<'m> Importer<'m> {
         NnOp::Dense.check_shapes(&shapes)?;
         let dense = PendingDense { name: node.name.clone(), input, weight, out_features: shapes[1][0] };
         match (node.output(0), self.sole_consumer(node)) {
-            (Some(output), Some(add)) if add.op_type == "Add" && (add.domain.is_empty() || add.domain == "ai.onnx") => {
+            (Some(output), Some(add)) if add.op_type == "Add" && is_standard(add) => {
                 self.pending.insert(output, dense);
                 Ok(())
             }
@@ -867,6 +934,11 @@ impl<'m> Importer<'m> {
             Value::Constant(constant) => constant.dims.clone(),
         }
     }
+}
+
+/// Whether the node is of the standard domain (`""` or `ai.onnx`).
+fn is_standard(node: &NodeProto) -> bool {
+    node.domain.is_empty() || node.domain == "ai.onnx"
 }
 
 fn constant_value(constant: Constant) -> Value {
