@@ -18,7 +18,7 @@ use rram_compiler::report::check::evaluate;
 use rram_dialects::nn::{Conv2d, NnOp, Pool, Window};
 use rram_dialects::Context;
 use rram_passes::tiling::Chip;
-use rram_passes::{Pass, TileLayers, VerifyShapes};
+use rram_passes::{FoldBatchnorm, Pass, TileLayers, VerifyShapes};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -892,6 +892,27 @@ fn pad_errors() {
          adds to the conv's pads)"
     );
     assert_eq!(pad_then(vec![], "Conv"), "models/test.onnx: node 'pad' (Pad): attribute 'pads' is required");
+}
+
+#[test]
+fn per_channel_scale_and_shift_after_a_conv_fold_into_it() {
+    let network = Model::with_opset(9, &[1, 3, 6, 6])
+        .init(external("w", &[2, 3, 3, 3], DataType::Float))
+        .init(floats("f", &[1, 2, 1, 1], &[2.0, 3.0]))
+        .init(floats("b", &[2, 1, 1], &[0.5, -0.5]))
+        .node(op("Conv", &["x", "w"], &["c"], vec![]))
+        .node(op("Mul", &["c", "f"], &["m"], vec![]))
+        .node(op("Add", &["m", "b"], &["y"], vec![]))
+        .output("y")
+        .import();
+    let context = Context::new().unwrap();
+    let mut module = context.parse(&network.to_mlir(), &network.name).unwrap();
+    let count = |module: &rram_dialects::Module, name: &str| module.operations_named(name).len();
+    assert_eq!(count(&module, "nn.batchnorm"), 2);
+    FoldBatchnorm.run(&mut module).unwrap();
+    VerifyShapes.run(&mut module).unwrap();
+    assert_eq!(count(&module, "nn.batchnorm"), 0);
+    assert_eq!(count(&module, "nn.conv2d"), 1);
 }
 
 #[test]
