@@ -185,7 +185,7 @@ impl<'m> Importer<'m> {
         }
         let input = self.tensor(node, 0)?;
         let shape = self.network.shape(input).to_vec();
-        let [0, 0, top, left, 0, 0, bottom, right] = pads[..] else {
+        let (4, &[0, 0, top, left, 0, 0, bottom, right]) = (shape.len(), &pads[..]) else {
             return Err(format!(
                 "only height and width of a 4-D tensor are padded, got pads {} for {}",
                 fmt_shape(&pads),
@@ -194,9 +194,6 @@ impl<'m> Importer<'m> {
         };
         let spatial = [top, left, bottom, right];
         in_range("pads", &spatial, 0)?;
-        if shape.len() != 4 {
-            return Err(format!("only a 4-D tensor is padded, got {}", fmt_shape(&shape)));
-        }
         if spatial == [0; 4] {
             return self.define(node, 0, Value::Tensor(input));
         }
