@@ -18,7 +18,7 @@ use rram_compiler::report::check::evaluate;
 use rram_dialects::nn::{Conv2d, NnOp, Pool, Window};
 use rram_dialects::Context;
 use rram_passes::tiling::Chip;
-use rram_passes::{Pass, TileLayers, VerifyShapes};
+use rram_passes::{FoldBatchnorm, Pass, TileLayers, VerifyShapes};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -630,6 +630,411 @@ fn identity_dropout_batchnorm_softmax_and_relu() {
 }
 
 #[test]
+fn softmax_before_opset_13_is_taken_over_everything_from_the_axis_on() {
+    // The zoo's opset-9 classifiers end with a Softmax over [N, C, 1, 1].
+    let network = Model::with_opset(9, &[1, 10, 1, 1])
+        .node(op("Softmax", &["x"], &["y"], vec![]))
+        .output("y")
+        .recorded(info("y", &[1, 10, 1, 1]))
+        .import();
+    let ops: Vec<(&NnOp, &[i64])> = network.nodes.iter().map(|n| (&n.op, n.shape.as_slice())).collect();
+    assert_eq!(
+        ops,
+        [
+            (&NnOp::Flatten { axis: 1 }, &[1, 10][..]),
+            (&NnOp::Softmax { axis: 1 }, &[1, 10][..]),
+            (&NnOp::Reshape, &[1, 10, 1, 1][..]),
+        ]
+    );
+    assert!(network.nodes.iter().all(|n| n.name == "y"));
+
+    let last_axis = Model::with_opset(9, &[1, 10]).node(op("Softmax", &["x"], &["y"], vec![])).output("y").import();
+    assert_eq!(last_axis.nodes.len(), 1);
+    assert_eq!(node(&last_axis, "y").op, NnOp::Softmax { axis: 1 });
+}
+
+#[test]
+fn sum_of_three_is_a_chain_of_adds_and_of_one_its_input() {
+    let network = Model::with_opset(8, &[1, 4, 3, 3])
+        .init(external("b", &[1, 4, 3, 3], DataType::Float))
+        .node(op("Relu", &["x"], &["r"], vec![]))
+        .node(op("Sum", &["x", "r", "b"], &["s"], vec![]))
+        .node(op("Sum", &["s"], &["y"], vec![]))
+        .output("y")
+        .import();
+    let adds = nodes_of(&network, "nn.add");
+    assert_eq!(adds.len(), 2);
+    assert!(adds.iter().all(|add| add.name == "s" && add.shape == [1, 4, 3, 3]));
+    assert_eq!(adds[1].inputs[0], Ref::Node(network.nodes.iter().position(|n| n.name == "s").unwrap()));
+    assert_eq!(network.outputs[0], Ref::Node(network.nodes.len() - 1));
+
+    let mismatch = Model::with_opset(8, &[1, 4, 3, 3])
+        .init(external("b", &[1, 4, 1, 1], DataType::Float))
+        .node(op("Sum", &["x", "b"], &["y"], vec![]))
+        .output("y");
+    assert_eq!(
+        mismatch.error(),
+        "models/test.onnx: node 'y' (Sum): operands must have one shape, got [1, 4, 3, 3] and [1, 4, 1, 1]"
+    );
+    let empty = Model::with_opset(8, &[1, 4]).node(op("Sum", &[], &["y"], vec![])).output("y");
+    assert_eq!(empty.error(), "models/test.onnx: node 'y' (Sum): expects at least 1 input, got 0");
+}
+
+#[test]
+fn lrn_is_rejected_by_name_with_the_reason() {
+    let lrn = Model::with_opset(7, &[1, 64, 8, 8])
+        .node(NodeProto { name: "norm1".into(), ..op("LRN", &["x"], &["y"], vec![int_attr("size", 5)]) })
+        .output("y");
+    assert_eq!(
+        lrn.error(),
+        "models/test.onnx: node 'norm1' (LRN): local response normalization is not supported: the nn dialect has no \
+         op for it (each value divided by a power of the sum of squares over neighbouring channels, not a crossbar \
+         product); export the network without it"
+    );
+}
+
+/// The names of the weights `node` takes after its first operand.
+fn operand_names(network: &Network, node: &rram_compiler::frontend::Node) -> Vec<String> {
+    node.inputs[1..]
+        .iter()
+        .map(|&operand| match operand {
+            Ref::Node(index) => match &network.nodes[index].op {
+                NnOp::Weight { name } => name.clone(),
+                other => panic!("{} takes {other:?}", node.name),
+            },
+            Ref::Input(_) => panic!("{} takes a graph input", node.name),
+        })
+        .collect()
+}
+
+/// The values the network holds for weight `name`.
+fn weight_values<'n>(network: &'n Network, name: &str) -> &'n [f32] {
+    &network.weights.get(name).unwrap_or_else(|| panic!("no values for {name}")).values
+}
+
+#[test]
+fn transpose_mul_shape_and_constant_of_shape_over_constants_are_folded() {
+    let float_value = |value: f32| tensor_attr("value", floats("", &[1], &[value]));
+    let int_value = |value: i64| tensor_attr("value", ints("", &[value]));
+    let network = Model::with_opset(9, &[2, 3])
+        .init(floats("w", &[3, 2], &[0.0, 1.0, 2.0, 3.0, 4.0, 5.0]))
+        .init(floats("two", &[], &[2.0]))
+        .init(ints("one", &[1]))
+        .init(ints("minus_one", &[-1]))
+        .node(op("Transpose", &["w"], &["wt"], vec![]))
+        .node(op("Mul", &["wt", "two"], &["m"], vec![]))
+        .node(op("Shape", &["x"], &["s"], vec![]))
+        .node(op("ConstantOfShape", &["s"], &["half"], vec![float_value(0.5)]))
+        .node(op("Add", &["x", "m"], &["a"], vec![]))
+        .node(op("Add", &["a", "half"], &["b"], vec![]))
+        // An old exporter's flattening: [1] ++ (ones([1]) * -1) = [1, -1].
+        .node(op("ConstantOfShape", &["one"], &["ones"], vec![int_value(1)]))
+        .node(op("Mul", &["ones", "minus_one"], &["rest"], vec![]))
+        .node(op("Concat", &["one", "rest"], &["target"], vec![int_attr("axis", 0)]))
+        .node(op("Reshape", &["b", "target"], &["y"], vec![]))
+        .output("y")
+        .import();
+    assert_eq!(weight_values(&network, "m"), [0.0, 4.0, 8.0, 2.0, 6.0, 10.0]);
+    assert_eq!(weight_values(&network, "half"), [0.5; 6]);
+    assert_eq!(nodes_of(&network, "nn.add").len(), 2);
+    assert_eq!(output_shape(&network), [1, 6]);
+
+    let zeros = Model::with_opset(9, &[1, 2])
+        .init(ints("shape", &[1, 2]))
+        .node(op("ConstantOfShape", &["shape"], &["z"], vec![]))
+        .node(op("Add", &["x", "z"], &["y"], vec![]))
+        .output("y")
+        .import();
+    assert_eq!(weight_values(&zeros, "z"), [0.0, 0.0]);
+}
+
+#[test]
+fn mul_by_a_constant_scalar_or_per_channel_factor_is_a_scaling_batchnorm() {
+    let network = Model::with_opset(9, &[1, 4, 3, 3])
+        .init(floats("f", &[4, 1, 1], &[1.0, 2.0, 3.0, 4.0]))
+        .node(op("Mul", &["x", "f"], &["m"], vec![]))
+        .node(op("Constant", &[], &["half"], vec![float_attr("value_float", 0.5)]))
+        .node(op("Mul", &["half", "m"], &["y"], vec![]))
+        .output("y")
+        .import();
+    let scalings = nodes_of(&network, "nn.batchnorm");
+    assert_eq!(scalings.len(), 2);
+    for scaling in &scalings {
+        assert_eq!(scaling.op, NnOp::BatchNorm { epsilon: 0.0 });
+        assert_eq!(scaling.shape, [1, 4, 3, 3]);
+        let n = &scaling.name;
+        assert_eq!(
+            operand_names(&network, scaling),
+            [format!("{n}.scale"), format!("{n}.zeros"), format!("{n}.zeros"), format!("{n}.ones")]
+        );
+    }
+    assert_eq!(weight_values(&network, "m.scale"), [1.0, 2.0, 3.0, 4.0]);
+    assert_eq!(weight_values(&network, "y.scale"), [0.5; 4]);
+    assert_eq!(weight_values(&network, "y.zeros"), [0.0; 4]);
+    assert_eq!(weight_values(&network, "y.ones"), [1.0; 4]);
+
+    // Before opset 7, a factor [C] broadcast from axis 1 with broadcast = 1.
+    let legacy = Model::with_opset(6, &[1, 4, 3, 3])
+        .init(floats("f", &[4], &[1.0, 2.0, 3.0, 4.0]))
+        .node(op("Mul", &["x", "f"], &["y"], vec![int_attr("broadcast", 1), int_attr("axis", 1)]))
+        .output("y")
+        .import();
+    assert_eq!(weight_values(&legacy, "y.scale"), [1.0, 2.0, 3.0, 4.0]);
+}
+
+#[test]
+fn add_of_a_constant_scalar_or_per_channel_bias_is_a_shifting_batchnorm() {
+    // Caffe2's old exports add a conv's bias as Add with broadcast = 1, axis = 1.
+    let network = Model::with_opset(6, &[1, 3, 4, 4])
+        .init(external("w", &[2, 3, 1, 1], DataType::Float))
+        .init(floats("b", &[2], &[0.5, -0.5]))
+        .node(op("Conv", &["x", "w"], &["c"], vec![]))
+        .node(op("Add", &["c", "b"], &["y"], vec![int_attr("broadcast", 1), int_attr("axis", 1)]))
+        .output("y")
+        .import();
+    let shift = node(&network, "y");
+    assert_eq!(shift.op, NnOp::BatchNorm { epsilon: 0.0 });
+    assert_eq!(shift.shape, [1, 2, 4, 4]);
+    assert_eq!(operand_names(&network, shift), ["y.ones", "y.shift", "y.zeros", "y.ones"]);
+    assert_eq!(weight_values(&network, "y.shift"), [0.5, -0.5]);
+
+    let scalar = Model::with_opset(9, &[1, 3, 4, 4])
+        .init(floats("b", &[], &[1.0]))
+        .node(op("Add", &["b", "x"], &["y"], vec![]))
+        .output("y")
+        .import();
+    assert_eq!(weight_values(&scalar, "y.shift"), [1.0; 3]);
+    let same_shape = Model::with_opset(9, &[1, 3])
+        .init(floats("b", &[1, 3], &[1.0, 2.0, 3.0]))
+        .node(op("Add", &["x", "b"], &["y"], vec![]))
+        .output("y")
+        .import();
+    assert_eq!(node(&same_shape, "y").op, NnOp::Add);
+}
+
+#[test]
+fn zero_pad_before_a_conv_adds_to_its_pads_in_every_opset() {
+    let pads = [0, 0, 1, 2, 0, 0, 3, 0];
+    let padded_conv = |model: Model| {
+        model
+            .init(external("w", &[4, 3, 3, 3], DataType::Float))
+            .node(op("Conv", &["p", "w"], &["y"], vec![ints_attr("pads", &[1, 1, 1, 1])]))
+            .output("y")
+            .import()
+    };
+    let opset1 =
+        Model::with_opset(1, &[1, 3, 8, 8]).node(op("Pad", &["x"], &["p"], vec![ints_attr("paddings", &pads)]));
+    let opset2 = Model::with_opset(2, &[1, 3, 8, 8]).node(op(
+        "Pad",
+        &["x"],
+        &["p"],
+        vec![ints_attr("pads", &pads), string_attr("mode", "constant"), float_attr("value", 0.0)],
+    ));
+    let opset11 = Model::with_opset(11, &[1, 3, 8, 8])
+        .init(ints("pads", &pads))
+        .init(floats("zero", &[], &[0.0]))
+        .node(op("Pad", &["x", "pads", "zero"], &["p"], vec![]));
+    for model in [opset1, opset2, opset11] {
+        let network = padded_conv(model);
+        let (conv, shape) = conv_of(&network);
+        assert_eq!(conv.pads, [2, 3, 4, 1]);
+        assert_eq!(shape, [1, 4, 12, 10], "8 + 2 + 4 - 2 by 8 + 3 + 1 - 2");
+        assert_eq!(node(&network, "y").inputs[0], Ref::Input(0));
+        assert_eq!(network.nodes.len(), 2, "the weight and the conv");
+    }
+
+    let nothing = Model::with_opset(9, &[1, 3, 8, 8])
+        .node(op("Pad", &["x"], &["p"], vec![ints_attr("pads", &[0; 8])]))
+        .node(op("Relu", &["p"], &["y"], vec![]))
+        .output("y")
+        .import();
+    assert_eq!(node(&nothing, "y").inputs[0], Ref::Input(0));
+}
+
+#[test]
+fn pad_errors() {
+    let pad_then = |attributes: Vec<AttributeProto>, consumer: &str| {
+        Model::with_opset(9, &[1, 3, 8, 8])
+            .init(external("w", &[4, 3, 3, 3], DataType::Float))
+            .node(NodeProto { name: "pad".into(), ..op("Pad", &["x"], &["p"], attributes) })
+            .node(op(
+                consumer,
+                &["p", "w"][..if consumer == "Conv" { 2 } else { 1 }],
+                &["y"],
+                vec![ints_attr("kernel_shape", &[3, 3])],
+            ))
+            .output("y")
+            .error()
+    };
+    let pads = || ints_attr("pads", &[0, 0, 1, 1, 0, 0, 1, 1]);
+    assert_eq!(
+        pad_then(vec![pads(), string_attr("mode", "reflect")], "Conv"),
+        "models/test.onnx: node 'pad' (Pad): only padding with zeros is supported (mode 'constant', value 0), got \
+         mode 'reflect', value 0"
+    );
+    assert_eq!(
+        pad_then(vec![pads(), float_attr("value", -1.0)], "Conv"),
+        "models/test.onnx: node 'pad' (Pad): only padding with zeros is supported (mode 'constant', value 0), got \
+         mode 'constant', value -1"
+    );
+    assert_eq!(
+        pad_then(vec![ints_attr("pads", &[0, 1, 0, 0, 0, 0, 0, 0])], "Conv"),
+        "models/test.onnx: node 'pad' (Pad): only height and width of a 4-D tensor are padded, got pads \
+         [0, 1, 0, 0, 0, 0, 0, 0] for [1, 3, 8, 8]"
+    );
+    assert_eq!(
+        pad_then(vec![ints_attr("pads", &[0, 0, -1, 0, 0, 0, 0, 0])], "Conv"),
+        "models/test.onnx: node 'pad' (Pad): attribute 'pads' must have values in [0, 1048576], got [-1, 0, 0, 0]"
+    );
+    assert_eq!(
+        pad_then(vec![pads()], "MaxPool"),
+        "models/test.onnx: node 'pad' (Pad): padding is only supported as the input of a Conv that alone uses it (it \
+         adds to the conv's pads)"
+    );
+    assert_eq!(pad_then(vec![], "Conv"), "models/test.onnx: node 'pad' (Pad): attribute 'pads' is required");
+}
+
+#[test]
+fn per_channel_scale_and_shift_after_a_conv_fold_into_it() {
+    let network = Model::with_opset(9, &[1, 3, 6, 6])
+        .init(external("w", &[2, 3, 3, 3], DataType::Float))
+        .init(floats("f", &[1, 2, 1, 1], &[2.0, 3.0]))
+        .init(floats("b", &[2, 1, 1], &[0.5, -0.5]))
+        .node(op("Conv", &["x", "w"], &["c"], vec![]))
+        .node(op("Mul", &["c", "f"], &["m"], vec![]))
+        .node(op("Add", &["m", "b"], &["y"], vec![]))
+        .output("y")
+        .import();
+    let context = Context::new().unwrap();
+    let mut module = context.parse(&network.to_mlir(), &network.name).unwrap();
+    let count = |module: &rram_dialects::Module, name: &str| module.operations_named(name).len();
+    assert_eq!(count(&module, "nn.batchnorm"), 2);
+    FoldBatchnorm.run(&mut module).unwrap();
+    VerifyShapes.run(&mut module).unwrap();
+    assert_eq!(count(&module, "nn.batchnorm"), 0);
+    assert_eq!(count(&module, "nn.conv2d"), 1);
+}
+
+#[test]
+fn mul_transpose_and_constant_of_shape_errors() {
+    let per_width = floats("f", &[3], &[1.0, 2.0, 3.0]);
+    assert_eq!(
+        node_error(&[1, 4, 3, 3], vec![per_width], op("Mul", &["x", "f"], &["y"], vec![])),
+        "models/test.onnx: node 'y' (Mul): only a constant scalar or one value per channel (dimension 1) is supported \
+         as the other operand, got [1, 4, 3, 3] and 'f' of shape [3]"
+    );
+    assert_eq!(
+        node_error(&[1, 4], vec![], op("Mul", &["x", "x"], &["y"], vec![])),
+        "models/test.onnx: node 'y' (Mul): the product of two computed tensors is not supported; one factor must be a \
+         constant (a scalar or one value per channel)"
+    );
+    assert_eq!(
+        node_error(&[1, 4], vec![ints("f", &[2])], op("Mul", &["x", "f"], &["y"], vec![])),
+        "models/test.onnx: node 'y' (Mul): 'f' has data type INT64; operands of the network must be FLOAT"
+    );
+    let legacy = Model::with_opset(6, &[1, 4, 3, 3])
+        .init(floats("f", &[4, 3], &[0.0; 12]))
+        .node(op("Mul", &["x", "f"], &["y"], vec![int_attr("broadcast", 1), int_attr("axis", 3)]))
+        .output("y");
+    assert_eq!(
+        legacy.error(),
+        "models/test.onnx: node 'y' (Mul): 'f' of shape [4, 3] does not fit from axis 3 of rank 4"
+    );
+    let mixed = Model::with_opset(9, &[1, 4])
+        .init(ints("i", &[2]))
+        .init(floats("f", &[1], &[2.0]))
+        .node(op("Mul", &["i", "f"], &["p"], vec![]))
+        .node(op("Reshape", &["x", "p"], &["y"], vec![]))
+        .output("y");
+    assert_eq!(
+        mixed.error(),
+        "models/test.onnx: node 'p' (Mul): 'i' is INT64 but 'f' is FLOAT; the operands must have one data type"
+    );
+
+    assert_eq!(
+        node_error(&[1, 4, 3, 3], vec![], op("Transpose", &["x"], &["y"], vec![ints_attr("perm", &[0, 2, 3, 1])])),
+        "models/test.onnx: node 'y' (Transpose): perm [0, 2, 3, 1] reorders the data of [1, 4, 3, 3]; a computed \
+         tensor is only transposed where dimensions of size 1 move"
+    );
+    assert_eq!(
+        node_error(&[1, 4, 3, 3], vec![], op("Transpose", &["x"], &["y"], vec![ints_attr("perm", &[0, 1, 1, 2])])),
+        "models/test.onnx: node 'y' (Transpose): attribute 'perm' = [0, 1, 1, 2] is not a permutation of the 4 axes \
+         of [1, 4, 3, 3]"
+    );
+
+    let two_values = tensor_attr("value", floats("", &[2], &[1.0, 2.0]));
+    assert_eq!(
+        node_error(&[1, 4], vec![ints("s", &[1, 4])], op("ConstantOfShape", &["s"], &["y"], vec![two_values])),
+        "models/test.onnx: node 'y' (ConstantOfShape): attribute 'value' must hold one value, got shape [2]"
+    );
+    assert_eq!(
+        node_error(&[1, 4], vec![ints("s", &[1, 1 << 30])], op("ConstantOfShape", &["s"], &["y"], vec![])),
+        "models/test.onnx: node 'y' (ConstantOfShape): folding 'y' into [1, 1073741824] would compute more than \
+         16777216 values, which is not supported"
+    );
+}
+
+#[test]
+fn transpose_of_a_tensor_that_moves_only_dimensions_of_size_1_is_a_reshape() {
+    let network = Model::with_opset(9, &[1, 4, 1, 1])
+        .node(op("Transpose", &["x"], &["y"], vec![ints_attr("perm", &[0, 2, 3, 1])]))
+        .output("y")
+        .import();
+    assert_eq!(node(&network, "y").op, NnOp::Reshape);
+    assert_eq!(output_shape(&network), [1, 1, 1, 4]);
+}
+
+#[test]
+fn attribute_forms_of_old_opsets() {
+    // Opset 5: BatchNormalization and Dropout with `is_test` and
+    // `consumed_inputs`, Concat without an axis (1 before opset 4 only;
+    // opset 3 below), Reshape to an attribute `shape` (before opset 5).
+    let stats = |name: &str| external(name, &[4], DataType::Float);
+    let old_batchnorm = vec![
+        int_attr("is_test", 1),
+        ints_attr("consumed_inputs", &[0, 0, 0, 1, 1]),
+        int_attr("spatial", 1),
+        float_attr("epsilon", 1e-3),
+    ];
+    let network = Model::with_opset(5, &[1, 4, 2, 2])
+        .init(stats("scale"))
+        .init(stats("bias"))
+        .init(stats("mean"))
+        .init(stats("var"))
+        .node(op("BatchNormalization", &["x", "scale", "bias", "mean", "var"], &["bn"], old_batchnorm))
+        .node(op("Dropout", &["bn"], &["y"], vec![int_attr("is_test", 1), ints_attr("consumed_inputs", &[0])]))
+        .output("y")
+        .import();
+    assert_eq!(node(&network, "bn").op, NnOp::BatchNorm { epsilon: 1e-3 });
+    assert_eq!(network.outputs[0], Ref::Node(network.nodes.len() - 1));
+
+    let network = Model::with_opset(3, &[1, 4, 2, 2])
+        .node(op("Concat", &["x", "x"], &["c"], vec![]))
+        .node(op("Reshape", &["c"], &["y"], vec![ints_attr("shape", &[1, -1])]))
+        .output("y")
+        .import();
+    assert_eq!(node(&network, "c").op, NnOp::Concat { axis: 1 });
+    assert_eq!(output_shape(&network), [1, 32]);
+
+    let spatial = Model::with_opset(7, &[1, 4, 2, 2])
+        .init(stats("scale"))
+        .init(stats("bias"))
+        .init(stats("mean"))
+        .init(stats("var"))
+        .node(op("BatchNormalization", &["x", "scale", "bias", "mean", "var"], &["y"], vec![int_attr("spatial", 0)]))
+        .output("y");
+    assert_eq!(
+        spatial.error(),
+        "models/test.onnx: node 'y' (BatchNormalization): spatial = 0 (statistics per element, before opset 9) is not \
+         supported"
+    );
+    let without_shape = Model::with_opset(4, &[1, 4]).node(op("Reshape", &["x"], &["y"], vec![])).output("y");
+    assert_eq!(without_shape.error(), "models/test.onnx: node 'y' (Reshape): attribute 'shape' is required");
+    let without_axis = Model::with_opset(4, &[1, 4]).node(op("Concat", &["x", "x"], &["y"], vec![])).output("y");
+    assert_eq!(without_axis.error(), "models/test.onnx: node 'y' (Concat): attribute 'axis' is required");
+}
+
+#[test]
 fn node_names_symbolic_batch_and_initializers_listed_as_inputs() {
     let mut model = Model::new(&[1, 2]);
     let graph = model.graph();
@@ -718,9 +1123,9 @@ fn unreadable_files_are_named() {
 
 #[test]
 fn unsupported_operators_are_named_with_the_list_of_supported_ones() {
-    let supported = "Add, AveragePool, BatchNormalization, Cast, Clip, Concat, Constant, Conv, Dropout, Flatten, \
-                     Gather, Gemm, GlobalAveragePool, Identity, MatMul, MaxPool, ReduceMean, Relu, Reshape, Shape, \
-                     Softmax, Squeeze, Unsqueeze";
+    let supported = "Add, AveragePool, BatchNormalization, Cast, Clip, Concat, Constant, ConstantOfShape, Conv, \
+                     Dropout, Flatten, Gather, Gemm, GlobalAveragePool, Identity, MatMul, MaxPool, Mul, Pad, \
+                     ReduceMean, Relu, Reshape, Shape, Softmax, Squeeze, Sum, Transpose, Unsqueeze";
     let lstm = Model::new(&[1, 4]).node(NodeProto { name: "rnn".into(), ..op("LSTM", &["x"], &["y"], vec![]) });
     assert_eq!(
         lstm.output("y").error(),
@@ -902,7 +1307,8 @@ fn operand_errors() {
     );
     assert_eq!(
         node_error(&[1, 4], vec![floats("b", &[2], &[0.0; 2])], op("Add", &["x", "b"], &["y"], vec![])),
-        "models/test.onnx: node 'y' (Add): operands must have one shape, got [1, 4] and [2]"
+        "models/test.onnx: node 'y' (Add): only a constant scalar or one value per channel (dimension 1) is supported \
+         as the other operand, got [1, 4] and 'b' of shape [2]"
     );
     let taken = vec![floats("w", &[2, 2], &[0.0; 4]), floats("w.T", &[2, 2], &[0.0; 4])];
     assert_eq!(

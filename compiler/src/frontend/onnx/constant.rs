@@ -12,6 +12,11 @@ use std::path::{Component, Path, PathBuf};
 /// enough that no shape arithmetic of ours or the dialect's can overflow.
 pub(super) const MAX_ELEMENTS: i64 = 1 << 40;
 
+/// The most elements folding computes values for (`ConstantOfShape`,
+/// broadcasting products, transposes): constants of a network are shape
+/// vectors and per-channel factors, far smaller.
+const MAX_FOLDED_ELEMENTS: i64 = 1 << 24;
+
 /// Decoded values: floating-point types as `f32`, integer and boolean types
 /// as `i64`.
 #[derive(Debug, Clone, PartialEq)]
@@ -25,6 +30,14 @@ impl Data {
         match self {
             Data::Float(values) => values.len(),
             Data::Int(values) => values.len(),
+        }
+    }
+
+    /// The values at `indices`, in that order; each is below `len()`.
+    fn select(&self, indices: &[usize]) -> Data {
+        match self {
+            Data::Float(values) => Data::Float(indices.iter().map(|&i| values[i]).collect()),
+            Data::Int(values) => Data::Int(indices.iter().map(|&i| values[i]).collect()),
         }
     }
 }
@@ -93,6 +106,124 @@ impl Constant {
     pub fn with_dims(&self, name: &str, dims: Vec<i64>) -> Constant {
         Constant { name: name.to_string(), data_type: self.data_type, dims, values: self.values.clone() }
     }
+
+    /// The transpose that makes axis `i` of the result axis `perm[i]` of
+    /// this constant (`perm` a permutation of the axes).
+    pub fn transposed(&self, name: &str, perm: &[usize]) -> Result<Constant, String> {
+        let strides = row_major_strides(&self.dims);
+        let dims: Vec<i64> = perm.iter().map(|&axis| self.dims[axis]).collect();
+        let source_strides: Vec<usize> = perm.iter().map(|&axis| strides[axis]).collect();
+        self.rearranged(name, dims, &source_strides)
+    }
+
+    /// The values broadcast to `dims` by the ONNX (numpy) rule; the
+    /// dimensions must broadcast (see [`broadcast_dims`]).
+    pub fn broadcast_to(&self, name: &str, dims: &[i64]) -> Result<Constant, String> {
+        let strides = row_major_strides(&self.dims);
+        let offset = dims.len() - self.dims.len();
+        let source_strides: Vec<usize> = (0..dims.len())
+            .map(|axis| match axis.checked_sub(offset) {
+                Some(own) if self.dims[own] != 1 => strides[own],
+                _ => 0,
+            })
+            .collect();
+        self.rearranged(name, dims.to_vec(), &source_strides)
+    }
+
+    /// A constant of `dims` whose element at index `(i0, i1, ...)` is this
+    /// constant's element `i0 * source_strides[0] + i1 * source_strides[1] + ...`.
+    fn rearranged(&self, name: &str, dims: Vec<i64>, source_strides: &[usize]) -> Result<Constant, String> {
+        let values = match &self.values {
+            Values::Known(data) => {
+                // Bounds the strides as well as the result.
+                element_count(&self.dims)?;
+                let count = element_count(&dims)?;
+                if count > MAX_FOLDED_ELEMENTS {
+                    return Err(format!(
+                        "folding '{}' into {} would compute more than {MAX_FOLDED_ELEMENTS} values, which is not \
+                         supported",
+                        quoted(&self.name),
+                        fmt_shape(&dims)
+                    ));
+                }
+                let mut indices = vec![0usize];
+                for (&size, &stride) in dims.iter().zip(source_strides) {
+                    indices =
+                        indices.iter().flat_map(|&base| (0..size as usize).map(move |i| base + i * stride)).collect();
+                }
+                if indices.iter().any(|&i| i >= data.len()) {
+                    return Err(format!(
+                        "'{}' holds {} values for shape {}",
+                        quoted(&self.name),
+                        data.len(),
+                        fmt_shape(&self.dims)
+                    ));
+                }
+                Values::Known(data.select(&indices))
+            }
+            other => other.clone(),
+        };
+        Ok(Constant { name: name.to_string(), data_type: self.data_type, dims, values })
+    }
+}
+
+/// The elementwise product of two constants of one data type, broadcast by
+/// the ONNX (numpy) rule.
+pub(super) fn product(lhs: &Constant, rhs: &Constant, name: &str) -> Result<Constant, String> {
+    if lhs.data_type != rhs.data_type {
+        return Err(format!(
+            "'{}' is {} but '{}' is {}; the operands must have one data type",
+            quoted(&lhs.name),
+            type_name(lhs.data_type),
+            quoted(&rhs.name),
+            type_name(rhs.data_type)
+        ));
+    }
+    let dims = broadcast_dims(&lhs.dims, &rhs.dims).ok_or_else(|| {
+        format!(
+            "'{}' of shape {} and '{}' of shape {} do not broadcast",
+            quoted(&lhs.name),
+            fmt_shape(&lhs.dims),
+            quoted(&rhs.name),
+            fmt_shape(&rhs.dims)
+        )
+    })?;
+    element_count(&dims)?;
+    let (lhs, rhs) = (lhs.broadcast_to(name, &dims)?, rhs.broadcast_to(name, &dims)?);
+    let values = match (lhs.values, rhs.values) {
+        (Values::Known(Data::Float(a)), Values::Known(Data::Float(b))) => {
+            Values::Known(Data::Float(a.iter().zip(&b).map(|(x, y)| x * y).collect()))
+        }
+        (Values::Known(Data::Int(a)), Values::Known(Data::Int(b))) => {
+            Values::Known(Data::Int(a.iter().zip(&b).map(|(x, y)| x.wrapping_mul(*y)).collect()))
+        }
+        (Values::Unreadable(why), _) | (_, Values::Unreadable(why)) => Values::Unreadable(why),
+        _ => Values::Missing,
+    };
+    Ok(Constant { name: name.to_string(), data_type: lhs.data_type, dims, values })
+}
+
+/// The shape two shapes broadcast to by the ONNX (numpy) rule: aligned at
+/// the last axis, each pair of dimensions equal or one of them 1.
+fn broadcast_dims(lhs: &[i64], rhs: &[i64]) -> Option<Vec<i64>> {
+    let rank = lhs.len().max(rhs.len());
+    let padded = |dims: &[i64], axis: usize| (axis + dims.len()).checked_sub(rank).map_or(1, |own| dims[own]);
+    (0..rank)
+        .map(|axis| match (padded(lhs, axis), padded(rhs, axis)) {
+            (a, b) if a == b || b == 1 => Some(a),
+            (1, b) => Some(b),
+            _ => None,
+        })
+        .collect()
+}
+
+/// How far apart consecutive indices of each axis are in row-major order.
+fn row_major_strides(dims: &[i64]) -> Vec<usize> {
+    let mut strides = vec![1usize; dims.len()];
+    for axis in (0..dims.len().saturating_sub(1)).rev() {
+        strides[axis] = strides[axis + 1] * dims[axis + 1].max(0) as usize;
+    }
+    strides
 }
 
 /// An integer tensor computed at import time, e.g. by `Shape`.
@@ -102,6 +233,16 @@ pub(super) fn int_constant(name: &str, dims: Vec<i64>, values: Vec<i64>) -> Cons
         data_type: DataType::Int64 as i32,
         dims,
         values: Values::Known(Data::Int(values)),
+    }
+}
+
+/// A `FLOAT` tensor computed at import time.
+pub(super) fn float_constant(name: &str, dims: Vec<i64>, values: Vec<f32>) -> Constant {
+    Constant {
+        name: name.to_string(),
+        data_type: DataType::Float as i32,
+        dims,
+        values: Values::Known(Data::Float(values)),
     }
 }
 

@@ -97,6 +97,17 @@ impl<'m> NodeContext<'m> {
         }
         Ok(())
     }
+
+    /// Checks that a node of any number of inputs (`Concat`, `Sum`) has at
+    /// least one and leaves none out; returns how many.
+    pub fn expect_variadic_inputs(&self) -> Result<usize, String> {
+        let count = self.proto.input.len();
+        if count == 0 {
+            return Err("expects at least 1 input, got 0".into());
+        }
+        self.expect_inputs(count, count)?;
+        Ok(count)
+    }
 }
 
 pub(super) struct Importer<'m> {
@@ -107,6 +118,9 @@ pub(super) struct Importer<'m> {
     pub network: Network,
     values: HashMap<&'m str, Value>,
     pub pending: HashMap<&'m str, PendingDense>,
+    /// A zero `Pad` of height and width whose only use is a `Conv`, which
+    /// takes its input and adds its pads (`[top, left, bottom, right]`).
+    pub padded: HashMap<&'m str, (Ref, [i64; 4])>,
     /// Shapes the file records (value_info and graph outputs); `None` for a
     /// symbolic or unknown dimension.
     recorded: HashMap<&'m str, Vec<Option<i64>>>,
@@ -139,6 +153,7 @@ impl<'m> Importer<'m> {
             network: Network { source_file: Some(file.to_string()), ..Network::new(name) },
             values: HashMap::new(),
             pending: HashMap::new(),
+            padded: HashMap::new(),
             recorded,
             consumers,
             graph_outputs: graph.output.iter().map(|o| o.name.as_str()).collect(),
@@ -207,7 +222,9 @@ impl<'m> Importer<'m> {
         // Outputs an op does not define (MaxPool's indices, Dropout's mask,
         // BatchNormalization's training statistics) must not be used.
         for (i, output) in node.proto.output.iter().enumerate().filter(|(_, o)| !o.is_empty()) {
-            let defined = self.values.contains_key(output.as_str()) || self.pending.contains_key(output.as_str());
+            let defined = self.values.contains_key(output.as_str())
+                || self.pending.contains_key(output.as_str())
+                || self.padded.contains_key(output.as_str());
             let used = self.consumers.contains_key(output.as_str()) || self.graph_outputs.contains(output.as_str());
             if !defined && used {
                 return Err(format!("output #{i} '{}' is not supported", quoted(output)));

@@ -4,8 +4,10 @@
 //! Each ONNX node becomes one `nn` op named after the node, except where
 //! the importer folds: shape computations (`Shape`, `Gather`, `Unsqueeze`,
 //! `Concat` of integers, ...) are evaluated at import time, `Identity` and
-//! `Dropout` are bypassed, and a `MatMul` whose only use is an `Add` of a
-//! 1-D constant becomes one dense layer with a bias. Shapes come from the
+//! `Dropout` are bypassed, a `MatMul` whose only use is an `Add` of a
+//! 1-D constant becomes one dense layer with a bias, a `Pad` with zeros
+//! before a `Conv` becomes the conv's pads, and a `Mul` or `Add` by a
+//! per-channel constant becomes a batchnorm that only scales or shifts. Shapes come from the
 //! dialect's own inference as the nodes are added and are cross-checked
 //! against the shapes the file records. Weight values are kept where the file
 //! holds them; structure-only files, whose external weight data is missing,

@@ -2,10 +2,13 @@
 //! checked, and the `nn` op (or the folded constant) it becomes.
 
 use super::attributes::Attributes;
-use super::constant::{decode, element_count, int_constant, is_integer_type, type_name, Constant, Data, Values};
+use super::constant::{
+    decode, element_count, float_constant, int_constant, is_integer_type, product, type_name, Constant, Data, Values,
+};
 use super::import::{Importer, NodeContext, PendingDense, Value};
-use super::proto::DataType;
+use super::proto::{DataType, NodeProto};
 use super::quoted;
+use crate::frontend::Ref;
 use rram_dialects::nn::{fmt_shape, Conv2d, NnOp, Pool, Window};
 use std::rc::Rc;
 
@@ -19,6 +22,7 @@ pub const SUPPORTED: &[&str] = &[
     "Clip",
     "Concat",
     "Constant",
+    "ConstantOfShape",
     "Conv",
     "Dropout",
     "Flatten",
@@ -28,12 +32,16 @@ pub const SUPPORTED: &[&str] = &[
     "Identity",
     "MatMul",
     "MaxPool",
+    "Mul",
+    "Pad",
     "ReduceMean",
     "Relu",
     "Reshape",
     "Shape",
     "Softmax",
     "Squeeze",
+    "Sum",
+    "Transpose",
     "Unsqueeze",
 ];
 
@@ -45,7 +53,7 @@ const MAX_WINDOW_ATTRIBUTE: i64 = 1 << 20;
 impl<'m> Importer<'m> {
     pub(super) fn convert(&mut self, node: &NodeContext<'m>) -> Result<(), String> {
         let proto = node.proto;
-        if !proto.domain.is_empty() && proto.domain != "ai.onnx" {
+        if !is_standard(proto) {
             return Err(format!(
                 "unsupported operator of domain '{}'; supported (standard domain): {}",
                 quoted(&proto.domain),
@@ -60,6 +68,7 @@ impl<'m> Importer<'m> {
             "Clip" => self.clip(node),
             "Concat" => self.concat(node),
             "Constant" => self.constant_node(node),
+            "ConstantOfShape" => self.constant_of_shape(node),
             "Conv" => self.conv(node),
             "Dropout" => self.bypass(node, 3),
             "Flatten" => self.flatten(node),
@@ -69,13 +78,21 @@ impl<'m> Importer<'m> {
             "Identity" => self.bypass(node, 1),
             "MatMul" => self.matmul(node),
             "MaxPool" => self.pool(node, true),
+            "Mul" => self.mul(node),
+            "Pad" => self.pad(node),
             "ReduceMean" => self.reduce_mean(node),
             "Relu" => self.unary(node, NnOp::Relu),
             "Reshape" => self.reshape_node(node),
             "Shape" => self.shape_node(node),
             "Softmax" => self.softmax(node),
             "Squeeze" => self.squeeze(node),
+            "Sum" => self.sum(node),
+            "Transpose" => self.transpose_node(node),
             "Unsqueeze" => self.unsqueeze(node),
+            "LRN" => Err("local response normalization is not supported: the nn dialect has no op for it (each value \
+                          divided by a power of the sum of squares over neighbouring channels, not a crossbar \
+                          product); export the network without it"
+                .into()),
             _ => Err(format!("unsupported operator; supported: {}", SUPPORTED.join(", "))),
         }
     }
@@ -97,7 +114,10 @@ impl<'m> Importer<'m> {
     fn conv(&mut self, node: &NodeContext<'m>) -> Result<(), String> {
         node.expect_inputs(2, 3)?;
         let attributes = node.attributes;
-        let input = self.tensor(node, 0)?;
+        let (input, padding) = match node.input(0).and_then(|name| self.padded.remove(name)) {
+            Some(padded) => padded,
+            None => (self.tensor(node, 0)?, [0; 4]),
+        };
         let weight = self.tensor(node, 1)?;
         let (input_shape, weight_shape) = (self.network.shape(input).to_vec(), self.network.shape(weight).to_vec());
         if input_shape.len() != 4 || weight_shape.len() != 4 {
@@ -121,7 +141,12 @@ impl<'m> Importer<'m> {
         if !(1..=MAX_WINDOW_ATTRIBUTE).contains(&groups) {
             return Err(format!("attribute 'group' must be in [1, {MAX_WINDOW_ATTRIBUTE}], got {groups}"));
         }
-        let window = window(attributes, kernel, [input_shape[2], input_shape[3]], true)?;
+        // The conv runs over the padded input; a Pad before it adds to its pads.
+        let padded_extent = |d: usize| input_shape[d + 2] + padding[d] + padding[d + 2];
+        let mut window = window(attributes, kernel, [padded_extent(0), padded_extent(1)], true)?;
+        for (pad, extra) in window.pads.iter_mut().zip(padding) {
+            *pad += extra;
+        }
         let mut operands = vec![input, weight];
         if node.input(2).is_some() {
             operands.push(self.tensor(node, 2)?);
@@ -130,6 +155,60 @@ impl<'m> Importer<'m> {
             NnOp::Conv2d(Conv2d { strides: window.strides, pads: window.pads, dilations: window.dilations, groups });
         let output = self.add(&node.name, op, &operands)?;
         self.define(node, 0, Value::Tensor(output))
+    }
+
+    /// `Pad` with zeros of height and width, whose only use is a `Conv`:
+    /// the conv takes the input and adds the pads to its own. Pads and
+    /// value are attributes before opset 11 (`paddings` in opset 1), inputs
+    /// since.
+    fn pad(&mut self, node: &NodeContext<'m>) -> Result<(), String> {
+        let attributes = node.attributes;
+        let (pads, value) = if self.opset < 11 {
+            node.expect_inputs(1, 1)?;
+            let name = if self.opset < 2 { "paddings" } else { "pads" };
+            let pads = attributes.ints(name)?.ok_or_else(|| format!("attribute '{name}' is required"))?;
+            (pads.to_vec(), attributes.float("value", 0.0)?)
+        } else {
+            node.expect_inputs(2, 3)?;
+            let value = match node.input(2) {
+                Some(_) => self.constant(node, 2)?.scalar()?,
+                None => 0.0,
+            };
+            (self.constant(node, 1)?.ints()?.to_vec(), value)
+        };
+        let mode = attributes.string("mode", "constant")?;
+        if mode != "constant" || value != 0.0 {
+            return Err(format!(
+                "only padding with zeros is supported (mode 'constant', value 0), got mode '{}', value {value}",
+                quoted(&mode)
+            ));
+        }
+        let input = self.tensor(node, 0)?;
+        let shape = self.network.shape(input).to_vec();
+        let (4, &[0, 0, top, left, 0, 0, bottom, right]) = (shape.len(), &pads[..]) else {
+            return Err(format!(
+                "only height and width of a 4-D tensor are padded, got pads {} for {}",
+                fmt_shape(&pads),
+                fmt_shape(&shape)
+            ));
+        };
+        let spatial = [top, left, bottom, right];
+        in_range("pads", &spatial, 0)?;
+        if spatial == [0; 4] {
+            return self.define(node, 0, Value::Tensor(input));
+        }
+        match (node.output(0), self.sole_consumer(node)) {
+            (Some(output), Some(conv))
+                if conv.op_type == "Conv" && is_standard(conv) && conv.input.first().is_some_and(|i| i == output) =>
+            {
+                self.padded.insert(output, (input, spatial));
+                Ok(())
+            }
+            _ => {
+                Err("padding is only supported as the input of a Conv that alone uses it (it adds to the conv's pads)"
+                    .into())
+            }
+        }
     }
 
     /// `MaxPool` (`max`) or `AveragePool`.
@@ -242,7 +321,7 @@ impl<'m> Importer<'m> {
         NnOp::Dense.check_shapes(&shapes)?;
         let dense = PendingDense { name: node.name.clone(), input, weight, out_features: shapes[1][0] };
         match (node.output(0), self.sole_consumer(node)) {
-            (Some(output), Some(add)) if add.op_type == "Add" && (add.domain.is_empty() || add.domain == "ai.onnx") => {
+            (Some(output), Some(add)) if add.op_type == "Add" && is_standard(add) => {
                 self.pending.insert(output, dense);
                 Ok(())
             }
@@ -279,9 +358,109 @@ impl<'m> Importer<'m> {
             let output = self.add(&dense.name, NnOp::Dense, &[dense.input, dense.weight])?;
             self.bind(product, Value::Tensor(output))?;
         }
-        let (lhs, rhs) = (self.tensor(node, 0)?, self.tensor(node, 1)?);
-        let output = self.add(&node.name, NnOp::Add, &[lhs, rhs])?;
+        let (lhs, rhs) = (self.value(node, 0)?, self.second_operand(node)?);
+        match (lhs, rhs) {
+            (Value::Tensor(input), Value::Constant(shift)) | (Value::Constant(shift), Value::Tensor(input))
+                if self.network.shape(input) != shift.dims.as_slice() =>
+            {
+                self.channelwise(node, input, &shift, Channelwise::Shift)
+            }
+            _ => {
+                let (lhs, rhs) = (self.tensor(node, 0)?, self.tensor(node, 1)?);
+                let output = self.add(&node.name, NnOp::Add, &[lhs, rhs])?;
+                self.define(node, 0, Value::Tensor(output))
+            }
+        }
+    }
+
+    /// Input #1 of `Add` or `Mul`. Before opset 7 a constant second operand
+    /// broadcast only with `broadcast = 1`, its dimensions aligned from
+    /// `axis` on (at the end when absent); as the numpy rule aligns at the
+    /// end, dimensions of 1 are appended up to the first operand's rank.
+    fn second_operand(&self, node: &NodeContext<'m>) -> Result<Value, String> {
+        let value = self.value(node, 1)?;
+        let Value::Constant(operand) = &value else { return Ok(value) };
+        let attributes = node.attributes;
+        let Some(start) = attributes.optional_int("axis")?.filter(|_| self.opset < 7) else { return Ok(value) };
+        if !attributes.flag("broadcast", false)? {
+            return Ok(value);
+        }
+        let rank = self.dims(&self.value(node, 0)?).len();
+        let start = axis(start, rank, "axis")? as usize;
+        let trailing = (rank - start).checked_sub(operand.dims.len()).ok_or_else(|| {
+            format!(
+                "'{}' of shape {} does not fit from axis {start} of rank {rank}",
+                quoted(&operand.name),
+                fmt_shape(&operand.dims)
+            )
+        })?;
+        let dims = operand.dims.iter().copied().chain(std::iter::repeat_n(1, trailing)).collect();
+        Ok(constant_value(operand.with_dims(&operand.name, dims)))
+    }
+
+    /// An `nn.batchnorm` that only scales or only shifts `input` by
+    /// `operand`, a constant scalar or one value per channel: mean 0,
+    /// variance 1, epsilon 0, and a shift of 0 or a scale of 1.
+    /// `nn-fold-batchnorm` folds it into a conv before it.
+    fn channelwise(
+        &mut self,
+        node: &NodeContext<'m>,
+        input: Ref,
+        operand: &Constant,
+        role: Channelwise,
+    ) -> Result<(), String> {
+        let name = node.output(0).unwrap_or(&node.name);
+        let shape = self.network.shape(input).to_vec();
+        let suffix = match role {
+            Channelwise::Scale => "scale",
+            Channelwise::Shift => "shift",
+        };
+        let per_channel = channel_values(&shape, operand, &format!("{name}.{suffix}"))?;
+        let filled = |value: f32, suffix: &str| {
+            let name = format!("{name}.{suffix}");
+            float_constant(&name, vec![], vec![value]).broadcast_to(&name, &per_channel.dims)
+        };
+        let zeros = self.changed_weight(&filled(0.0, "zeros")?)?;
+        let ones = self.changed_weight(&filled(1.0, "ones")?)?;
+        let per_channel = self.changed_weight(&per_channel)?;
+        let (scale, shift) = match role {
+            Channelwise::Scale => (per_channel, zeros),
+            Channelwise::Shift => (ones, per_channel),
+        };
+        let output = self.add(&node.name, NnOp::BatchNorm { epsilon: 0.0 }, &[input, scale, shift, zeros, ones])?;
         self.define(node, 0, Value::Tensor(output))
+    }
+
+    /// `Sum` of any number of tensors of one shape, as a chain of adds all
+    /// named after the node; of one input, that input.
+    fn sum(&mut self, node: &NodeContext<'m>) -> Result<(), String> {
+        let count = node.expect_variadic_inputs()?;
+        let mut output = self.tensor(node, 0)?;
+        for i in 1..count {
+            let operand = self.tensor(node, i)?;
+            output = self.add(&node.name, NnOp::Add, &[output, operand])?;
+        }
+        self.define(node, 0, Value::Tensor(output))
+    }
+
+    /// `Mul`: of two constants, folded; of a tensor by a constant scalar or
+    /// one factor per channel, a scaling batchnorm (see `channelwise`).
+    fn mul(&mut self, node: &NodeContext<'m>) -> Result<(), String> {
+        node.expect_inputs(2, 2)?;
+        match (self.value(node, 0)?, self.second_operand(node)?) {
+            (Value::Constant(lhs), Value::Constant(rhs)) => {
+                let name = node.output(0).unwrap_or_default();
+                self.define(node, 0, constant_value(product(&lhs, &rhs, name)?))
+            }
+            (Value::Tensor(input), Value::Constant(factor)) | (Value::Constant(factor), Value::Tensor(input)) => {
+                self.channelwise(node, input, &factor, Channelwise::Scale)
+            }
+            (Value::Tensor(_), Value::Tensor(_)) => Err(
+                "the product of two computed tensors is not supported; one factor must be a constant (a scalar or one \
+                 value per channel)"
+                    .into(),
+            ),
+        }
     }
 
     /// `Clip`: bounds from attributes before opset 11, from constant inputs
@@ -358,11 +537,8 @@ impl<'m> Importer<'m> {
     /// `Concat` of any number of tensors, as a chain of two-operand concats;
     /// of integer constants (shape computations), folded.
     fn concat(&mut self, node: &NodeContext<'m>) -> Result<(), String> {
-        if node.proto.input.is_empty() {
-            return Err("expects at least 1 input, got 0".into());
-        }
-        node.expect_inputs(node.proto.input.len(), node.proto.input.len())?;
-        let values = (0..node.proto.input.len()).map(|i| self.value(node, i)).collect::<Result<Vec<_>, _>>()?;
+        let count = node.expect_variadic_inputs()?;
+        let values = (0..count).map(|i| self.value(node, i)).collect::<Result<Vec<_>, _>>()?;
         let integer_constants: Option<Vec<&Rc<Constant>>> = values
             .iter()
             .map(|v| match v {
@@ -390,8 +566,13 @@ impl<'m> Importer<'m> {
             operands.push(self.tensor(node, i)?);
         }
         let rank = self.network.shape(operands[0]).len();
-        let concat_axis =
-            axis(node.attributes.optional_int("axis")?.ok_or("attribute 'axis' is required")?, rank, "axis")?;
+        // Before opset 4 the axis was optional, 1 by default.
+        let concat_axis = match node.attributes.optional_int("axis")? {
+            Some(given) => given,
+            None if self.opset < 4 => 1,
+            None => return Err("attribute 'axis' is required".into()),
+        };
+        let concat_axis = axis(concat_axis, rank, "axis")?;
         let mut output = operands[0];
         for &operand in &operands[1..] {
             output = self.add(&node.name, NnOp::Concat { axis: concat_axis }, &[output, operand])?;
@@ -423,14 +604,20 @@ impl<'m> Importer<'m> {
         }
     }
 
-    /// `Reshape` to a constant shape, where `0` copies the input's
-    /// dimension (unless `allowzero = 1`) and `-1` is inferred.
+    /// `Reshape` to a constant shape (input #1; before opset 5, attribute
+    /// `shape`), where `0` copies the input's dimension (unless
+    /// `allowzero = 1`) and `-1` is inferred.
     fn reshape_node(&mut self, node: &NodeContext<'m>) -> Result<(), String> {
-        node.expect_inputs(2, 2)?;
+        let requested = if self.opset < 5 {
+            node.expect_inputs(1, 1)?;
+            node.attributes.ints("shape")?.ok_or("attribute 'shape' is required")?.to_vec()
+        } else {
+            node.expect_inputs(2, 2)?;
+            self.constant(node, 1)?.ints()?.to_vec()
+        };
+        let requested = requested.as_slice();
         let value = self.value(node, 0)?;
         let dims = self.dims(&value);
-        let requested = self.constant(node, 1)?;
-        let requested = requested.ints()?;
         let allow_zero = node.attributes.flag("allowzero", false)?;
         let mut target = Vec::with_capacity(requested.len());
         let mut inferred = None;
@@ -469,20 +656,23 @@ impl<'m> Importer<'m> {
         }
     }
 
-    /// `Softmax` along one axis. Before opset 13 it meant a softmax over
-    /// all dimensions from the axis on, the same only for the last axis.
+    /// `Softmax` along one axis. Before opset 13 the input was coerced to
+    /// 2-D at the axis and the softmax taken over all dimensions from the
+    /// axis on: a flatten at the axis, a softmax over its second dimension
+    /// and a reshape back (one softmax when the axis is the last).
     fn softmax(&mut self, node: &NodeContext<'m>) -> Result<(), String> {
         node.expect_inputs(1, 1)?;
         let input = self.tensor(node, 0)?;
-        let rank = self.network.shape(input).len();
+        let shape = self.network.shape(input).to_vec();
         let default = if self.opset < 13 { 1 } else { -1 };
-        let softmax_axis = axis(node.attributes.int("axis", default)?, rank, "axis")?;
-        if self.opset < 13 && softmax_axis as usize + 1 != rank {
-            return Err(format!(
-                "before opset 13 Softmax flattens from axis {softmax_axis} on; only the last axis is supported"
-            ));
+        let softmax_axis = axis(node.attributes.int("axis", default)?, shape.len(), "axis")?;
+        if self.opset >= 13 || softmax_axis as usize + 1 == shape.len() {
+            let output = self.add(&node.name, NnOp::Softmax { axis: softmax_axis }, &[input])?;
+            return self.define(node, 0, Value::Tensor(output));
         }
-        let output = self.add(&node.name, NnOp::Softmax { axis: softmax_axis }, &[input])?;
+        let matrix = self.add(&node.name, NnOp::Flatten { axis: softmax_axis }, &[input])?;
+        let normalized = self.add(&node.name, NnOp::Softmax { axis: 1 }, &[matrix])?;
+        let output = self.reshape(&node.name, normalized, shape)?;
         self.define(node, 0, Value::Tensor(output))
     }
 
@@ -511,6 +701,73 @@ impl<'m> Importer<'m> {
             return Err(format!("attribute '{}' is not supported", quoted(&attributes.0[0].name)));
         };
         self.define(node, 0, constant_value(Constant { name: name.to_string(), data_type, dims, values }))
+    }
+
+    /// `ConstantOfShape`, folded: a tensor of the shape given by the input,
+    /// every element the value of attribute `value` (a float 0 by default).
+    fn constant_of_shape(&mut self, node: &NodeContext<'m>) -> Result<(), String> {
+        node.expect_inputs(1, 1)?;
+        let shape = self.constant(node, 0)?;
+        if shape.dims.len() != 1 {
+            return Err(format!("the shape '{}' must be 1-D, got {}", quoted(&shape.name), fmt_shape(&shape.dims)));
+        }
+        let dims = shape.ints()?.to_vec();
+        element_count(&dims)?;
+        let name = node.output(0).unwrap_or_default();
+        let fill = match node.attributes.tensor("value")? {
+            Some(tensor) => decode(tensor, name, &mut self.external),
+            None => float_constant(name, vec![1], vec![0.0]),
+        };
+        if fill.known()?.len() != 1 {
+            return Err(format!("attribute 'value' must hold one value, got shape {}", fmt_shape(&fill.dims)));
+        }
+        self.define(node, 0, constant_value(fill.with_dims(name, vec![]).broadcast_to(name, &dims)?))
+    }
+
+    /// `Transpose` by `perm` (by default, the axes reversed): folded on
+    /// constants; on a tensor, only where it moves dimensions of size 1,
+    /// which keeps the order of the data (a reshape).
+    fn transpose_node(&mut self, node: &NodeContext<'m>) -> Result<(), String> {
+        node.expect_inputs(1, 1)?;
+        let value = self.value(node, 0)?;
+        let dims = self.dims(&value);
+        let rank = dims.len();
+        let perm: Vec<usize> = match node.attributes.ints("perm")? {
+            Some(perm) => {
+                let mut sorted = perm.to_vec();
+                sorted.sort_unstable();
+                if !sorted.iter().copied().eq(0..rank as i64) {
+                    return Err(format!(
+                        "attribute 'perm' = {} is not a permutation of the {rank} axes of {}",
+                        fmt_shape(perm),
+                        fmt_shape(&dims)
+                    ));
+                }
+                perm.iter().map(|&axis| axis as usize).collect()
+            }
+            None => (0..rank).rev().collect(),
+        };
+        match value {
+            Value::Constant(constant) => {
+                let name = node.output(0).unwrap_or_default();
+                self.define(node, 0, constant_value(constant.transposed(name, &perm)?))
+            }
+            Value::Tensor(_) => {
+                let data_axes =
+                    |order: &mut dyn Iterator<Item = usize>| order.filter(|&axis| dims[axis] != 1).collect::<Vec<_>>();
+                if data_axes(&mut perm.iter().copied()) != data_axes(&mut (0..rank)) {
+                    let perm: Vec<i64> = perm.iter().map(|&axis| axis as i64).collect();
+                    return Err(format!(
+                        "perm {} reorders the data of {}; a computed tensor is only transposed where dimensions of \
+                         size 1 move",
+                        fmt_shape(&perm),
+                        fmt_shape(&dims)
+                    ));
+                }
+                let permuted = perm.iter().map(|&axis| dims[axis]).collect();
+                self.redimension(node, value, permuted)
+            }
+        }
     }
 
     /// `Shape`, folded: the dimensions of any value are known at import time.
@@ -676,6 +933,11 @@ impl<'m> Importer<'m> {
     }
 }
 
+/// Whether the node is of the standard domain (`""` or `ai.onnx`).
+fn is_standard(node: &NodeProto) -> bool {
+    node.domain.is_empty() || node.domain == "ai.onnx"
+}
+
 fn constant_value(constant: Constant) -> Value {
     Value::Constant(Rc::new(constant))
 }
@@ -696,6 +958,42 @@ fn finite(value: f32, name: &str) -> Result<f32, String> {
     } else {
         Err(format!("attribute '{name}' must be finite, got {value}"))
     }
+}
+
+/// What a per-channel batchnorm does with its constant operand.
+enum Channelwise {
+    Scale,
+    Shift,
+}
+
+/// A `FLOAT` constant that combines with a tensor of `shape` as a scalar or
+/// per channel (it varies only along dimension 1), as one value per channel
+/// named `name`.
+fn channel_values(shape: &[i64], operand: &Constant, name: &str) -> Result<Constant, String> {
+    let not_per_channel = || {
+        format!(
+            "only a constant scalar or one value per channel (dimension 1) is supported as the other operand, got {} \
+             and '{}' of shape {}",
+            fmt_shape(shape),
+            quoted(&operand.name),
+            fmt_shape(&operand.dims)
+        )
+    };
+    let offset = shape.len().checked_sub(operand.dims.len()).ok_or_else(not_per_channel)?;
+    let per_channel =
+        operand.dims.iter().enumerate().all(|(own, &size)| size == 1 || (own + offset == 1 && size == shape[1]));
+    if shape.len() < 2 || !per_channel {
+        return Err(not_per_channel());
+    }
+    if operand.data_type != DataType::Float as i32 {
+        return Err(format!(
+            "'{}' has data type {}; operands of the network must be FLOAT",
+            quoted(&operand.name),
+            type_name(operand.data_type)
+        ));
+    }
+    let count = element_count(&operand.dims)?;
+    operand.with_dims(name, vec![count]).broadcast_to(name, &[shape[1]])
 }
 
 /// The transposed matrix, named `<name>.T`.
