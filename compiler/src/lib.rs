@@ -6,5 +6,6 @@ pub mod frontend;
 pub mod isa;
 pub mod lower_msg;
 pub mod pipeline;
+pub mod reference;
 pub mod report;
 pub mod sim;

@@ -14,7 +14,7 @@ use rram_compiler::frontend::onnx::proto::{
 };
 use rram_compiler::frontend::onnx::{import_bytes, import_file, SUPPORTED_OPERATORS};
 use rram_compiler::frontend::{Network, Ref};
-use rram_compiler::report::check::evaluate;
+use rram_compiler::reference::evaluate;
 use rram_dialects::nn::{Conv2d, NnOp, Pool, Window};
 use rram_dialects::Context;
 use rram_passes::tiling::Chip;
