@@ -13,14 +13,13 @@
 //! is allocated.
 
 use crate::frontend::{Network, Ref, WeightData};
-use crate::sim::MAX_FUNCTIONAL_WORDS;
 use rram_dialects::nn::{element_count, fmt_shape, Conv2d, NnOp, Pool, Window};
 use std::collections::BTreeMap;
 
-/// The most values one tensor may have: what the functional simulation
-/// holds of a memory, far above every zoo network's (VGG-16's largest
-/// im2col input has 28.9 million), far below what a mistyped shape asks for.
-pub const MAX_TENSOR_ELEMENTS: i64 = MAX_FUNCTIONAL_WORDS as i64;
+/// The most values one tensor may have (1 GiB of f64): above every zoo
+/// network's (VGG-16's first dense weight has 102.8 million, its largest
+/// im2col input 28.9 million), far below what a mistyped shape asks for.
+pub const MAX_TENSOR_ELEMENTS: i64 = 1 << 27;
 
 /// The most values an evaluation holds in all (2 GiB of f64): every node's
 /// value is kept, for layer-by-layer comparisons. VGG-16 needs 153 million
