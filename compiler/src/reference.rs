@@ -141,6 +141,9 @@ fn weight_values(data: &WeightData, name: &str, shape: &[i64]) -> Result<Vec<f64
 /// Applies `op` (not a weight) to `operands`; `shape` is the result shape
 /// the network recorded, which must be the one the dialect infers.
 pub fn apply(op: &NnOp, operands: &[View], shape: &[i64]) -> Result<Vec<f64>, String> {
+    if let NnOp::Weight { name } = op {
+        return Err(format!("weight '{name}' is data, not computed from operands"));
+    }
     let shapes: Vec<Vec<i64>> = operands.iter().map(|operand| operand.shape.to_vec()).collect();
     op.check_attributes()?;
     op.check_shapes(&shapes)?;
@@ -159,7 +162,7 @@ pub fn apply(op: &NnOp, operands: &[View], shape: &[i64]) -> Result<Vec<f64>, St
     }
     let input = operands[0];
     Ok(match op {
-        NnOp::Weight { .. } => return Err("a weight has no operands to compute it from".into()),
+        NnOp::Weight { .. } => unreachable!("returned above"),
         NnOp::Conv2d(conv) => convolve(conv, input, operands[1], operands.get(2).map(|b| b.values)).sums,
         NnOp::Dense => dense(input, operands[1], operands.get(2).map(|b| b.values)),
         NnOp::Relu => input.values.iter().map(|&v| v.max(0.0)).collect(),
