@@ -376,11 +376,11 @@ pub fn pseudo_random(count: usize, seed: u64) -> Vec<f64> {
 }
 
 /// Deterministic pseudo-random values for every weight of `network` that
-/// has none (a structure-only model), scaled so that activations keep
-/// their magnitude through deep networks: a weight of `fan_in` inputs per
-/// output (every dimension but the first) is [`pseudo_random`] over
-/// `sqrt(fan_in)`; a batch norm's variance is in `[1/2, 3/2)`, so that it
-/// is positive. Weight `i` (in node order) gets seed `i`.
+/// has none (a structure-only model), scaled so that a layer's outputs are
+/// of the order of its inputs rather than growing with its fan-in through
+/// deep networks: a weight of `fan_in` inputs per output (every dimension
+/// but the first) is [`pseudo_random`] over `sqrt(fan_in)`; a batch norm's variance is in `[1/2, 3/2)`, so that it
+/// is positive. The weight of node `i` gets seed `i`.
 pub fn pseudo_random_weights(network: &Network) -> Result<BTreeMap<String, WeightData>, EvalError> {
     check_memory_bounds(network)?;
     let mut weights = BTreeMap::new();
