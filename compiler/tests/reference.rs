@@ -234,8 +234,9 @@ fn the_zoo_lenet5_with_pseudo_random_weights_evaluates() {
     evaluate_zoo("lenet5");
 }
 
-/// Every zoo network at its full input size: minutes in a debug build, so
-/// run with `cargo test --release -p rram-compiler --test reference -- --ignored`.
+/// Every zoo network at its full input size: 21 minutes on one core in a
+/// debug build, so run with `cargo test --release -p rram-compiler --test
+/// reference -- --ignored`.
 #[test]
 #[ignore]
 fn every_zoo_network_with_pseudo_random_weights_evaluates() {
