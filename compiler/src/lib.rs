@@ -7,5 +7,6 @@ pub mod graph;
 pub mod isa;
 pub mod lower_msg;
 pub mod pipeline;
+pub mod reference;
 pub mod report;
 pub mod sim;

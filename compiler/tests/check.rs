@@ -7,9 +7,8 @@ use rram_compiler::arch::Architecture;
 use rram_compiler::frontend::onnx::import_file;
 use rram_compiler::frontend::{zoo, Network};
 use rram_compiler::isa::Instr;
-use rram_compiler::report::check::{
-    cases, check_layer, check_network, evaluate, CheckError, CheckResult, ConvCase, LayerCheck, Tensor,
-};
+use rram_compiler::reference::{evaluate, EvalError, Tensor};
+use rram_compiler::report::check::{cases, check_layer, check_network, CheckError, CheckResult, ConvCase, LayerCheck};
 use rram_compiler::sim::NumericMode;
 use rram_dialects::nn::Conv2d;
 use rram_passes::schedule::{Activation, Scheme, SyncMode};
@@ -275,9 +274,9 @@ fn what_cannot_be_checked_is_an_error() {
     assert!(matches!(error, CheckError::Layer { .. }), "{error}");
     let structure = zoo::build("lenet5").unwrap();
     let error = cases(&structure, Some(&vec![0.0; 1024])).unwrap_err();
-    assert_eq!(error, CheckError::MissingWeight { name: "features.0.weight".into() });
+    assert_eq!(error, CheckError::Evaluation(EvalError::MissingWeight { name: "features.0.weight".into() }));
     let (network, _) = lenet5();
-    assert_eq!(evaluate(&network, &[0.0; 3]).unwrap_err(), CheckError::InputSize { expected: 1024, given: 3 });
+    assert_eq!(evaluate(&network, &[0.0; 3]).unwrap_err(), EvalError::InputSize { expected: 1024, given: 3 });
 }
 
 /// The full sweep of MobileNet-V1 and ResNet-18 on one chip (every conv

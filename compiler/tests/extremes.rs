@@ -9,7 +9,8 @@ use rram_compiler::arch::Architecture;
 use rram_compiler::frontend::Network;
 use rram_compiler::isa::{Affine, Class, CoreProgram, Instr, MemoryInit, Program};
 use rram_compiler::pipeline::{Pipeline, RunOptions, Step};
-use rram_compiler::report::check::{check_network, MAX_TENSOR_ELEMENTS};
+use rram_compiler::reference::MAX_TENSOR_ELEMENTS;
+use rram_compiler::report::check::check_network;
 use rram_compiler::report::Summary;
 use rram_compiler::sim::{simulate, NumericMode, SimOptions, MAX_FUNCTIONAL_WORDS};
 use rram_dialects::nn::{Conv2d, NnOp};
@@ -72,8 +73,8 @@ fn a_check_rejects_tensors_beyond_its_memory_bound_before_allocating_them() {
     assert_eq!(
         error.to_string(),
         format!(
-            "layer 'x': [1, 1, 1048576, 1048576] has 1099511627776 elements, more than the {MAX_TENSOR_ELEMENTS} a \
-             functional check holds in memory"
+            "'x': [1, 1, 1048576, 1048576] has 1099511627776 elements, more than the {MAX_TENSOR_ELEMENTS} the \
+             host holds in one tensor"
         )
     );
 }

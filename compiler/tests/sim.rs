@@ -7,7 +7,8 @@ mod common;
 use common::conv;
 use rram_compiler::arch::Architecture;
 use rram_compiler::isa::{Affine, BinaryOp, Class, CoreProgram, Crossbar, Instr, MemoryInit, Program, UnaryOp};
-use rram_compiler::report::check::{evaluate, LayerCheck};
+use rram_compiler::reference::evaluate;
+use rram_compiler::report::check::LayerCheck;
 use rram_compiler::sim::{simulate, NumericMode, SimError, SimOptions, Stats};
 use rram_passes::schedule::SyncMode;
 

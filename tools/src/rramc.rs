@@ -11,6 +11,8 @@
 //! rramc paper --out results       # the published experiment: CSV, Markdown, SVG charts
 //! rramc check --import-onnx models/lenet5.full.onnx --input models/lenet5.input.txt
 //!                                 # every conv, every scheme, simulated with values vs a reference
+//! rramc eval --import-onnx models/lenet5.full.onnx --input models/lenet5.input.txt
+//!                                 # the network's output by the reference interpreter, one number a line
 //! ```
 
 use crate::inputs::{ArchArgs, ArchSettings, NetworkArgs};
@@ -21,6 +23,7 @@ use rram_compiler::arch::{preset_names, Architecture};
 use rram_compiler::frontend::zoo;
 use rram_compiler::graph::LayerGraph;
 use rram_compiler::pipeline::{Pipeline, RunOptions};
+use rram_compiler::reference::{evaluate, pseudo_random_weights, EvalError};
 use rram_compiler::report::check::{check_network, schemes, CheckResult};
 use rram_compiler::report::paper;
 use rram_compiler::sim::NumericMode;
@@ -102,6 +105,23 @@ enum Command {
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
         threads: Option<u16>,
     },
+    /// Run the network on the host with the reference interpreter (f64, every nn op, ONNX
+    /// semantics) and print its output, one number per line in row-major order (NCHW)
+    #[command(group(ArgGroup::new("source").args(["import_onnx", "zoo"]).required(true)))]
+    Eval {
+        #[command(flatten)]
+        network: NetworkArgs,
+        /// The network's input, one number per line, row-major (NCHW)
+        #[arg(long, value_name = "FILE")]
+        input: PathBuf,
+        /// Give the weights the network has no values for (zoo networks, structure-only
+        /// ONNX files) deterministic pseudo-random values instead of failing
+        #[arg(long)]
+        random_weights: bool,
+        /// Write the output here instead of stdout
+        #[arg(short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
     /// Rerun the published experiment: every conv layer of the networks, alone on a
     /// chip, for each crossbar size and bus width, in the three synchronization modes
     Paper {
@@ -175,6 +195,9 @@ pub fn run(
                     1
                 }
             }
+        }
+        Command::Eval { network, input, random_weights, output } => {
+            finish("rramc", eval(network, input, *random_weights), output.as_deref(), stdout, stderr)
         }
         Command::Paper { out, networks, xbars, buses, mvm_latency, forward, threads } => {
             let sweep = Sweep { networks, xbars, buses, mvm_latency: *mvm_latency, forward: *forward };
@@ -281,6 +304,21 @@ fn check(
     let failed = results.iter().filter(|r| !r.passed()).count();
     let _ = writeln!(text, "{} of {} checks passed", results.len() - failed, results.len());
     Ok((text, failed))
+}
+
+/// The network's output on the numbers in `input`, one per line.
+fn eval(network: &NetworkArgs, input: &Path, random_weights: bool) -> Result<String, String> {
+    let mut network = network.network()?;
+    let input = read_numbers(input)?;
+    if random_weights {
+        let missing = pseudo_random_weights(&network).map_err(|e| e.to_string())?;
+        network.weights.extend(missing);
+    }
+    let evaluation = evaluate(&network, &input).map_err(|error| match error {
+        EvalError::MissingWeight { .. } => format!("{error} (--random-weights gives it pseudo-random values)"),
+        other => other.to_string(),
+    })?;
+    Ok(evaluation.outputs(&network).map(|value| format!("{value}\n")).collect())
 }
 
 /// Numbers separated by whitespace, e.g. one per line.

@@ -1,8 +1,8 @@
 //! Functional verification of compiled conv layers: a layer is tiled for a
 //! chip, its per-core programs for every synchronization mode run in the
-//! simulator's functional mode, and every output word is compared with a
-//! direct convolution computed here independently, by f64 loops over the
-//! NCHW tensors (not through im2col windows or tiles). A race or deadlock
+//! simulator's functional mode, and every output word is compared with the
+//! reference interpreter's direct convolution ([`convolve`], by f64 loops
+//! over the NCHW tensors, not through im2col windows or tiles). A race or deadlock
 //! the simulator reports fails the check with the simulator's message.
 //!
 //! - Int8 mode: inputs and weights are int8, sums int32; every output word
@@ -13,8 +13,8 @@
 //!   cancel (a relative error against a near-zero result would not).
 //!
 //! Data: a network whose weights are all known (an ONNX file with its
-//! weights) is evaluated ([`evaluate`]), so that each conv sees its real
-//! input activations; structure-only networks (the zoo) get deterministic
+//! weights) is evaluated by the reference interpreter ([`evaluate`]), so
+//! that each conv sees its real input activations; structure-only networks (the zoo) get deterministic
 //! pseudo-random values, multiples of 1/8 in `[-1, 7/8]`, whose products and
 //! sums are exact in f32 and in int8/int32 after quantization.
 //!
@@ -25,9 +25,12 @@
 use crate::arch::{Architecture, MAX_CORES};
 use crate::frontend::{Network, Ref};
 use crate::isa::Program;
+use crate::reference::{
+    check_memory_bounds, convolve, evaluate, pseudo_random, within_memory_bound, Convolution, EvalError, Tensor,
+};
 use crate::report::parallel;
-use crate::sim::{simulate, NumericMode, SimOptions, MAX_FUNCTIONAL_WORDS};
-use rram_dialects::nn::{element_count, fmt_shape, Conv2d, NnOp, Pool, Window};
+use crate::sim::{simulate, NumericMode, SimOptions};
+use rram_dialects::nn::{element_count, Conv2d, NnOp, Window};
 use rram_passes::schedule::{core_tiles, layer_program, Activation, Exchange, Layer, Scheme, UnsupportedExchange};
 use rram_passes::tiling::{plan, plan_size, KernelMatrix, SlotCursor, Tile, TilePlan};
 use std::fmt;
@@ -42,21 +45,8 @@ pub const F32_TOLERANCE: f64 = 1e-5;
 pub enum CheckError {
     #[error("layer '{layer}': {message}")]
     Layer { layer: String, message: String },
-    #[error("node '{node}': the reference evaluation has no {op}")]
-    Unsupported { node: String, op: &'static str },
-    #[error("weight '{name}' has no values: only networks with every weight can be evaluated")]
-    MissingWeight { name: String },
-    #[error("the evaluation takes a network with one input, this one has {0}")]
-    Inputs(usize),
-    #[error("the network's input has {expected} values, {given} given")]
-    InputSize { expected: usize, given: usize },
-}
-
-/// Values in row-major order of `shape`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Tensor {
-    pub shape: Vec<i64>,
-    pub values: Vec<f64>,
+    #[error(transparent)]
+    Evaluation(#[from] EvalError),
 }
 
 /// One conv layer with its data: what [`check_layer`] compiles and compares.
@@ -270,38 +260,6 @@ impl Geometry {
         }
         cells
     }
-
-    /// The direct convolution plus bias, NCHW, and for every output the
-    /// magnitude of its terms, `sum |w x| + |b|`.
-    fn convolve(&self, input: &[f64], weight: &[f64], bias: &[f64]) -> (Vec<f64>, Vec<f64>) {
-        let plane = self.pixels();
-        let mut sums = vec![0.0; self.cout * plane];
-        let mut magnitudes = vec![0.0; self.cout * plane];
-        let sum_planes = sums.chunks_mut(plane);
-        for (co, (sum, magnitude)) in sum_planes.zip(magnitudes.chunks_mut(plane)).enumerate() {
-            sum.fill(bias[co]);
-            magnitude.fill(bias[co].abs());
-            let group = co / self.cout_per_group;
-            for cj in 0..self.cin_per_group {
-                let ci = group * self.cin_per_group + cj;
-                for (ky, kx) in (0..self.kernel[0]).flat_map(|ky| (0..self.kernel[1]).map(move |kx| (ky, kx))) {
-                    let w = weight[((co * self.cin_per_group + cj) * self.kernel[0] + ky) * self.kernel[1] + kx];
-                    for oy in 0..self.out[0] {
-                        let Some(y) = self.source(0, oy, ky) else { continue };
-                        let row = &input[(ci * self.size[0] + y) * self.size[1]..][..self.size[1]];
-                        for ox in 0..self.out[1] {
-                            if let Some(x) = self.source(1, ox, kx) {
-                                let term = w * row[x];
-                                sum[oy * self.out[1] + ox] += term;
-                                magnitude[oy * self.out[1] + ox] += term.abs();
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        (sums, magnitudes)
-    }
 }
 
 /// `value` after `activation`, as the simulator computes it: in int mode a
@@ -398,7 +356,8 @@ impl LayerCheck {
         chip.core.count = chip.core.count.max(core_tiles(&plan, crossbars).len() as u32);
         let words = (layer.layout().bias + layer.channels) as u64;
         chip.shared_memory.size_bytes = chip.shared_memory.size_bytes.max(4 * words);
-        let (sums, magnitudes) = geometry.convolve(&case.input.values, &case.weight.values, &case.bias);
+        let Convolution { sums, magnitudes } =
+            convolve(&case.conv, case.input.view(), case.weight.view(), Some(&case.bias));
         // NCHW to pixel-major.
         let plane = geometry.pixels();
         let at = |i: usize| (i % geometry.cout) * plane + i / geometry.cout;
@@ -582,34 +541,6 @@ pub fn cases(network: &Network, input: Option<&[f64]>) -> Result<Vec<ConvCase>, 
     Ok(cases)
 }
 
-/// The most values a check holds in one tensor: what the functional
-/// simulation holds of a memory, far above every zoo network's (VGG-16's
-/// largest im2col input has 28.9 million), far below what a mistyped shape
-/// asks for.
-pub const MAX_TENSOR_ELEMENTS: i64 = MAX_FUNCTIONAL_WORDS as i64;
-
-/// Checks that every value of `network` is within [`MAX_TENSOR_ELEMENTS`]:
-/// a check or an evaluation may hold any of them.
-fn check_memory_bounds(network: &Network) -> Result<(), CheckError> {
-    let inputs = network.inputs.iter().map(|(name, shape)| (name, shape));
-    for (name, shape) in inputs.chain(network.nodes.iter().map(|node| (&node.name, &node.shape))) {
-        within_memory_bound(element_count(shape).ok(), &fmt_shape(shape))
-            .map_err(|message| CheckError::Layer { layer: name.clone(), message })?;
-    }
-    Ok(())
-}
-
-/// Ok if `count` values of `what` (`None`: past i64) fit in memory.
-fn within_memory_bound(count: Option<i64>, what: &str) -> Result<(), String> {
-    match count {
-        Some(count) if count <= MAX_TENSOR_ELEMENTS => Ok(()),
-        Some(count) => Err(format!(
-            "{what} has {count} elements, more than the {MAX_TENSOR_ELEMENTS} a functional check holds in memory"
-        )),
-        None => Err(format!("{what} has more elements than fit in 64 bits")),
-    }
-}
-
 /// The activation fused into conv `index`: the ReLU or clip that alone
 /// consumes its output, directly or after a batch norm that alone does.
 fn activation_after(network: &Network, index: usize) -> Activation {
@@ -627,101 +558,4 @@ fn activation_after(network: &Network, index: usize) -> Activation {
             _ => return Activation::None,
         }
     }
-}
-
-/// `count` deterministic values `k/8`, `k` in `-8..=7` (SplitMix64 of `seed`).
-fn pseudo_random(count: usize, seed: u64) -> Vec<f64> {
-    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    (0..count)
-        .map(|_| {
-            state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = state;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            z ^= z >> 31;
-            ((z % 16) as f64 - 8.0) / 8.0
-        })
-        .collect()
-}
-
-/// The value of every node of a network for one input.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Evaluation {
-    pub input: Vec<f64>,
-    /// By node index, row-major in the node's shape.
-    pub nodes: Vec<Vec<f64>>,
-}
-
-impl Evaluation {
-    pub fn value(&self, value: Ref) -> &[f64] {
-        match value {
-            Ref::Input(_) => &self.input,
-            Ref::Node(n) => &self.nodes[n],
-        }
-    }
-}
-
-/// Runs `network` on `input` in f64, directly from the definitions of its
-/// ops (convs by the same direct loops as the check's reference): the
-/// oracle for real activations, checked against an independent ONNX
-/// runtime in the ONNX tests. It knows the ops of LeNet-5: weights, conv,
-/// dense, ReLU, max pooling and flatten.
-pub fn evaluate(network: &Network, input: &[f64]) -> Result<Evaluation, CheckError> {
-    let [(_, shape)] = network.inputs.as_slice() else { return Err(CheckError::Inputs(network.inputs.len())) };
-    check_memory_bounds(network)?;
-    let expected = shape.iter().product::<i64>() as usize;
-    if input.len() != expected {
-        return Err(CheckError::InputSize { expected, given: input.len() });
-    }
-    let mut evaluation = Evaluation { input: input.to_vec(), nodes: Vec::with_capacity(network.nodes.len()) };
-    for node in &network.nodes {
-        let operand = |i: usize| evaluation.value(node.inputs[i]);
-        let shape = |i: usize| network.shape(node.inputs[i]);
-        let result = match &node.op {
-            NnOp::Weight { name } => {
-                let weight =
-                    network.weights.get(name).ok_or_else(|| CheckError::MissingWeight { name: name.clone() })?;
-                weight.values.iter().map(|&v| f64::from(v)).collect()
-            }
-            NnOp::Relu => operand(0).iter().map(|&v| v.max(0.0)).collect(),
-            NnOp::Flatten { .. } => operand(0).to_vec(),
-            NnOp::Dense => {
-                let (x, w) = (operand(0), operand(1));
-                let (k, m) = (shape(0)[1] as usize, shape(1)[0] as usize);
-                let bias = |o: usize| node.inputs.get(2).map_or(0.0, |&b| evaluation.value(b)[o]);
-                (0..m).map(|o| bias(o) + (0..k).map(|i| x[i] * w[o * k + i]).sum::<f64>()).collect()
-            }
-            NnOp::Conv2d(conv) => {
-                let geometry = Geometry::new(conv, shape(0), shape(1))
-                    .map_err(|message| CheckError::Layer { layer: node.name.clone(), message })?;
-                let zeros = vec![0.0; geometry.cout];
-                let bias = node.inputs.get(2).map_or(zeros.as_slice(), |&b| evaluation.value(b));
-                geometry.convolve(operand(0), operand(1), bias).0
-            }
-            NnOp::MaxPool2d(Pool { window, .. }) => {
-                let (x, input, out) = (operand(0), shape(0), &node.shape);
-                let [h, w] = [input[2], input[3]].map(|d| d as usize);
-                let (oh, ow) = (out[2] as usize, out[3] as usize);
-                let mut y = Vec::with_capacity(out[1] as usize * oh * ow);
-                for c in 0..out[1] as usize {
-                    for (oy, ox) in (0..oh).flat_map(|oy| (0..ow).map(move |ox| (oy, ox))) {
-                        let mut max = f64::NEG_INFINITY;
-                        for ky in 0..window.kernel[0] as usize {
-                            let Some(iy) = window.source(0, oy, ky, h) else { continue };
-                            for kx in 0..window.kernel[1] as usize {
-                                if let Some(ix) = window.source(1, ox, kx, w) {
-                                    max = max.max(x[(c * h + iy) * w + ix]);
-                                }
-                            }
-                        }
-                        y.push(max);
-                    }
-                }
-                y
-            }
-            other => return Err(CheckError::Unsupported { node: node.name.clone(), op: other.name() }),
-        };
-        evaluation.nodes.push(result);
-    }
-    Ok(evaluation)
 }

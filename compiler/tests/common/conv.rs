@@ -1,5 +1,5 @@
 //! Small conv layers with deterministic values, in the library's terms: a
-//! network whose weights are all known (for `report::check::evaluate`, the
+//! network whose weights are all known (for `reference::evaluate`, the
 //! direct f64 reference) and its conv as a `ConvCase` (for `LayerCheck`,
 //! which tiles it and provides the im2col windows, the crossbars' weights
 //! and the reference of every output word). Only the data is made here.
