@@ -3,6 +3,8 @@
 //! of any graph (acyclic, producers before consumers, every operand fed),
 //! also on random networks.
 
+mod common;
+
 use petgraph::algo::{is_cyclic_directed, toposort};
 use petgraph::graph::NodeIndex;
 use proptest::prelude::*;
@@ -11,7 +13,6 @@ use rram_compiler::graph::{Activation, LayerGraph, LayerKind};
 use rram_dialects::nn::{element_count, Conv2d, NnOp, Pool, Window};
 use rram_dialects::Context;
 use rram_passes::{FoldBatchnorm, Pass};
-use std::path::{Path, PathBuf};
 
 /// The graph of `network`'s MLIR after `nn-fold-batchnorm`, as `rramc graph` builds it.
 fn layer_graph(network: &Network) -> LayerGraph {
@@ -133,15 +134,7 @@ fn every_zoo_network_has_its_known_layers() {
 
 #[test]
 fn every_model_in_models_has_the_layers_of_its_network() {
-    let models = Path::new(env!("CARGO_MANIFEST_DIR")).join("../models");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(models)
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .filter(|path| path.extension().is_some_and(|e| e == "onnx"))
-        .collect();
-    files.sort();
-    assert!(files.len() >= 11, "{files:?}");
-    for file in files {
+    for file in common::models::onnx_files() {
         let graph = layer_graph(&onnx::import_file(&file).unwrap_or_else(|e| panic!("{e}")));
         check_invariants(&graph);
         assert_eq!(counts(&graph), expected(&graph.name), "{}", file.display());

@@ -22,7 +22,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 fn models_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../models")
+    common::models::dir()
 }
 
 fn corpus_dir() -> PathBuf {
@@ -58,14 +58,7 @@ fn output_shape(network: &Network) -> Vec<i64> {
 
 #[test]
 fn every_model_imports_and_its_mlir_verifies() {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(models_dir())
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .filter(|path| path.extension().is_some_and(|e| e == "onnx"))
-        .collect();
-    files.sort();
-    assert!(files.len() >= 11, "{files:?}");
-    for file in files {
+    for file in common::models::onnx_files() {
         let network = import_file(&file).unwrap_or_else(|error| panic!("{error}"));
         assert_eq!(network.outputs.len(), 1, "{}", file.display());
         check_mlir(&network);

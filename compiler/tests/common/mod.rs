@@ -3,4 +3,6 @@
 #[allow(dead_code)] // each test binary uses what it needs
 pub mod conv;
 #[allow(dead_code)] // each test binary uses what it needs
+pub mod models;
+#[allow(dead_code)] // each test binary uses what it needs
 pub mod mutation;

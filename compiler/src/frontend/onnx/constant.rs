@@ -226,24 +226,14 @@ fn row_major_strides(dims: &[i64]) -> Vec<usize> {
     strides
 }
 
-/// An integer tensor computed at import time, e.g. by `Shape`.
-pub(super) fn int_constant(name: &str, dims: Vec<i64>, values: Vec<i64>) -> Constant {
-    Constant {
-        name: name.to_string(),
-        data_type: DataType::Int64 as i32,
-        dims,
-        values: Values::Known(Data::Int(values)),
-    }
-}
-
-/// A `FLOAT` tensor computed at import time.
-pub(super) fn float_constant(name: &str, dims: Vec<i64>, values: Vec<f32>) -> Constant {
-    Constant {
-        name: name.to_string(),
-        data_type: DataType::Float as i32,
-        dims,
-        values: Values::Known(Data::Float(values)),
-    }
+/// A tensor computed at import time (e.g. by `Shape`): `INT64` or `FLOAT`
+/// as its data are.
+pub(super) fn computed_constant(name: &str, dims: Vec<i64>, data: Data) -> Constant {
+    let data_type = match data {
+        Data::Int(_) => DataType::Int64,
+        Data::Float(_) => DataType::Float,
+    };
+    Constant { name: name.to_string(), data_type: data_type as i32, dims, values: Values::Known(data) }
 }
 
 /// The element count of `dims`, if every dimension is non-negative and the

@@ -3,7 +3,7 @@
 
 use super::attributes::Attributes;
 use super::constant::{
-    decode, element_count, float_constant, int_constant, is_integer_type, product, type_name, Constant, Data, Values,
+    computed_constant, decode, element_count, is_integer_type, product, type_name, Constant, Data, Values,
 };
 use super::import::{Importer, NodeContext, PendingDense, Value};
 use super::proto::{DataType, NodeProto};
@@ -418,7 +418,7 @@ impl<'m> Importer<'m> {
         let per_channel = channel_values(&shape, operand, &format!("{name}.{suffix}"))?;
         let filled = |value: f32, suffix: &str| {
             let name = format!("{name}.{suffix}");
-            float_constant(&name, vec![], vec![value]).broadcast_to(&name, &per_channel.dims)
+            computed_constant(&name, vec![], Data::Float(vec![value])).broadcast_to(&name, &per_channel.dims)
         };
         let zeros = self.changed_weight(&filled(0.0, "zeros")?)?;
         let ones = self.changed_weight(&filled(1.0, "ones")?)?;
@@ -559,7 +559,11 @@ impl<'m> Importer<'m> {
                 joined.extend_from_slice(constant.ints()?);
             }
             let name = node.output(0).unwrap_or_default();
-            return self.define(node, 0, constant_value(int_constant(name, vec![joined.len() as i64], joined)));
+            return self.define(
+                node,
+                0,
+                constant_value(computed_constant(name, vec![joined.len() as i64], Data::Int(joined))),
+            );
         }
         let mut operands = Vec::with_capacity(values.len());
         for i in 0..values.len() {
@@ -716,7 +720,7 @@ impl<'m> Importer<'m> {
         let name = node.output(0).unwrap_or_default();
         let fill = match node.attributes.tensor("value")? {
             Some(tensor) => decode(tensor, name, &mut self.external),
-            None => float_constant(name, vec![1], vec![0.0]),
+            None => computed_constant(name, vec![1], Data::Float(vec![0.0])),
         };
         if fill.known()?.len() != 1 {
             return Err(format!("attribute 'value' must hold one value, got shape {}", fmt_shape(&fill.dims)));
@@ -780,7 +784,7 @@ impl<'m> Importer<'m> {
         let end = clamp(node.attributes.int("end", rank)?).max(start);
         let slice = dims[start..end].to_vec();
         let name = node.output(0).unwrap_or_default();
-        self.define(node, 0, constant_value(int_constant(name, vec![slice.len() as i64], slice)))
+        self.define(node, 0, constant_value(computed_constant(name, vec![slice.len() as i64], Data::Int(slice))))
     }
 
     /// `Gather` from a 1-D constant (a shape), folded.
