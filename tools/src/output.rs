@@ -43,7 +43,12 @@ pub fn finish(
 ) -> u8 {
     let written = result.and_then(|text| match output {
         Some(path) => write_atomically(path, &text),
-        None => stdout.write_all(text.as_bytes()).map_err(|e| format!("cannot write to stdout: {e}")),
+        None => match stdout.write_all(text.as_bytes()) {
+            // The reader has stopped reading (`rram-sim prog | head`): what it
+            // wanted is out, nothing to report.
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+            written => written.map_err(|e| format!("cannot write to stdout: {e}")),
+        },
     });
     match written {
         Ok(()) => 0,

@@ -431,3 +431,20 @@ fn rramc_check_verifies_every_conv_of_a_network() {
     assert_eq!(run.status.code(), Some(1));
     assert!(stderr(&run).contains("input.txt: value 2 is not a number: 'half'"), "{}", stderr(&run));
 }
+
+/// A reader that stops reading (`rram-sim prog | head -1`) is no error:
+/// whichever comes first, the tool's write or the reader's exit, the run
+/// ends quietly and successfully.
+#[test]
+fn a_closed_stdout_ends_the_run_quietly() {
+    let program = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/lit/sim/linear");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rram-sim"))
+        .args([program, "--json"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    assert_eq!((output.status.code(), stderr(&output)), (Some(0), String::new()));
+}
