@@ -69,7 +69,7 @@ fn shared_memory_extents_cover_every_loop_trip() {
     // What memory.txt initializes must be there too.
     let mut initialized = program(vec![], vec![]);
     initialized.memory.push(MemoryInit { address: words as u64 - 1, values: vec![0.0, 1.0] });
-    assert!(misfit(&initialized).contains("memory.txt initializes words [4194303, 4194305)"));
+    assert!(misfit(&initialized).contains("shared memory: memory.txt initializes words [4194303, 4194305)"));
 }
 
 #[test]

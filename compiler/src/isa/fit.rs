@@ -81,7 +81,8 @@ pub fn check_fit(program: &Program, chip: &Architecture) -> Result<(), Misfit> {
 /// its loops.
 #[derive(Debug, Clone)]
 struct Access {
-    core: u32,
+    /// The core whose instruction it is; `None` for `memory.txt`.
+    core: Option<u32>,
     /// The memory's owner when it is another core's local memory (PUT).
     remote: Option<u32>,
     what: &'static str,
@@ -91,7 +92,10 @@ struct Access {
 
 impl std::fmt::Display for Access {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "core {} {} words [{}, {})", self.core, self.what, self.lowest, self.end)?;
+        if let Some(core) = self.core {
+            write!(f, "core {core} ")?;
+        }
+        write!(f, "{} words [{}, {})", self.what, self.lowest, self.end)?;
         if let Some(target) = self.remote {
             write!(f, " of core {target}")?;
         }
@@ -112,7 +116,7 @@ impl Extents {
         for init in &program.memory {
             let lowest = i128::from(init.address);
             let end = lowest + init.values.len() as i128;
-            extents.shared.push(Access { core: 0, remote: None, what: "memory.txt initializes", lowest, end });
+            extents.shared.push(Access { core: None, remote: None, what: "memory.txt initializes", lowest, end });
         }
         for core in &program.cores {
             let rows = |xbar: u32| core.crossbars.iter().find(|c| c.index == xbar).map_or((0, 0), |c| (c.rows, c.cols));
@@ -126,7 +130,7 @@ impl Extents {
         for instr in body {
             let span = |what, at: &Affine, n: u32| {
                 let (lowest, highest) = range(at, loops);
-                Access { core, remote: None, what, lowest, end: highest + i128::from(n) }
+                Access { core: Some(core), remote: None, what, lowest, end: highest + i128::from(n) }
             };
             match instr {
                 // A loop of no trips touches nothing.
