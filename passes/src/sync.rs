@@ -590,8 +590,9 @@ struct FunctionWriter<'m> {
     blocks: Vec<OpenBlock<'m>>,
     /// A role's parameters, `$k` being the `k`-th argument.
     parameters: Vec<Value<'m>>,
-    /// A role's CALL and PUT targets, in program order.
-    targets: std::vec::IntoIter<Affine>,
+    /// A role's CALL and PUT targets, in program order (`None` outside a
+    /// role, where the instructions name their cores).
+    targets: Option<std::vec::IntoIter<Affine>>,
 }
 
 impl<'m> FunctionWriter<'m> {
@@ -624,7 +625,7 @@ impl<'m> FunctionWriter<'m> {
             constants: HashMap::new(),
             blocks: vec![OpenBlock { end, counter: None, values: HashMap::new() }],
             parameters: function.body_arguments(),
-            targets: Vec::new().into_iter(),
+            targets: None,
         })
     }
 
@@ -641,7 +642,7 @@ impl<'m> FunctionWriter<'m> {
         let marker = (ROLE_ATTRIBUTE, AttributeValue::Text("unit".into()));
         let arguments = role.members.first().map_or(0, |(_, arguments)| arguments.len());
         let mut writer = FunctionWriter::start(module, at, name, marker, arguments)?;
-        writer.targets = role.targets.clone().into_iter();
+        writer.targets = Some(role.targets.clone().into_iter());
         writer.declare(&role.crossbars)?;
         writer.instructions(&role.body)
     }
@@ -672,10 +673,10 @@ impl<'m> FunctionWriter<'m> {
             match (instr, msg_op(instr)) {
                 (_, Some((msg, mut operands))) => {
                     // In a role, the cores signalled are the role's.
-                    if matches!(msg, MsgOp::Call | MsgOp::Put { .. }) {
-                        if let Some(target) = self.targets.next() {
-                            operands[0] = target;
-                        }
+                    if let (MsgOp::Call | MsgOp::Put { .. }, Some(targets)) = (&msg, &mut self.targets) {
+                        operands[0] = targets
+                            .next()
+                            .ok_or_else(|| Error::Internal("a role has fewer targets than CALLs and PUTs".into()))?;
                     }
                     let mut builder = with_attributes(self.module.build(msg.name(), &self.at), &msg);
                     for operand in &operands {
