@@ -50,22 +50,21 @@ pub fn parameter(k: usize) -> String {
 /// Groups `cores` into roles; a program that no other core shares stays as
 /// it is. Roles and single programs keep the order of their first core.
 pub fn factor(cores: &[CoreProgram]) -> Factored {
-    let mut groups: Vec<(String, Vec<&CoreProgram>)> = Vec::new();
+    // Per shape, its members and their slot values.
+    let mut groups: Vec<Vec<(&CoreProgram, Vec<i64>)>> = Vec::new();
     let mut index_of: HashMap<String, usize> = HashMap::new();
     for core in cores {
-        let key = shape(core);
-        match index_of.get(&key) {
-            Some(&i) => groups[i].1.push(core),
-            None => {
-                index_of.insert(key.clone(), groups.len());
-                groups.push((key, vec![core]));
-            }
-        }
+        let (shape, values) = shape_and_values(core);
+        let index = *index_of.entry(shape).or_insert_with(|| {
+            groups.push(Vec::new());
+            groups.len() - 1
+        });
+        groups[index].push((core, values));
     }
     let mut factored = Factored { roles: Vec::new(), alone: Vec::new() };
-    for (_, members) in groups {
+    for members in groups {
         match members.as_slice() {
-            [only] => factored.alone.push((*only).clone()),
+            [(only, _)] => factored.alone.push((*only).clone()),
             _ => factored.roles.push(role(&members)),
         }
     }
@@ -109,31 +108,21 @@ fn for_each_slot(body: &mut [Instr], visit: &mut dyn FnMut(Slot)) {
     }
 }
 
-/// A program with every slot zeroed, as text: equal for programs that can
-/// share a role.
-fn shape(core: &CoreProgram) -> String {
-    let mut body = core.body.clone();
-    for_each_slot(&mut body, &mut |slot| match slot {
-        Slot::Target(core) => *core = 0,
-        Slot::Offset(affine) => affine.constant = 0,
-    });
-    format!("{:?}{body:?}", core.crossbars)
-}
-
-/// The values of a program's slots, in program order.
-fn slot_values(core: &CoreProgram) -> Vec<i64> {
+/// A program with every slot zeroed, as text (equal for programs that can
+/// share a role), and the values of its slots in program order.
+fn shape_and_values(core: &CoreProgram) -> (String, Vec<i64>) {
     let mut values = Vec::new();
     let mut body = core.body.clone();
     for_each_slot(&mut body, &mut |slot| match slot {
-        Slot::Target(core) => values.push(i64::from(*core)),
-        Slot::Offset(affine) => values.push(affine.constant),
+        Slot::Target(core) => values.push(i64::from(std::mem::take(core))),
+        Slot::Offset(affine) => values.push(std::mem::take(&mut affine.constant)),
     });
-    values
+    (format!("{:?}{body:?}", core.crossbars), values)
 }
 
-/// The role of programs of one shape.
-fn role(members: &[&CoreProgram]) -> Role {
-    let values: Vec<Vec<i64>> = members.iter().map(|m| slot_values(m)).collect();
+/// The role of programs of one shape, given with their slot values.
+fn role(members: &[(&CoreProgram, Vec<i64>)]) -> Role {
+    let values: Vec<&Vec<i64>> = members.iter().map(|(_, values)| values).collect();
     // Per parameter, how it varies (each member's value minus the first's)
     // and the members' values.
     let mut parameters: HashMap<Vec<i64>, usize> = HashMap::new();
@@ -155,7 +144,7 @@ fn role(members: &[&CoreProgram]) -> Role {
         });
         slots.push((first - arguments[0][k], Some(k)));
     }
-    let mut body = members[0].body.clone();
+    let mut body = members[0].0.body.clone();
     let mut targets = Vec::new();
     let mut next = slots.into_iter();
     for_each_slot(&mut body, &mut |slot| {
@@ -176,10 +165,10 @@ fn role(members: &[&CoreProgram]) -> Role {
         }
     });
     Role {
-        crossbars: members[0].crossbars.clone(),
+        crossbars: members[0].0.crossbars.clone(),
         body,
         targets,
-        members: members.iter().zip(arguments).map(|(m, args)| (m.core, args)).collect(),
+        members: members.iter().zip(arguments).map(|((m, _), args)| (m.core, args)).collect(),
     }
 }
 
