@@ -171,16 +171,20 @@ impl Pipeline {
     /// must leave a valid chip; two passes that set one quantity to
     /// different values are an error.
     fn chip(&self, module: &Module, warnings: &mut Vec<String>) -> Result<Option<Architecture>, Error> {
-        let mut on_chip = self.steps.iter().filter_map(|step| match step {
-            Step::OnChip { info, options } => Some((*info, options)),
-            _ => None,
-        });
-        let Some(first) = on_chip.next() else {
+        let on_chip: Vec<(&PassInfo, &PassOptions)> = self
+            .steps
+            .iter()
+            .filter_map(|step| match step {
+                Step::OnChip { info, options } => Some((*info, options)),
+                _ => None,
+            })
+            .collect();
+        if on_chip.is_empty() {
             return Ok(None);
-        };
+        }
         let mut chip = Architecture::of_module(module).map_err(|e| Error::Pipeline(e.to_string()))?.unwrap_or_default();
         let mut set: Vec<(ChipField, &str, &str, i64)> = Vec::new();
-        for (info, options) in std::iter::once(first).chain(on_chip) {
+        for (info, options) in on_chip {
             for &(option, field) in info.chip {
                 if !options.0.contains_key(option) {
                     continue;

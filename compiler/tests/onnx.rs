@@ -1475,12 +1475,7 @@ proptest! {
 
 #[test]
 fn the_corpus_of_past_crashes_imports_without_panicking() {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(corpus_dir())
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .filter(|path| path.extension().is_some_and(|e| e == "onnx"))
-        .collect();
-    files.sort();
+    let files = common::models::onnx_files_in(&corpus_dir());
     assert!(!files.is_empty());
     for file in files {
         let bytes = std::fs::read(&file).unwrap();
