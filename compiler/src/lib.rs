@@ -10,3 +10,4 @@ pub mod pipeline;
 pub mod reference;
 pub mod report;
 pub mod sim;
+pub mod whole_network;

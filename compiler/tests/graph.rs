@@ -82,6 +82,20 @@ fn expected(network: &str) -> Counts {
         // The stem, 8 fires of squeeze + two expands joined by a concat, the
         // classifier's conv.
         "squeezenet1_1" => Counts { conv: 26, concat: 8, maxpool: 3, global_avgpool: 1, relu: 26, ..c },
+        // A strided stem, a depthwise + pointwise residual block, a strided
+        // conv and an average pool concatenated, the classifier.
+        "testnet" => Counts {
+            conv: 4,
+            depthwise: 1,
+            dense: 1,
+            maxpool: 1,
+            avgpool: 1,
+            global_avgpool: 1,
+            add: 1,
+            concat: 1,
+            relu: 3,
+            relu6: 1,
+        },
         _ => panic!("no known structure for {network}"),
     }
 }

@@ -10,8 +10,8 @@ use rram_passes::{Pass, VerifyShapes};
 use std::collections::{BTreeSet, HashSet};
 use std::path::Path;
 
-const NAMES: [&str; 8] =
-    ["alexnet", "lenet5", "mobilenet_v1", "mobilenet_v2", "resnet18", "resnet50", "squeezenet1_1", "vgg16"];
+const NAMES: [&str; 9] =
+    ["alexnet", "lenet5", "mobilenet_v1", "mobilenet_v2", "resnet18", "resnet50", "squeezenet1_1", "testnet", "vgg16"];
 
 fn build(name: &str) -> Network {
     zoo::build(name).unwrap_or_else(|error| panic!("{error}"))
@@ -40,7 +40,7 @@ fn an_unknown_name_lists_the_available_models() {
     assert_eq!(
         zoo::build("resnet34").unwrap_err().to_string(),
         "unknown model 'resnet34' (available: alexnet, lenet5, mobilenet_v1, mobilenet_v2, resnet18, resnet50, \
-         squeezenet1_1, vgg16)"
+         squeezenet1_1, testnet, vgg16)"
     );
 }
 

@@ -5,6 +5,7 @@
 //! the safe layer of `rram-dialects`.
 
 mod fold_batchnorm;
+pub mod network;
 mod place;
 pub mod roles;
 pub mod schedule;

@@ -191,6 +191,142 @@ impl Layer {
     }
 }
 
+/// A feature map in shared memory: channel `c` of pixel `(y, x)` is the
+/// word `base + y * row + x * pixel + c`. `y` and `x` may lie outside the
+/// map where its buffer has a border (the padding of the convs reading it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MapView {
+    pub base: i64,
+    pub row: i64,
+    pub pixel: i64,
+}
+
+impl MapView {
+    /// The address of channel `channel` of pixel `(y, x)`.
+    pub fn at(&self, y: &Affine, x: &Affine, channel: i64) -> Affine {
+        add(&scaled(y, self.base + channel, self.row), &scaled(x, 0, self.pixel))
+    }
+}
+
+/// How a conv reads its input map: the window of output pixel `(y, x)`
+/// has tap `(i, j)` at input pixel `(y * stride - pad + i * dilation, ...)`.
+/// Kernel-matrix rows are tap-major (`(i, j)` row-major, then the group's
+/// input channels), so that a window row of taps is one run of words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    pub kernel: [i64; 2],
+    pub stride: [i64; 2],
+    pub dilation: [i64; 2],
+    /// Top and left padding.
+    pub pad: [i64; 2],
+    /// Input channels of one group: the rows of a tap.
+    pub group_channels: i64,
+}
+
+/// Where a layer's input windows are in shared memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Windows {
+    /// Staged by the host in im2col order: pixel `p`'s window is `window`
+    /// words at `base + p * window` (a walk of one row of pixels).
+    Staged { base: i64 },
+    /// Read from a feature map.
+    Map { map: MapView, window: Window },
+}
+
+/// Where a layer reads and writes in shared memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Io {
+    /// Output pixels per row: pixel `p` is `(p / width, p % width)`.
+    pub width: i64,
+    pub windows: Windows,
+    pub output: MapView,
+    /// The bias vector's address, for a layer with one.
+    pub bias: i64,
+}
+
+impl Io {
+    /// The layout of [`Layer::layout`]: im2col windows staged by the host,
+    /// output vectors pixel after pixel, then the bias.
+    pub fn staged(layer: &Layer) -> Io {
+        let layout = layer.layout();
+        Io {
+            width: layer.pixels.max(1),
+            windows: Windows::Staged { base: layout.inputs },
+            output: MapView { base: layout.outputs, row: layer.pixels * layer.channels, pixel: layer.channels },
+            bias: layout.bias,
+        }
+    }
+}
+
+/// A run of input words a core loads for every pixel: `n` words to local
+/// offset `local` from tap `tap` of the window, channels from `channel`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Segment {
+    pub local: i64,
+    pub tap: [i64; 2],
+    pub channel: i64,
+    pub n: i64,
+}
+
+/// The loads of `segments` of `pixel`'s window in `map`.
+pub(crate) fn window_loads(
+    map: &MapView,
+    window: &Window,
+    segments: &[Segment],
+    pixel: &Pixel,
+    class: Class,
+) -> Vec<Instr> {
+    let along =
+        |d: usize, at: &Affine, tap: i64| scaled(at, tap * window.dilation[d] - window.pad[d], window.stride[d]);
+    let load = |s: &Segment| {
+        let shared = map.at(&along(0, &pixel.y, s.tap[0]), &along(1, &pixel.x, s.tap[1]), s.channel);
+        Instr::Load { local: Affine::constant(s.local), shared, n: s.n as u32, class }
+    };
+    segments.iter().map(load).collect()
+}
+
+/// The runs of a tile's rows `rows` in a window read from a map: a tap
+/// of the rows each (a packed tile holds whole groups, whose rows are
+/// tap-major over all its channels), local offsets from `local`.
+fn tile_segments(window: &Window, groups_per_tile: i64, rows: [i64; 2], local: i64) -> Vec<Segment> {
+    let Window { kernel, group_channels: cin, .. } = *window;
+    let group_rows = kernel[0] * kernel[1] * cin;
+    let tap = |t: i64| [t / kernel[1], t % kernel[1]];
+    let taps = 0..kernel[0] * kernel[1];
+    if groups_per_tile > 1 {
+        let channels = rows[1] / group_rows * cin - rows[0] / group_rows * cin;
+        let first = rows[0] / group_rows * cin;
+        return taps
+            .map(|t| Segment { local: local + t * channels, tap: tap(t), channel: first, n: channels })
+            .collect();
+    }
+    let group = rows[0] / group_rows;
+    let [lo, hi] = rows.map(|r| r - group * group_rows);
+    taps.filter(|t| t * cin < hi && (t + 1) * cin > lo)
+        .map(|t| {
+            let (from, to) = (lo.max(t * cin), hi.min((t + 1) * cin));
+            Segment { local: local + from - lo, tap: tap(t), channel: group * cin + from - t * cin, n: to - from }
+        })
+        .collect()
+}
+
+/// `segments` with each run that continues the previous one in both
+/// memories merged into it (taps side by side in a row of the map).
+pub(crate) fn merge_segments(map: &MapView, window: &Window, segments: Vec<Segment>) -> Vec<Segment> {
+    let offset =
+        |s: &Segment| s.tap[0] * window.dilation[0] * map.row + s.tap[1] * window.dilation[1] * map.pixel + s.channel;
+    let mut merged: Vec<Segment> = Vec::new();
+    for segment in segments {
+        match merged.last_mut() {
+            Some(last) if last.local + last.n == segment.local && offset(last) + last.n == offset(&segment) => {
+                last.n += segment.n
+            }
+            _ => merged.push(segment),
+        }
+    }
+    merged
+}
+
 /// The most vectors one CALL hands on in the cyclic scheme, or returns as
 /// credits when forwarding: fewer CALLs mean less synchronization traffic,
 /// and on a wide bus, where a 4-byte CALL takes a whole beat, less bus time.
@@ -248,11 +384,37 @@ pub fn layer_program(
     weights: &dyn Fn(usize) -> Option<Vec<f64>>,
     data: Option<(Vec<f64>, Vec<f64>)>,
 ) -> Result<Program, UnsupportedExchange> {
+    let layout = layer.layout();
+    let cores = layer_cores(layer, &Io::staged(layer), plan, scheme, crossbars, weights)?;
+    let memory = match data {
+        Some((input, bias)) => {
+            let mut memory = vec![MemoryInit { address: layout.inputs as u64, values: input }];
+            if layer.bias {
+                memory.push(MemoryInit { address: layout.bias as u64, values: bias });
+            }
+            memory
+        }
+        None => Vec::new(),
+    };
+    Ok(Program { cores, memory })
+}
+
+/// The programs of the cores of one layer that reads and writes where
+/// `io` says, numbered from 0 in [`core_tiles`] order (see
+/// [`layer_program`]). Forwarding partial sums needs a walk of one row
+/// of pixels (`io.width == layer.pixels`).
+pub fn layer_cores(
+    layer: &Layer,
+    io: &Io,
+    plan: &TilePlan,
+    scheme: Scheme,
+    crossbars: i64,
+    weights: &dyn Fn(usize) -> Option<Vec<f64>>,
+) -> Result<Vec<CoreProgram>, UnsupportedExchange> {
     let Scheme { mode, exchange } = scheme;
     if exchange == Exchange::Forward && mode != SyncMode::Linear {
         return Err(UnsupportedExchange { mode });
     }
-    let layout = layer.layout();
     let per_core = tiles_per_member(plan.h, crossbars);
     let h_count = group_members(plan.h, crossbars);
     let core_tiles = core_tiles(plan, crossbars);
@@ -299,14 +461,23 @@ pub fn layer_program(
             })
             .collect();
         let seat = Seat { index, h: tiles[0].h / per_core, h_count, starts: &starts };
-        let step = Step { layer, layout, tile_rows, rows, channels, first_channel, local, parts };
+        let loads = match io.windows {
+            Windows::Staged { .. } => Vec::new(),
+            Windows::Map { map, window } => {
+                let segments = tiles.iter().flat_map(|tile| {
+                    tile_segments(&window, plan.groups_per_tile, tile.rows, local.input + tile.rows[0] - tile_rows)
+                });
+                merge_segments(&map, &window, segments.collect())
+            }
+        };
+        let step = Step { layer, io, tile_rows, rows, channels, first_channel, local, parts, loads };
         let mut body = Vec::new();
         // Forwarding groups add the bias first (see `Step::forward_loops`).
         let biased = if forward { seat.first() } else { seat.last() || mode == SyncMode::Cyclic };
         if layer.bias && biased {
             body.push(Instr::Load {
                 local: Affine::constant(local.bias),
-                shared: Affine::constant(layout.bias + first_channel),
+                shared: Affine::constant(io.bias + first_channel),
                 n: channels as u32,
                 class: Class::Partial,
             });
@@ -315,6 +486,7 @@ pub fn layer_program(
             body.push(Instr::Wait { value: Affine::constant(seat.token()) });
         }
         if forward {
+            assert_eq!(io.width, layer.pixels, "forwarding walks one row of pixels");
             body.extend(step.forward_loops(&seat));
         } else {
             step.shared_memory_walk(&seat, mode, &mut body);
@@ -333,17 +505,7 @@ pub fn layer_program(
             .collect();
         cores.push(CoreProgram { core: index as u32, crossbars, body });
     }
-    let memory = match data {
-        Some((input, bias)) => {
-            let mut memory = vec![MemoryInit { address: layout.inputs as u64, values: input }];
-            if layer.bias {
-                memory.push(MemoryInit { address: layout.bias as u64, values: bias });
-            }
-            memory
-        }
-        None => Vec::new(),
-    };
-    Ok(Program { cores, memory })
+    Ok(cores)
 }
 
 /// Local addresses of one core.
@@ -406,7 +568,7 @@ impl Seat<'_> {
 /// What one core does for one pixel.
 struct Step<'a> {
     layer: &'a Layer,
-    layout: Layout,
+    io: &'a Io,
     /// The core's first row of the kernel matrix, and how many it holds.
     tile_rows: i64,
     rows: i64,
@@ -415,6 +577,8 @@ struct Step<'a> {
     local: Locals,
     /// The core's crossbars, in order.
     parts: Vec<MvmPart>,
+    /// The runs of its window slice, when windows are read from a map.
+    loads: Vec<Segment>,
 }
 
 impl Step<'_> {
@@ -422,7 +586,7 @@ impl Step<'_> {
     /// as are the sequence values, which count from `step`): the first owner
     /// writes its partial sum, later ones add theirs, the last adds the bias
     /// and applies the activation.
-    fn body(&self, pixel: &Affine, step: &Affine, role: &Role) -> Vec<Instr> {
+    fn body(&self, pixel: &Pixel, step: &Affine, role: &Role) -> Vec<Instr> {
         let output = self.output(pixel);
         let n = self.channels as u32;
         let l = self.local;
@@ -442,25 +606,22 @@ impl Step<'_> {
         body
     }
 
-    /// `pixel`'s affine address in an array of vectors of `stride` words at `base`.
-    fn scaled(pixel: &Affine, base: i64, stride: i64) -> Affine {
-        Affine {
-            constant: base + pixel.constant * stride,
-            terms: pixel.terms.iter().map(|(v, c)| (v.clone(), c * stride)).collect(),
-        }
-    }
-
     /// The address of `pixel`'s output vector (this tile's channels).
-    fn output(&self, pixel: &Affine) -> Affine {
-        Self::scaled(pixel, self.layout.outputs + self.first_channel, self.layer.channels)
+    fn output(&self, pixel: &Pixel) -> Affine {
+        self.io.output.at(&pixel.y, &pixel.x, self.first_channel)
     }
 
     /// Loads the core's slice of `pixel`'s input window and multiplies it:
     /// the partial sum.
-    fn multiply(&self, pixel: &Affine) -> Vec<Instr> {
-        let input = Self::scaled(pixel, self.layout.inputs + self.tile_rows, self.layer.window);
+    fn multiply(&self, pixel: &Pixel) -> Vec<Instr> {
         let (c, l, n) = (Affine::constant, self.local, self.channels as u32);
-        let mut body = vec![Instr::Load { local: c(l.input), shared: input, n: self.rows as u32, class: Class::Input }];
+        let mut body = match self.io.windows {
+            Windows::Staged { base } => {
+                let input = scaled(&pixel.x, base + self.tile_rows, self.layer.window);
+                vec![Instr::Load { local: c(l.input), shared: input, n: self.rows as u32, class: Class::Input }]
+            }
+            Windows::Map { map, window } => window_loads(&map, &window, &self.loads, pixel, Class::Input),
+        };
         for (xbar, part) in self.parts.iter().enumerate() {
             body.push(Instr::Mvm { xbar: xbar as u32, dst: c(part.output), src: c(l.input + part.input) });
         }
@@ -480,18 +641,18 @@ impl Step<'_> {
 
     /// The last owner's work on the complete sum: the bias (`with_bias`),
     /// the activation, and the output vector written to shared memory.
-    fn finish(&self, pixel: &Affine, with_bias: bool) -> Vec<Instr> {
+    fn finish(&self, pixel: &Pixel, with_bias: bool) -> Vec<Instr> {
         let (n, c, l) = (self.channels as u32, Affine::constant, self.local);
         let mut body = Vec::new();
         if with_bias {
             body.extend(self.bias());
         }
-        let activation = match self.layer.activation {
-            Activation::None => None,
-            Activation::Relu => Some(UnaryOp::Relu),
-            Activation::Clip { lo, hi } => Some(UnaryOp::Clip { lo, hi }),
-        };
-        body.extend(activation.map(|op| Instr::Unary { op, dst: c(l.partial), a: c(l.partial), n }));
+        body.extend(activation_op(self.layer.activation).map(|op| Instr::Unary {
+            op,
+            dst: c(l.partial),
+            a: c(l.partial),
+            n,
+        }));
         body.push(Instr::Store { shared: self.output(pixel), local: c(l.partial), n, class: Class::Output });
         body
     }
@@ -575,8 +736,8 @@ impl Step<'_> {
         let (next, first_core) = (seat.hand_off(seat.neighbour(1), 1), seat.hand_off(seat.neighbour(-seat.h), 0));
         let (n, c, l) = (self.channels as u32, Affine::constant, self.local);
         let pixel_body = |pixel: &Affine, slot: &Affine| {
-            let slot_address = Self::scaled(slot, l.slots, self.channels);
-            let mut body = self.multiply(pixel);
+            let slot_address = scaled(slot, l.slots, self.channels);
+            let mut body = self.multiply(&Pixel::in_row(pixel));
             if first {
                 // The first core adds the bias, not the last: the last core's
                 // activation and output store then take about as long as the
@@ -600,7 +761,7 @@ impl Step<'_> {
                 });
             }
             if last {
-                body.extend(self.finish(pixel, false));
+                body.extend(self.finish(&Pixel::in_row(pixel), false));
             } else {
                 body.push(Instr::Put {
                     core: next.0,
@@ -695,43 +856,82 @@ struct Walk<'a> {
 }
 
 impl Walk<'_> {
-    /// Steps `0..count` over pixels `begin..begin + count`, a loop over `var`.
-    /// The first step of the walk is peeled when a start token follows its
-    /// input load. With batches, one CALL hands on `batch` steps at a time
-    /// (a loop of batches, then a loop over the rest and its CALL).
+    /// Steps `0..count` over pixels `begin..begin + count`. The first step
+    /// is peeled when a start token follows its input load; the rest goes
+    /// row by row ([`Walk::piece`]): what is left of the first row, whole
+    /// rows in a loop over `{var}y`, the start of the last row (`{var}t`).
+    /// A walk of one row is one piece, a loop over `var`.
     fn segment(&mut self, var: &str, begin: i64, count: i64, role: Role) {
-        let mut from = 0;
+        let width = self.step.io.width;
+        let mut p = begin;
         if !self.token_to.is_empty() && count > 0 {
-            let mut first = self.step.body(&Affine::constant(begin), &Affine::constant(0), &role);
+            let mut first = self.step.body(&Pixel::numbered(begin, width), &Affine::constant(0), &role);
             send_start_tokens(&mut first, self.token_to);
             self.body.extend(first);
             self.token_to = &[];
-            from = 1;
+            p += 1;
         }
+        let end = begin + count;
+        let row_of = |p: i64| Affine::constant(p / width);
+        if p < end && (p % width != 0 || end - p < width) {
+            let n = (end - p).min(width - p % width);
+            self.body.extend(self.piece(var, &row_of(p), p % width, n, &Affine::constant(p - begin), role));
+            p += n;
+        }
+        let rows = (end - p) / width;
+        if rows > 0 {
+            let row = format!("{var}y");
+            let y = row_of(p).plus(&row, 1);
+            let body = self.piece(var, &y, 0, width, &Affine::constant(p - begin).plus(&row, width), role);
+            self.body.extend(Instr::repeat(&row, rows as u32, body));
+            p += rows * width;
+        }
+        if p < end {
+            self.body.extend(self.piece(
+                &format!("{var}t"),
+                &row_of(p),
+                0,
+                end - p,
+                &Affine::constant(p - begin),
+                role,
+            ));
+        }
+    }
+
+    /// Pixels `x0..x0 + n` of row `y`, walk steps from `first`, a loop over
+    /// `var`. With batches, one CALL hands on `batch` steps at a time (a
+    /// loop of batches, then a loop over the rest and its CALL).
+    fn piece(&self, var: &str, y: &Affine, x0: i64, n: i64, first: &Affine, role: Role) -> Vec<Instr> {
+        // Step `first + j` is pixel `(y, x0 + j)`.
+        let pixel = |j: &Affine| Pixel { y: y.clone(), x: offset(j, x0) };
+        let body = |j: &Affine, role: &Role| self.step.body(&pixel(j), &add(first, j), role);
+        let mut out = Vec::new();
         let batch = if role.call.is_some() { self.batch } else { 1 };
-        let batches = (count - from) / batch;
+        let batches = n / batch;
         if batch > 1 && batches > 0 {
-            // Steps from + batch * b + j, j < batch; one CALL per batch.
+            // Steps batch * b + j, j < batch; one CALL per batch.
             let outer = format!("{var}b");
-            let step = Affine::constant(from).plus(&outer, batch).plus(var, 1);
             let quiet = Role { call: None, ..role };
-            let mut body = Instr::repeat(var, batch as u32, self.step.body(&offset(&step, begin), &step, &quiet));
+            let j = Affine::constant(0).plus(&outer, batch).plus(var, 1);
+            let mut looped = Instr::repeat(var, batch as u32, body(&j, &quiet));
             let (core, released) = role.call.expect("batched only when handing off");
-            body.push(Instr::Call { core, value: Affine::constant(released + from + batch - 1).plus(&outer, batch) });
-            self.body.extend(Instr::repeat(&outer, batches as u32, body));
-            from += batches * batch;
-            if count > from {
+            let last = Affine::constant(batch - 1).plus(&outer, batch);
+            looped.push(Instr::Call { core, value: offset(&add(first, &last), released) });
+            out.extend(Instr::repeat(&outer, batches as u32, looped));
+            let done = batches * batch;
+            if n > done {
                 let rest = format!("{var}r");
-                let step = Affine::constant(from).plus(&rest, 1);
-                let body = self.step.body(&offset(&step, begin), &step, &quiet);
-                self.body.extend(Instr::repeat(&rest, (count - from) as u32, body));
-                self.body.push(Instr::Call { core, value: Affine::constant(released + count - 1) });
+                out.extend(Instr::repeat(
+                    &rest,
+                    (n - done) as u32,
+                    body(&Affine::constant(done).plus(&rest, 1), &quiet),
+                ));
+                out.push(Instr::Call { core, value: offset(&add(first, &Affine::constant(n - 1)), released) });
             }
-        } else if count > from {
-            let step = Affine::constant(from).plus(var, 1);
-            let body = self.step.body(&offset(&step, begin), &step, &role);
-            self.body.extend(Instr::repeat(var, (count - from) as u32, body));
+        } else if n > 0 {
+            out.extend(Instr::repeat(var, n as u32, body(&Affine::constant(0).plus(var, 1), &role)));
         }
+        out
     }
 }
 
@@ -813,7 +1013,56 @@ fn send_start_tokens(step: &mut Vec<Instr>, successors: &[usize]) {
     step.splice(1..1, tokens);
 }
 
+/// The vector-unit op of an activation, if any.
+pub(crate) fn activation_op(activation: Activation) -> Option<UnaryOp> {
+    match activation {
+        Activation::None => None,
+        Activation::Relu => Some(UnaryOp::Relu),
+        Activation::Clip { lo, hi } => Some(UnaryOp::Clip { lo, hi }),
+    }
+}
+
+/// An output pixel, its row and column affine in loop counters.
+#[derive(Debug, Clone)]
+pub(crate) struct Pixel {
+    pub y: Affine,
+    pub x: Affine,
+}
+
+impl Pixel {
+    /// Pixel `x` of the first row: every pixel of a one-row walk.
+    fn in_row(x: &Affine) -> Pixel {
+        Pixel { y: Affine::constant(0), x: x.clone() }
+    }
+
+    /// The pixel numbered `p` on rows of `width` pixels.
+    fn numbered(p: i64, width: i64) -> Pixel {
+        Pixel { y: Affine::constant(p / width), x: Affine::constant(p % width) }
+    }
+}
+
+/// `base + stride * a`
+pub(crate) fn scaled(a: &Affine, base: i64, stride: i64) -> Affine {
+    Affine {
+        constant: base + a.constant * stride,
+        terms: a.terms.iter().map(|(v, c)| (v.clone(), c * stride)).collect(),
+    }
+}
+
+/// `a + b`
+fn add(a: &Affine, b: &Affine) -> Affine {
+    let mut sum = offset(a, b.constant);
+    for (var, coefficient) in &b.terms {
+        match sum.terms.iter_mut().find(|(v, _)| v == var) {
+            Some((_, c)) => *c += coefficient,
+            None => sum.terms.push((var.clone(), *coefficient)),
+        }
+    }
+    sum.terms.retain(|(_, c)| *c != 0);
+    sum
+}
+
 /// `a + by`
-fn offset(a: &Affine, by: i64) -> Affine {
+pub(crate) fn offset(a: &Affine, by: i64) -> Affine {
     Affine { constant: a.constant + by, terms: a.terms.clone() }
 }

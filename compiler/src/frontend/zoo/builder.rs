@@ -183,7 +183,25 @@ impl Builder {
         }
         let kernel = [shape[2] / size, shape[3] / size];
         let window = Window { kernel, strides: kernel, pads: [0; 4], dilations: [1, 1] };
-        let op = NnOp::AvgPool2d { pool: Pool { window, ceil_mode: false }, count_include_pad: false };
+        self.avg_pool_window(name, x, window, false)
+    }
+
+    /// `AvgPool2d(kernel, stride, pad, count_include_pad)`.
+    pub(super) fn avg_pool(
+        &mut self,
+        name: &str,
+        x: Ref,
+        kernel: i64,
+        stride: i64,
+        pad: i64,
+        count_include_pad: bool,
+    ) -> Result<Ref, NetworkError> {
+        let window = Window { kernel: [kernel; 2], strides: [stride; 2], pads: [pad; 4], dilations: [1, 1] };
+        self.avg_pool_window(name, x, window, count_include_pad)
+    }
+
+    fn avg_pool_window(&mut self, name: &str, x: Ref, window: Window, count: bool) -> Result<Ref, NetworkError> {
+        let op = NnOp::AvgPool2d { pool: Pool { window, ceil_mode: false }, count_include_pad: count };
         self.net.add(name, op, &[x])
     }
 

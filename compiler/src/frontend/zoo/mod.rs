@@ -15,6 +15,7 @@ mod lenet;
 mod mobilenet;
 mod resnet;
 mod squeezenet;
+mod testnet;
 mod vgg;
 
 use crate::frontend::{Network, NetworkError};
@@ -36,7 +37,7 @@ struct Model {
 }
 
 /// Sorted by name.
-static MODELS: [Model; 8] = [
+static MODELS: [Model; 9] = [
     Model {
         name: "alexnet",
         description: "AlexNet (Krizhevsky et al. 2012), torchvision's single-tower variant; input 1x3x224x224",
@@ -71,6 +72,12 @@ static MODELS: [Model; 8] = [
         name: "squeezenet1_1",
         description: "SqueezeNet 1.1 (Iandola et al. 2016), torchvision, ceil-mode pools; input 1x3x224x224",
         build: squeezenet::squeezenet1_1,
+    },
+    Model {
+        name: "testnet",
+        description: "a small test network with a layer of every kind the chip runs (strided, depthwise and \
+                      pointwise convs, max and average pooling, residual add, concat, dense); input 1x3x16x16",
+        build: testnet::testnet,
     },
     Model {
         name: "vgg16",

@@ -1,0 +1,208 @@
+//! Whole networks on the driver side: a network read into the plain-data
+//! [`Net`] that [`rram_passes::network`] compiles (the layer graph of its
+//! `nn` module after folding batchnorms, each crossbar layer tiled for the
+//! chip, and for a functional run the folded weights and the input), and
+//! the network's outputs read back from a simulated chip.
+
+use crate::arch::Architecture;
+use crate::frontend::{Network, Ref};
+use crate::graph::{Activation as GraphActivation, LayerGraph, LayerKind};
+use crate::pipeline::{Pipeline, RunOptions};
+use crate::reference::Evaluation;
+use petgraph::graph::NodeIndex;
+use rram_dialects::nn::NnOp;
+use rram_dialects::Context;
+use rram_passes::network::{compile, ConvData, Net, NetChip, NetLayer, NetOp, NetProgram, PoolKind};
+use rram_passes::schedule::{Activation, Scheme, SyncMode, Window};
+use rram_passes::tiling::{plan, KernelMatrix};
+use std::collections::HashMap;
+
+/// The cores a vector layer (pooling, residual add) runs on: these layers
+/// move every input word over the bus and compute little, so a few cores
+/// keep the bus busy (see `rram_passes::network`).
+pub const VECTOR_CORES: i64 = 8;
+
+/// A network compiled for a chip: the layers as the compiler saw them and
+/// the programs.
+#[derive(Debug, Clone)]
+pub struct CompiledNetwork {
+    pub net: Net,
+    pub compiled: NetProgram,
+    /// Whether the network ends in a softmax that the host computes.
+    pub host_softmax: bool,
+}
+
+/// A network that cannot be compiled, and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct WholeNetworkError(pub String);
+
+/// Compiles `network` for `arch`, every crossbar layer in the cyclic
+/// scheme, synchronized layer by layer. With `values` (the network
+/// evaluated by the reference interpreter on its input), the programs carry
+/// the folded weights and biases and shared memory the input.
+pub fn compile_network(
+    network: &Network,
+    arch: &Architecture,
+    values: Option<&Evaluation>,
+) -> Result<CompiledNetwork, WholeNetworkError> {
+    let failed = |e: &dyn std::fmt::Display| WholeNetworkError(e.to_string());
+    let context = Context::new().map_err(|e| failed(&e))?;
+    let mut module = context
+        .parse(&network.to_mlir(), &network.name)
+        .map_err(|e| WholeNetworkError(format!("internal error: the network does not verify: {e}")))?;
+    Pipeline::parse("builtin.module(nn-fold-batchnorm,nn-verify-shapes)")
+        .and_then(|pipeline| pipeline.run(&mut module, RunOptions::default(), |_, _| {}))
+        .map_err(|e| failed(&e))?;
+    let graph = LayerGraph::from_module(&module).map_err(|e| failed(&e))?;
+    let (net, host_softmax) = net_of(&graph, network, arch, values)?;
+    let chip = NetChip {
+        cores: i64::from(arch.core.count),
+        crossbars: i64::from(arch.core.crossbars),
+        local_words: (arch.core.local_memory_bytes / 4) as i64,
+        shared_words: (arch.shared_memory.size_bytes / 4) as i64,
+        vector_cores: VECTOR_CORES,
+    };
+    let compiled = compile(&net, &chip, Scheme::from(SyncMode::Cyclic)).map_err(|e| failed(&e))?;
+    Ok(CompiledNetwork { net, compiled, host_softmax })
+}
+
+/// The graph's layers as a [`Net`], and whether a softmax is left to the host.
+fn net_of(
+    graph: &LayerGraph,
+    network: &Network,
+    arch: &Architecture,
+    values: Option<&Evaluation>,
+) -> Result<(Net, bool), WholeNetworkError> {
+    let slices = i64::from(arch.slices_per_weight());
+    let (rows, cols) = (i64::from(arch.crossbar.rows), i64::from(arch.crossbar.cols));
+    let mut index_of: HashMap<NodeIndex, usize> = HashMap::new();
+    let mut layers: Vec<NetLayer> = Vec::new();
+    let mut outputs = Vec::new();
+    let mut host_softmax = false;
+    for node in graph.topological_order() {
+        let layer = graph.layer(node);
+        let producers = graph.producers(node);
+        let unsupported =
+            |what: &str| WholeNetworkError(format!("layer '{}' ({}): {what}", layer.name, layer.kind.word()));
+        let map_shape = |shape: &[i64]| -> Result<[i64; 3], WholeNetworkError> {
+            match *shape {
+                [1, c, h, w] => Ok([c, h, w]),
+                [1, c] => Ok([c, 1, 1]),
+                _ => Err(unsupported(&format!("a feature map of shape {shape:?}: batch 1, NCHW or NC"))),
+            }
+        };
+        let inputs: Vec<usize> = producers.iter().map(|p| index_of[p]).collect();
+        let op = match &layer.kind {
+            LayerKind::Output { .. } => {
+                outputs.extend(inputs);
+                continue;
+            }
+            LayerKind::Softmax { .. } => {
+                host_softmax = true;
+                index_of.insert(node, inputs[0]);
+                continue;
+            }
+            LayerKind::Input { .. } => NetOp::Input { data: values.map(|v| v.input.clone()) },
+            LayerKind::Conv { conv, kernel, bias } => {
+                let source = map_shape(&layer.inputs[0])?;
+                let weight_shape = [layer.output[1], source[0] / conv.groups, kernel[0], kernel[1]];
+                let matrix = KernelMatrix::conv(weight_shape, conv.groups, slices).map_err(|e| unsupported(&e))?;
+                let window = Window {
+                    kernel: *kernel,
+                    stride: conv.strides,
+                    dilation: conv.dilations,
+                    pad: [conv.pads[0], conv.pads[1]],
+                    group_channels: source[0] / conv.groups,
+                };
+                let data =
+                    values.map(|v| conv_data(network, v, &layer.name)).transpose().map_err(|e| unsupported(&e))?;
+                NetOp::Conv { plan: plan(&matrix, rows, cols), matrix, window, bias: *bias, data }
+            }
+            LayerKind::Dense { bias } => {
+                // A conv whose kernel covers the map it reads: NCHW flatten
+                // order is the weights' own `[M, C, H, W]` layout.
+                let [channels, height, width] = layers[inputs[0]].shape;
+                let outputs = layer.output[1];
+                let matrix =
+                    KernelMatrix::conv([outputs, channels, height, width], 1, slices).map_err(|e| unsupported(&e))?;
+                let window = Window {
+                    kernel: [height, width],
+                    stride: [1, 1],
+                    dilation: [1, 1],
+                    pad: [0, 0],
+                    group_channels: channels,
+                };
+                let data =
+                    values.map(|v| conv_data(network, v, &layer.name)).transpose().map_err(|e| unsupported(&e))?;
+                NetOp::Conv { plan: plan(&matrix, rows, cols), matrix, window, bias: *bias, data }
+            }
+            LayerKind::MaxPool(pool) | LayerKind::AvgPool { pool, .. } => {
+                let kind = match layer.kind {
+                    LayerKind::AvgPool { count_include_pad, .. } => PoolKind::Avg { count_include_pad },
+                    _ => PoolKind::Max,
+                };
+                let window = &pool.window;
+                NetOp::Pool {
+                    kind,
+                    kernel: window.kernel,
+                    stride: window.strides,
+                    dilation: window.dilations,
+                    pads: window.pads,
+                }
+            }
+            LayerKind::GlobalAvgPool => NetOp::GlobalAvgPool,
+            LayerKind::Add => NetOp::Add,
+            LayerKind::Concat { axis: 1 } => NetOp::Concat,
+            LayerKind::Concat { axis } => {
+                return Err(unsupported(&format!("a concat along axis {axis}, not channels")))
+            }
+        };
+        // A map read under another shape must be read in its own layout:
+        // only a flatten into a dense layer keeps it.
+        for (&input, shape) in inputs.iter().zip(&layer.inputs) {
+            let dense_flatten = matches!(layer.kind, LayerKind::Dense { .. }) && shape.len() == 2;
+            if !dense_flatten && map_shape(shape)? != layers[input].shape {
+                return Err(unsupported(&format!(
+                    "reads '{}' reshaped to {shape:?}: only a flatten before a dense layer is supported",
+                    layers[input].name
+                )));
+            }
+        }
+        let activation = match layer.activation.as_ref().map(|a| a.activation) {
+            None => Activation::None,
+            Some(GraphActivation::Relu) => Activation::Relu,
+            Some(GraphActivation::Clip { min, max }) => Activation::Clip { lo: min, hi: max },
+        };
+        index_of.insert(node, layers.len());
+        layers.push(NetLayer { name: layer.name.clone(), op, inputs, shape: map_shape(&layer.output)?, activation });
+    }
+    Ok((Net { name: graph.name.clone(), layers, outputs }, host_softmax))
+}
+
+/// The weights and bias of the conv or dense node `name`, with a batchnorm
+/// that reads only it folded in (as `nn-fold-batchnorm` folds it).
+fn conv_data(network: &Network, values: &Evaluation, name: &str) -> Result<ConvData, String> {
+    let (index, node) = network
+        .nodes
+        .iter()
+        .enumerate()
+        .find(|(_, node)| node.name == name && matches!(node.op, NnOp::Conv2d(_) | NnOp::Dense))
+        .ok_or_else(|| format!("no conv or dense node of the network is named '{name}'"))?;
+    let mut weights = values.value(node.inputs[1]).to_vec();
+    let mut bias = node.inputs.get(2).map(|&b| values.value(b).to_vec());
+    let users: Vec<_> = network.nodes.iter().filter(|n| n.inputs.contains(&Ref::Node(index))).collect();
+    if let [user] = users.as_slice() {
+        if let NnOp::BatchNorm { epsilon } = user.op {
+            let [scale, shift, mean, var] = [1, 2, 3, 4].map(|i| values.value(user.inputs[i]));
+            let factor: Vec<f64> = scale.iter().zip(var).map(|(s, v)| s / (v + f64::from(epsilon)).sqrt()).collect();
+            let per_channel = weights.len() / factor.len();
+            for (i, w) in weights.iter_mut().enumerate() {
+                *w *= factor[i / per_channel];
+            }
+            let b = bias.unwrap_or_else(|| vec![0.0; factor.len()]);
+            bias = Some((0..factor.len()).map(|c| factor[c] * (b[c] - mean[c]) + shift[c]).collect());
+        }
+    }
+    Ok(ConvData { weights, bias })
+}

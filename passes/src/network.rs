@@ -1,0 +1,761 @@
+//! Whole networks: every layer of a CNN in one set of per-core programs,
+//! plain data like [`crate::schedule`], which writes each crossbar layer.
+//!
+//! **Feature maps** live in shared memory in one layout that producers
+//! write and consumers read directly: pixel-major, a pixel's channels
+//! contiguous (HWC), rows of pixels one after another ([`MapView`]). A map
+//! read by convs with padding is stored with a border of zeros as wide as
+//! the widest padding, so that every window is a rectangle of the buffer
+//! and padding is exact; a kernel-matrix row order that is tap-major makes
+//! a core's slice of a window a few runs of words (one per window row when
+//! its tiles hold all channels). A concat costs nothing: each of its inputs
+//! is written straight into its channels of the concat's buffer (a view
+//! with another channel offset), so every layer reading it sees one map.
+//!
+//! **Crossbar layers** (conv; a dense layer is a conv whose kernel covers
+//! its input map, which takes the NCHW flatten order of its weights as is)
+//! are scheduled by [`layer_cores`] on cores of their own, in network
+//! order, each layer from a fresh core.
+//!
+//! **Vector layers** (max and average pooling, global average pooling,
+//! residual add) run on the vector units of [`NetChip::vector_cores`]
+//! cores from the first core of the layer that feeds them: they move every
+//! input word over the bus and compute little, so a few cores keep the bus
+//! busy and more would only queue. Pooling windows that reach into the
+//! padding are cut into regions of equal valid taps, so that max pooling
+//! never sees a padded value and average pooling divides by the taps it
+//! read (or by the whole kernel where the model counts the padding).
+//!
+//! **Layer-by-layer synchronization:** after each layer every core that
+//! still has work arrives at a barrier, so a layer starts when the ones
+//! before it are done. A crossbar layer's hand-offs use the sequence
+//! registers; since a register only grows, each layer's values on a core
+//! count on from the highest value earlier layers raised it to.
+//!
+//! The host places the network input (and, for a functional run, the
+//! weights, biases and zero borders) and reads the outputs; a final softmax
+//! is left to it.
+
+use crate::schedule::{
+    activation_op, core_tiles, layer_cores, merge_segments, window_loads, Activation, Io, Layer, MapView, Pixel,
+    Scheme, Segment, Window, Windows,
+};
+use crate::tiling::{KernelMatrix, Tile, TilePlan};
+use rram_isa::{Affine, BinaryOp, Class, CoreProgram, Instr, MemoryInit, Program, UnaryOp};
+use std::collections::HashMap;
+use std::ops::Range;
+
+/// A network as the whole-network compiler reads it: layers in a
+/// topological order, each reading earlier layers' outputs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Net {
+    pub name: String,
+    pub layers: Vec<NetLayer>,
+    /// The layers whose outputs the host reads.
+    pub outputs: Vec<usize>,
+}
+
+/// One layer and the maps it reads.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NetLayer {
+    pub name: String,
+    pub op: NetOp,
+    /// The layers whose outputs it reads, by operand.
+    pub inputs: Vec<usize>,
+    /// Its output map: channels, height, width.
+    pub shape: [i64; 3],
+    /// Applied as it writes its outputs.
+    pub activation: Activation,
+}
+
+/// What a layer computes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum NetOp {
+    /// The network input, which the host places: NCHW values for a
+    /// functional run.
+    Input {
+        data: Option<Vec<f64>>,
+    },
+    /// A conv on crossbars, tiled by `plan`; `weights` in the layout
+    /// `[Cout, Cin / groups, Kh, Kw]` and the bias, for a functional run.
+    Conv {
+        matrix: KernelMatrix,
+        plan: TilePlan,
+        window: Window,
+        bias: bool,
+        data: Option<ConvData>,
+    },
+    /// Max or average pooling; `pads` top, left, bottom, right.
+    Pool {
+        kind: PoolKind,
+        kernel: [i64; 2],
+        stride: [i64; 2],
+        dilation: [i64; 2],
+        pads: [i64; 4],
+    },
+    GlobalAvgPool,
+    /// The element-wise sum of its two inputs.
+    Add,
+    /// Its inputs side by side along channels.
+    Concat,
+}
+
+/// The weights and bias of a conv.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConvData {
+    pub weights: Vec<f64>,
+    pub bias: Option<Vec<f64>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PoolKind {
+    Max,
+    Avg { count_include_pad: bool },
+}
+
+/// What the compiler needs to know of the chip.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NetChip {
+    pub cores: i64,
+    pub crossbars: i64,
+    pub local_words: i64,
+    pub shared_words: i64,
+    /// The cores a vector layer runs on.
+    pub vector_cores: i64,
+}
+
+/// A network that cannot be compiled for a chip, and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct NetError {
+    pub message: String,
+}
+
+fn error<T>(message: String) -> Result<T, NetError> {
+    Err(NetError { message })
+}
+
+/// The compiled network.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NetProgram {
+    pub program: Program,
+    /// Per layer, the cores that work on it (none for the input and concats).
+    pub cores: Vec<Vec<u32>>,
+    /// Per layer, where its output map is.
+    pub maps: Vec<MapView>,
+    /// The shared words the feature maps and biases take.
+    pub shared_words: i64,
+    /// The crossbars holding weights.
+    pub crossbars_used: i64,
+}
+
+impl NetProgram {
+    /// Layer `layer`'s output map of `shape` read from `shared` (a function
+    /// from word address to value), in NCHW order.
+    pub fn read_map(&self, layer: usize, shape: [i64; 3], shared: impl Fn(usize) -> f64) -> Vec<f64> {
+        let map = self.maps[layer];
+        let [channels, height, width] = shape;
+        let mut values = Vec::with_capacity((channels * height * width) as usize);
+        for c in 0..channels {
+            for y in 0..height {
+                for x in 0..width {
+                    values.push(shared((map.base + y * map.row + x * map.pixel + c) as usize));
+                }
+            }
+        }
+        values
+    }
+}
+
+/// A feature-map buffer: `channels` per pixel, a border of `border`
+/// pixels around `height x width`.
+#[derive(Debug, Clone, Copy, Default)]
+struct Buffer {
+    channels: i64,
+    height: i64,
+    width: i64,
+    border: i64,
+    start: i64,
+}
+
+impl Buffer {
+    fn words(&self) -> i64 {
+        (self.height + 2 * self.border) * (self.width + 2 * self.border) * self.channels
+    }
+
+    fn view(&self, channel: i64) -> MapView {
+        let row = (self.width + 2 * self.border) * self.channels;
+        MapView {
+            base: self.start + self.border * row + self.border * self.channels + channel,
+            row,
+            pixel: self.channels,
+        }
+    }
+
+    /// The words of its border, as runs of zeros: the rows above, the
+    /// right and left border between two rows, the rows below.
+    fn border_zeros(&self) -> Vec<MemoryInit> {
+        if self.border == 0 {
+            return Vec::new();
+        }
+        let row = (self.width + 2 * self.border) * self.channels;
+        let side = self.border * self.channels;
+        let zeros =
+            |address: i64, words: i64| MemoryInit { address: address as u64, values: vec![0.0; words as usize] };
+        let mut runs = vec![zeros(self.start, self.border * row + side)];
+        for y in 1..self.height {
+            runs.push(zeros(self.start + (self.border + y) * row - side, 2 * side));
+        }
+        runs.push(zeros(self.start + (self.border + self.height) * row - side, side + self.border * row));
+        runs
+    }
+}
+
+/// Compiles `net` for `chip`, every crossbar layer in `scheme`.
+pub fn compile(net: &Net, chip: &NetChip, scheme: Scheme) -> Result<NetProgram, NetError> {
+    check_structure(net)?;
+    let storage = storage(net)?;
+    // Buffers, one per layer that is not written into a concat's.
+    let mut buffers: HashMap<usize, Buffer> = HashMap::new();
+    for (index, layer) in net.layers.iter().enumerate() {
+        if storage[index].0 == index {
+            let [channels, height, width] = layer.shape;
+            buffers.insert(index, Buffer { channels, height, width, ..Buffer::default() });
+        }
+    }
+    for layer in &net.layers {
+        if let NetOp::Conv { window, .. } = &layer.op {
+            let source = &net.layers[layer.inputs[0]];
+            let buffer = buffers.get_mut(&storage[layer.inputs[0]].0).expect("every storage has a buffer");
+            buffer.border = buffer.border.max(border(window, source.shape, layer.shape));
+        }
+    }
+    let mut next = 0i64;
+    let mut memory = Vec::new();
+    let mut order: Vec<usize> = buffers.keys().copied().collect();
+    order.sort_unstable();
+    for index in order {
+        let buffer = buffers.get_mut(&index).expect("listed");
+        buffer.start = next;
+        next += buffer.words();
+        memory.extend(buffer.border_zeros());
+    }
+    let maps: Vec<MapView> = storage.iter().map(|&(buffer, channel)| buffers[&buffer].view(channel)).collect();
+    let mut phases: Vec<Vec<CoreProgram>> = Vec::new();
+    let mut cores_of: Vec<Vec<u32>> = Vec::new();
+    let mut free_core = 0i64;
+    let mut crossbars_used = 0i64;
+    for (index, layer) in net.layers.iter().enumerate() {
+        let located = |e: String| NetError { message: format!("layer '{}': {e}", layer.name) };
+        let cores = match &layer.op {
+            NetOp::Input { data } => {
+                if let Some(values) = data {
+                    memory.extend(place_map(&maps[index], layer.shape, values).map_err(located)?);
+                }
+                Vec::new()
+            }
+            NetOp::Concat => Vec::new(),
+            NetOp::Conv { matrix, plan, window, bias, data } => {
+                let [channels, height, width] = layer.shape;
+                let bias_at = next;
+                if *bias {
+                    next += channels;
+                    if let Some(values) = data.as_ref().and_then(|d| d.bias.as_ref()) {
+                        memory.push(MemoryInit { address: bias_at as u64, values: values.clone() });
+                    }
+                }
+                let io = Io {
+                    width,
+                    windows: Windows::Map { map: maps[layer.inputs[0]], window: *window },
+                    output: maps[index],
+                    bias: bias_at,
+                };
+                let shape = Layer {
+                    pixels: height * width,
+                    channels,
+                    slices: matrix.slices,
+                    window: matrix.rows(),
+                    bias: *bias,
+                    activation: layer.activation,
+                };
+                let weights = |tile: usize| {
+                    data.as_ref().map(|d| tile_weights(&d.weights, matrix, window, plan, &plan.tiles[tile]))
+                };
+                let mut cores = layer_cores(&shape, &io, plan, scheme, chip.crossbars, &weights)
+                    .map_err(|e| located(e.to_string()))?;
+                crossbars_used += plan.tiles.len() as i64;
+                relocate(&mut cores, free_core as u32);
+                free_core += core_tiles(plan, chip.crossbars).len() as i64;
+                cores
+            }
+            op => {
+                let first = net.layers[index].inputs.iter().find_map(|&p| cores_of[p].first().copied()).unwrap_or(0);
+                let sources: Vec<(MapView, [i64; 3])> =
+                    layer.inputs.iter().map(|&p| (maps[p], net.layers[p].shape)).collect();
+                let vector =
+                    VectorLayer { op, sources, output: maps[index], shape: layer.shape, activation: layer.activation };
+                vector.programs(first, chip).map_err(located)?
+            }
+        };
+        cores_of.push(cores.iter().map(|c| c.core).collect());
+        phases.push(cores);
+    }
+    if free_core > chip.cores {
+        return error(format!(
+            "the network needs {free_core} cores of {} crossbars for its {crossbars_used} tiles (each layer on cores \
+             of its own), the chip has {}",
+            chip.crossbars, chip.cores
+        ));
+    }
+    if next > chip.shared_words {
+        return error(format!(
+            "the network's feature maps and biases take {next} words of shared memory, the chip has {}",
+            chip.shared_words
+        ));
+    }
+    let program = Program { cores: layer_by_layer(phases), memory };
+    Ok(NetProgram { program, cores: cores_of, maps, shared_words: next, crossbars_used })
+}
+
+/// Checks that every layer reads earlier layers, as many as its op takes,
+/// of shapes it can read.
+fn check_structure(net: &Net) -> Result<(), NetError> {
+    for (index, layer) in net.layers.iter().enumerate() {
+        let wrong = |what: String| error(format!("layer '{}': {what}", layer.name));
+        if let Some(&later) = layer.inputs.iter().find(|&&p| p >= index) {
+            return wrong(format!("reads layer #{later}, which does not come before it"));
+        }
+        let arity = match layer.op {
+            NetOp::Input { .. } => 0..=0,
+            NetOp::Add => 2..=2,
+            NetOp::Concat => 1..=usize::MAX,
+            _ => 1..=1,
+        };
+        if !arity.contains(&layer.inputs.len()) {
+            return wrong(format!("reads {} maps", layer.inputs.len()));
+        }
+        let shapes: Vec<[i64; 3]> = layer.inputs.iter().map(|&p| net.layers[p].shape).collect();
+        match &layer.op {
+            NetOp::Add if shapes[0] != layer.shape || shapes[1] != layer.shape => {
+                return wrong(format!("adds maps of shapes {shapes:?} into {:?}", layer.shape))
+            }
+            NetOp::Concat
+                if shapes.iter().any(|s| s[1..] != layer.shape[1..])
+                    || shapes.iter().map(|s| s[0]).sum::<i64>() != layer.shape[0] =>
+            {
+                return wrong(format!("concatenates maps of shapes {shapes:?} along channels into {:?}", layer.shape))
+            }
+            _ => {}
+        }
+    }
+    match net.outputs.iter().find(|&&o| o >= net.layers.len()) {
+        Some(o) => error(format!("output #{o} is not a layer")),
+        None => Ok(()),
+    }
+}
+
+/// Where each layer's output is stored: `(layer owning the buffer,
+/// channel offset)`. An input of a concat is written into the concat's
+/// buffer, which may itself be part of another concat's.
+fn storage(net: &Net) -> Result<Vec<(usize, i64)>, NetError> {
+    let mut storage: Vec<(usize, i64)> = (0..net.layers.len()).map(|l| (l, 0)).collect();
+    let mut concat_of: Vec<Option<usize>> = vec![None; net.layers.len()];
+    for (index, layer) in net.layers.iter().enumerate().rev() {
+        if layer.op != NetOp::Concat {
+            continue;
+        }
+        let mut channel = storage[index].1;
+        for &input in &layer.inputs {
+            let source = &net.layers[input];
+            if let Some(other) = concat_of[input] {
+                return error(format!(
+                    "layer '{}' is concatenated twice ('{}' and '{}'): its output can be written into one concat only",
+                    source.name, net.layers[other].name, layer.name
+                ));
+            }
+            if matches!(source.op, NetOp::Input { .. }) {
+                return error(format!(
+                    "concat '{}' reads the network input '{}' directly: only layers computed on the chip can be \
+                     concatenated",
+                    layer.name, source.name
+                ));
+            }
+            concat_of[input] = Some(index);
+            storage[input] = (storage[index].0, channel);
+            channel += source.shape[0];
+        }
+    }
+    Ok(storage)
+}
+
+/// The border a map of `input` (channels, height, width) needs for a conv
+/// `window` producing `output`: the farthest its windows reach outside.
+fn border(window: &Window, input: [i64; 3], output: [i64; 3]) -> i64 {
+    (0..2)
+        .map(|d| {
+            let reach =
+                (output[1 + d] - 1) * window.stride[d] - window.pad[d] + (window.kernel[d] - 1) * window.dilation[d];
+            window.pad[d].max(reach + 1 - input[1 + d])
+        })
+        .max()
+        .unwrap_or(0)
+        .max(0)
+}
+
+/// NCHW `values` of a map of `shape` written into `map`, a run per row.
+fn place_map(map: &MapView, shape: [i64; 3], values: &[f64]) -> Result<Vec<MemoryInit>, String> {
+    let [channels, height, width] = shape;
+    if values.len() as i64 != channels * height * width {
+        return Err(format!("{} input values for a map of {channels}x{height}x{width}", values.len()));
+    }
+    let mut runs = Vec::new();
+    for y in 0..height {
+        let mut row = Vec::with_capacity((width * map.pixel) as usize);
+        for x in 0..width {
+            for c in 0..map.pixel {
+                row.push(if c < channels { values[((c * height + y) * width + x) as usize] } else { 0.0 });
+            }
+        }
+        runs.push(MemoryInit { address: (map.base + y * map.row) as u64, values: row });
+    }
+    Ok(runs)
+}
+
+/// The cells of one tile of a conv's tap-major kernel matrix, row-major:
+/// a tile of one group holds its rows `tile.rows` (tap, then input channel
+/// of the group); a packed tile holds whole groups, tap-major over all
+/// their input channels ([`crate::schedule::Window`]), zero off the
+/// groups' diagonal blocks.
+pub fn tile_weights(weights: &[f64], matrix: &KernelMatrix, window: &Window, plan: &TilePlan, tile: &Tile) -> Vec<f64> {
+    let cin = window.group_channels;
+    let taps = window.kernel[0] * window.kernel[1];
+    let cout = matrix.cols_per_group / matrix.slices;
+    let channels = tile.cols[0] / matrix.slices..tile.cols[1] / matrix.slices;
+    let weight = |o: i64, group: i64, ci: i64, tap: i64| {
+        if o / cout == group {
+            weights[((o * cin + ci) * taps + tap) as usize]
+        } else {
+            0.0
+        }
+    };
+    let group_rows = taps * cin;
+    let mut cells = Vec::new();
+    for row in tile.rows[0]..tile.rows[1] {
+        let (group, tap, ci) = if plan.groups_per_tile > 1 {
+            let i = row - tile.rows[0];
+            let across = (tile.rows[1] - tile.rows[0]) / taps;
+            (tile.rows[0] / group_rows + i % across / cin, i / across, i % cin)
+        } else {
+            let local = row % group_rows;
+            (row / group_rows, local / cin, local % cin)
+        };
+        cells.extend(channels.clone().map(|o| weight(o, group, ci, tap)));
+    }
+    cells
+}
+
+/// Renumbers a layer's cores from `first` on, and the cores they signal.
+fn relocate(cores: &mut [CoreProgram], first: u32) {
+    fn body(instrs: &mut [Instr], first: u32) {
+        for instr in instrs {
+            match instr {
+                Instr::Call { core, .. } | Instr::Put { core, .. } => *core += first,
+                Instr::Loop { body: inner, .. } => body(inner, first),
+                _ => {}
+            }
+        }
+    }
+    for core in cores {
+        core.core += first;
+        body(&mut core.body, first);
+    }
+}
+
+/// One program per core from each layer's programs, in network order:
+/// after a layer, every core that worked on it or has work left arrives at
+/// a barrier; a core's
+/// sequence values count on from what earlier layers raised it to.
+fn layer_by_layer(phases: Vec<Vec<CoreProgram>>) -> Vec<CoreProgram> {
+    let last_phase: HashMap<u32, usize> =
+        phases.iter().enumerate().flat_map(|(phase, cores)| cores.iter().map(move |c| (c.core, phase))).collect();
+    let mut programs: HashMap<u32, CoreProgram> =
+        last_phase.keys().map(|&core| (core, CoreProgram { core, crossbars: Vec::new(), body: Vec::new() })).collect();
+    let mut base: HashMap<u32, i64> = HashMap::new();
+    let busy: Vec<usize> = (0..phases.len()).filter(|&p| !phases[p].is_empty()).collect();
+    for (k, &phase) in busy.iter().enumerate() {
+        let mut raised: HashMap<u32, i64> = HashMap::new();
+        for mut core in phases[phase].clone() {
+            core.body.retain(|instr| *instr != Instr::Halt);
+            shift_sequences(&mut core.body, core.core, &base, &mut raised, &mut Vec::new());
+            let program = programs.get_mut(&core.core).expect("every core with work has a program");
+            program.crossbars.extend(core.crossbars);
+            program.body.extend(core.body);
+        }
+        for (core, value) in raised {
+            base.insert(core, value);
+        }
+        if k + 1 < busy.len() {
+            for (core, program) in programs.iter_mut() {
+                // A core that halts after this layer arrives too: the
+                // barrier orders its writes before the next layer's reads.
+                if last_phase[core] >= phase {
+                    program.body.push(Instr::Barrier { id: k as u32 });
+                }
+            }
+        }
+    }
+    let mut cores: Vec<CoreProgram> = programs.into_values().collect();
+    for core in &mut cores {
+        core.body.push(Instr::Halt);
+    }
+    cores.sort_by_key(|c| c.core);
+    cores
+}
+
+/// Adds to every sequence value of `core`'s `body` the base of the core it
+/// concerns, and records in `raised` the highest value each core's register
+/// is raised to; `loops` are the enclosing loops' counters and trips.
+fn shift_sequences(
+    body: &mut [Instr],
+    core: u32,
+    base: &HashMap<u32, i64>,
+    raised: &mut HashMap<u32, i64>,
+    loops: &mut Vec<(String, i64)>,
+) {
+    let base_of = |c: u32| base.get(&c).copied().unwrap_or(0);
+    let highest = |value: &Affine, loops: &[(String, i64)]| {
+        value.constant
+            + value
+                .terms
+                .iter()
+                .map(|(var, c)| {
+                    let trips = loops.iter().rev().find(|(v, _)| v == var).map_or(1, |(_, t)| *t);
+                    (c * (trips - 1)).max(0)
+                })
+                .sum::<i64>()
+    };
+    for instr in body {
+        match instr {
+            Instr::Wait { value } => value.constant += base_of(core),
+            Instr::Call { core: target, value } | Instr::Put { core: target, signal: value, .. } => {
+                value.constant += base_of(*target);
+                let top = raised.entry(*target).or_insert(0);
+                *top = (*top).max(highest(value, loops));
+            }
+            Instr::Loop { var, count, body } => {
+                loops.push((var.clone(), i64::from(*count)));
+                shift_sequences(body, core, base, raised, loops);
+                loops.pop();
+            }
+            _ => {}
+        }
+    }
+}
+
+/// A layer on the vector units, with where it reads and writes.
+struct VectorLayer<'a> {
+    op: &'a NetOp,
+    sources: Vec<(MapView, [i64; 3])>,
+    output: MapView,
+    shape: [i64; 3],
+    activation: Activation,
+}
+
+impl VectorLayer<'_> {
+    /// The programs of its cores, numbered from `first`: pixel rows (or
+    /// for a global pooling, channels) split evenly over up to
+    /// `chip.vector_cores` cores.
+    fn programs(&self, first: u32, chip: &NetChip) -> Result<Vec<CoreProgram>, String> {
+        let [channels, height, _] = self.shape;
+        let global = matches!(self.op, NetOp::GlobalAvgPool);
+        let units = if global { channels } else { height };
+        let count = units.min(chip.vector_cores).max(1);
+        if i64::from(first) + count > chip.cores {
+            return Err(format!("needs cores {first}..{} of a chip of {}", i64::from(first) + count, chip.cores));
+        }
+        let share = |k: i64| k * units / count..(k + 1) * units / count;
+        let mut cores = Vec::new();
+        for k in 0..count {
+            let body = match self.op {
+                NetOp::GlobalAvgPool => self.global_pool(share(k), chip.local_words),
+                NetOp::Add => self.add(share(k), chip.local_words),
+                NetOp::Pool { kind, kernel, stride, dilation, pads } => {
+                    let pad = [pads[0], pads[1]];
+                    let window =
+                        Window { kernel: *kernel, stride: *stride, dilation: *dilation, pad, group_channels: channels };
+                    self.pool(*kind, &window, [pads[2], pads[3]], share(k), chip.local_words)
+                }
+                _ => unreachable!("only vector layers"),
+            }?;
+            if !body.is_empty() {
+                cores.push(CoreProgram { core: first + k as u32, crossbars: Vec::new(), body });
+            }
+        }
+        Ok(cores)
+    }
+
+    /// The channel chunks a core's local memory takes when it holds
+    /// `vectors` vectors of a chunk at once.
+    fn chunks(&self, channels: Range<i64>, vectors: i64, local_words: i64) -> Result<Vec<Range<i64>>, String> {
+        let size = local_words / vectors;
+        if size < 1 {
+            return Err(format!("needs {vectors} words of local memory, the core has {local_words}"));
+        }
+        Ok((channels.start..channels.end).step_by(size as usize).map(|c| c..(c + size).min(channels.end)).collect())
+    }
+
+    /// The activation and the store of `n` words from local 0 to pixel
+    /// `(y, x)`, channel `channel`, of the output.
+    fn finish(&self, y: &Affine, x: &Affine, channel: i64, n: u32) -> Vec<Instr> {
+        let c = Affine::constant;
+        let mut body: Vec<Instr> =
+            activation_op(self.activation).map(|op| Instr::Unary { op, dst: c(0), a: c(0), n }).into_iter().collect();
+        body.push(Instr::Store { shared: self.output.at(y, x, channel), local: c(0), n, class: Class::Output });
+        body
+    }
+
+    /// Pooling of output rows `rows`, region by region of equal valid taps;
+    /// `end_pads` the bottom and right padding.
+    fn pool(
+        &self,
+        kind: PoolKind,
+        window: &Window,
+        end_pads: [i64; 2],
+        rows: Range<i64>,
+        local_words: i64,
+    ) -> Result<Vec<Instr>, String> {
+        let (source, [_, in_h, in_w]) = self.sources[0];
+        let [channels, _, width] = self.shape;
+        let chunks = self.chunks(0..channels, window.kernel[0] * window.kernel[1], local_words)?;
+        let mut body = Vec::new();
+        for (ys, ty, padded_y) in regions(rows, in_h, window, end_pads[0], 0) {
+            for (xs, tx, padded_x) in regions(0..width, in_w, window, end_pads[1], 1) {
+                let valid = (ty.end - ty.start) * (tx.end - tx.start);
+                if valid == 0 {
+                    return Err(format!("the pooling window at output row {} lies entirely in the padding", ys.start));
+                }
+                let mut pixel = Vec::new();
+                for chunk in &chunks {
+                    let n = chunk.end - chunk.start;
+                    let segments: Vec<Segment> = ty
+                        .clone()
+                        .flat_map(|i| tx.clone().map(move |j| [i, j]))
+                        .enumerate()
+                        .map(|(t, tap)| Segment { local: t as i64 * n, tap, channel: chunk.start, n })
+                        .collect();
+                    let segments = merge_segments(&source, window, segments);
+                    let y = Affine::constant(ys.start).plus("y", 1);
+                    let x = Affine::constant(xs.start).plus("x", 1);
+                    pixel.extend(window_loads(
+                        &source,
+                        window,
+                        &segments,
+                        &Pixel { y: y.clone(), x: x.clone() },
+                        Class::Input,
+                    ));
+                    let op = if kind == PoolKind::Max { BinaryOp::Max } else { BinaryOp::Add };
+                    let c = Affine::constant;
+                    for t in 1..valid {
+                        pixel.push(Instr::Binary { op, dst: c(0), a: c(0), b: c(t * n), n: n as u32 });
+                    }
+                    if let PoolKind::Avg { count_include_pad } = kind {
+                        let count = if count_include_pad { padded_y * padded_x } else { valid };
+                        pixel.push(Instr::Unary {
+                            op: UnaryOp::Avg { count: count as u32 },
+                            dst: c(0),
+                            a: c(0),
+                            n: n as u32,
+                        });
+                    }
+                    pixel.extend(self.finish(&y, &x, chunk.start, n as u32));
+                }
+                body.extend(rectangle(ys.end - ys.start, xs.end - xs.start, pixel));
+            }
+        }
+        Ok(body)
+    }
+
+    /// The sum of the two inputs for output rows `rows`.
+    fn add(&self, rows: Range<i64>, local_words: i64) -> Result<Vec<Instr>, String> {
+        let [channels, _, width] = self.shape;
+        let (y, x) = (Affine::constant(rows.start).plus("y", 1), Affine::constant(0).plus("x", 1));
+        let c = Affine::constant;
+        let mut pixel = Vec::new();
+        for chunk in self.chunks(0..channels, 2, local_words)? {
+            let n = (chunk.end - chunk.start) as u32;
+            for (k, (source, _)) in self.sources.iter().enumerate() {
+                let local = c(k as i64 * i64::from(n));
+                pixel.push(Instr::Load { local, shared: source.at(&y, &x, chunk.start), n, class: Class::Input });
+            }
+            pixel.push(Instr::Binary { op: BinaryOp::Add, dst: c(0), a: c(0), b: c(i64::from(n)), n });
+            pixel.extend(self.finish(&y, &x, chunk.start, n));
+        }
+        Ok(rectangle(rows.end - rows.start, width, pixel))
+    }
+
+    /// The average over all pixels of the input, of channels `channels`.
+    fn global_pool(&self, channels: Range<i64>, local_words: i64) -> Result<Vec<Instr>, String> {
+        let (source, [_, height, width]) = self.sources[0];
+        let c = Affine::constant;
+        let mut body = Vec::new();
+        for chunk in self.chunks(channels, 2, local_words)? {
+            let n = (chunk.end - chunk.start) as u32;
+            let load = |y: Affine, x: Affine, local: i64| Instr::Load {
+                local: c(local),
+                shared: source.at(&y, &x, chunk.start),
+                n,
+                class: Class::Input,
+            };
+            let accumulate = |y: Affine, x: Affine| {
+                vec![
+                    load(y, x, i64::from(n)),
+                    Instr::Binary { op: BinaryOp::Add, dst: c(0), a: c(0), b: c(i64::from(n)), n },
+                ]
+            };
+            body.push(load(c(0), c(0), 0));
+            body.extend(rectangle(1, width - 1, accumulate(c(0), c(1).plus("x", 1))));
+            body.extend(rectangle(height - 1, width, accumulate(c(1).plus("y", 1), c(0).plus("x", 1))));
+            body.push(Instr::Unary { op: UnaryOp::Avg { count: (height * width) as u32 }, dst: c(0), a: c(0), n });
+            body.extend(self.finish(&c(0), &c(0), chunk.start, n));
+        }
+        Ok(body)
+    }
+}
+
+/// The output coordinates `range` along dimension `d` cut into runs whose
+/// windows have the same taps inside an input of `size` and the same count
+/// of taps inside the input padded by `window.pad[d]` and `end_pad`: each
+/// run with its taps inside and that count.
+fn regions(
+    range: Range<i64>,
+    size: i64,
+    window: &Window,
+    end_pad: i64,
+    d: usize,
+) -> Vec<(Range<i64>, Range<i64>, i64)> {
+    let (kernel, dilation) = (window.kernel[d], window.dilation[d]);
+    let taps = |o: i64| {
+        let start = o * window.stride[d] - window.pad[d];
+        let reaching = |limit: i64| (0..kernel).filter(|k| start + k * dilation < limit).count() as i64;
+        let first = (0..kernel).find(|k| start + k * dilation >= 0).unwrap_or(kernel);
+        (first..reaching(size).max(first), reaching(size + end_pad))
+    };
+    let mut runs: Vec<(Range<i64>, Range<i64>, i64)> = Vec::new();
+    for o in range {
+        let (inside, padded) = taps(o);
+        match runs.last_mut() {
+            Some((outputs, last, count)) if (last.clone(), *count) == (inside.clone(), padded) => outputs.end = o + 1,
+            _ => runs.push((o..o + 1, inside, padded)),
+        }
+    }
+    runs
+}
+
+/// `body` for every pixel of a `rows x cols` rectangle, its loops over `y`
+/// and `x`; nothing for an empty one.
+fn rectangle(rows: i64, cols: i64, body: Vec<Instr>) -> Vec<Instr> {
+    if rows * cols == 0 {
+        return Vec::new();
+    }
+    Instr::repeat("y", rows as u32, Instr::repeat("x", cols as u32, body))
+}
