@@ -6,9 +6,9 @@
 //! upstream names (`canonicalize`, `cse`) run through MLIR's pass manager.
 //! Options follow the pass in braces, `name{key=value key2=value2}`.
 
-use crate::arch::Architecture;
-use crate::isa::check_fit;
+use crate::arch::{self, Architecture};
 use rram_dialects::{Error, Module, UPSTREAM_PASSES};
+use rram_isa::check_fit;
 use rram_passes::{ChipField, Pass, PassInfo, PassOptions};
 
 /// One pass of a pipeline.
@@ -134,7 +134,7 @@ impl Pipeline {
         let mut warnings = Vec::new();
         let chip = self.chip(module, &mut warnings)?;
         if let Some(chip) = &chip {
-            chip.attach_to(module)?;
+            arch::attach_to(chip, module)?;
         }
         for step in &self.steps {
             match (step, &chip) {
@@ -182,7 +182,7 @@ impl Pipeline {
         if on_chip.is_empty() {
             return Ok(None);
         }
-        let mut chip = Architecture::of_module(module).map_err(|e| Error::Pipeline(e.to_string()))?.unwrap_or_default();
+        let mut chip = arch::of_module(module).map_err(|e| Error::Pipeline(e.to_string()))?.unwrap_or_default();
         let mut set: Vec<(ChipField, &str, &str, i64)> = Vec::new();
         for (info, options) in on_chip {
             for &(option, field) in info.chip {

@@ -7,7 +7,7 @@ mod common;
 
 use common::mutation::{mutate, mutations};
 use proptest::prelude::*;
-use rram_compiler::arch::{preset_names, Arbitration, ArchError, Architecture, LineColumn, MeshNoc};
+use rram_arch::{preset_names, Arbitration, ArchError, Architecture, LineColumn, MeshNoc};
 
 fn preset_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../arch")

@@ -3,16 +3,16 @@
 //! small crossbars pass in every mode and both numeric modes; a corrupted
 //! program fails.
 
-use rram_compiler::arch::Architecture;
+use rram_arch::Architecture;
 use rram_compiler::frontend::onnx::import_file;
 use rram_compiler::frontend::{zoo, Network};
-use rram_compiler::isa::Instr;
 use rram_compiler::reference::{evaluate, EvalError, Tensor};
 use rram_compiler::report::check::{cases, check_layer, check_network, CheckError, CheckResult, ConvCase, LayerCheck};
-use rram_compiler::sim::NumericMode;
 use rram_dialects::nn::Conv2d;
+use rram_isa::Instr;
 use rram_passes::schedule::{Activation, Scheme, SyncMode};
 use rram_passes::tiling::{plan, KernelMatrix};
+use rram_sim::NumericMode;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 

@@ -5,18 +5,18 @@
 //! far into a large memory. The same errors come in debug and release builds,
 //! since every such product is checked rather than left to wrap.
 
-use rram_compiler::arch::Architecture;
+use rram_arch::Architecture;
 use rram_compiler::frontend::Network;
-use rram_compiler::isa::{Affine, Class, CoreProgram, Instr, MemoryInit, Program};
 use rram_compiler::pipeline::{Pipeline, RunOptions, Step};
 use rram_compiler::reference::MAX_TENSOR_ELEMENTS;
 use rram_compiler::report::check::check_network;
 use rram_compiler::report::Summary;
-use rram_compiler::sim::{simulate, NumericMode, SimOptions, MAX_FUNCTIONAL_WORDS};
 use rram_dialects::nn::{Conv2d, NnOp};
 use rram_dialects::Context;
+use rram_isa::{Affine, Class, CoreProgram, Instr, MemoryInit, Program};
 use rram_passes::tiling::Chip;
 use rram_passes::TileLayers;
+use rram_sim::{simulate, NumericMode, SimOptions, MAX_FUNCTIONAL_WORDS};
 use std::time::{Duration, Instant};
 
 /// One conv with `weight` over an input of `input`, no data.

@@ -9,7 +9,7 @@ mod common;
 
 use common::mutation::{mutate, mutations};
 use proptest::prelude::*;
-use rram_compiler::isa::{
+use rram_isa::{
     parse_core, parse_memory, print_core, print_memory, Affine, BinaryOp, Class, CoreProgram, Crossbar, Instr,
     MemoryInit, ParseError, UnaryOp,
 };

@@ -9,15 +9,15 @@ mod common;
 
 use common::conv;
 use proptest::prelude::*;
-use rram_compiler::arch::Architecture;
-use rram_compiler::isa::{CoreProgram, Instr, Program};
+use rram_arch::Architecture;
 use rram_compiler::lower_msg;
 use rram_compiler::pipeline::{Pipeline, RunOptions};
 use rram_compiler::report::check::LayerCheck;
-use rram_compiler::sim::NumericMode;
 use rram_dialects::{float_literal, AttributeValue, Context, Module};
+use rram_isa::{CoreProgram, Instr, Program};
 use rram_passes::schedule::{layer_program, Activation, Layer, Scheme};
 use rram_passes::tiling::{plan, KernelMatrix};
+use rram_sim::NumericMode;
 
 fn run(module: &mut Module, pipeline: &str) {
     let warnings = Pipeline::parse(pipeline).unwrap().run(module, RunOptions::default(), |_, _| {}).unwrap();
@@ -34,7 +34,7 @@ fn on_chip(module: &Module, xbar: u32, slices: u32, crossbars: u32) {
     chip.core.remote_writes = true;
     chip.shared_memory.size_bytes = 1 << 30;
     chip.validate("test chip").unwrap();
-    chip.attach_to(module).unwrap();
+    rram_compiler::arch::attach_to(&chip, module).unwrap();
 }
 
 /// A conv layer with an optional bias and activation, as `nn` MLIR.
@@ -339,7 +339,7 @@ fn loops_and_affine_arithmetic_become_the_instruction_set() {
     .unwrap();
     // i = 3 + 2*i0 (4 trips), j = 2 + 3*i1 (1 trip): 100 + 3i - j - i = 104 + 4*i0 - 3*i1.
     let expected = "LOOP i0, 4\n  LOOP i1, 1\n    WAIT 104+4*i0-3*i1\n  END\nEND\nHALT\n";
-    let text = rram_compiler::isa::print_core(&cores[0]);
+    let text = rram_isa::print_core(&cores[0]);
     assert!(text.ends_with(expected), "{text}");
 }
 
@@ -411,7 +411,7 @@ func.func @core_5() attributes {msg.core = 5 : i64} {
     let module = context.parse(text, "roles.mlir").unwrap();
     let program = lower_msg::program(&module).unwrap();
     assert_eq!(program.cores.len(), 1, "a role is no core's program");
-    let printed = rram_compiler::isa::print_core(&program.cores[0]);
+    let printed = rram_isa::print_core(&program.cores[0]);
     assert_eq!(
         printed, ".core 5\n.xbar 0 4x2\nLOOP p, 4\n  STORE s[100+4*p], l[0], 2, partial\n  CALL c6, p\nEND\n",
         "{printed}"

@@ -1,7 +1,7 @@
 //! The published experiment's building blocks: which layers it measures,
 //! what one measurement holds, and the report it writes.
 
-use rram_compiler::arch::Architecture;
+use rram_arch::Architecture;
 use rram_compiler::frontend::zoo;
 use rram_compiler::report::paper::{conv_layers, cores_reaching, measure, report_files, sweep, ConvLayer, CSV_HEADER};
 use rram_dialects::nn::Window;

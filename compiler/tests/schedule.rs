@@ -6,11 +6,11 @@ mod common;
 
 use common::conv;
 use proptest::prelude::*;
-use rram_compiler::arch::Architecture;
+use rram_arch::Architecture;
 use rram_compiler::report::check::{check_layer, ConvCase, LayerCheck};
-use rram_compiler::sim::{simulate, NumericMode, SimOptions};
 use rram_passes::schedule::{layer_program, Activation, Layer, Scheme, SyncMode};
 use rram_passes::tiling::{plan, KernelMatrix, TilePlan};
+use rram_sim::{simulate, NumericMode, SimOptions};
 
 fn arch(cores: u32, xbar: u32, bus: u32) -> Architecture {
     let text = format!(

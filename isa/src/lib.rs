@@ -11,9 +11,17 @@
 //! Pixel loops stay loops ([`Instr::Loop`]); addresses and sequence values
 //! are affine in the loop counters ([`Affine`]), so a program's size does
 //! not grow with the number of pixels.
+//!
+//! A program on disk is a directory ([`read_program`], [`write_program`]),
+//! with the architecture it was compiled for; [`check_fit`] decides whether
+//! a program fits a chip, before anything runs.
 
+mod dir;
+mod fit;
 mod text;
 
+pub use dir::{is_program_file, read_program, write_program, ProgramDirError};
+pub use fit::{check_fit, Misfit, WORD_BYTES};
 pub use text::{instruction_lines, parse_core, parse_memory, print_core, print_memory, ParseError};
 
 use std::fmt;

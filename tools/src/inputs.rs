@@ -3,7 +3,7 @@
 //! (a file, a preset, or a fallback).
 
 use clap::Args;
-use rram_compiler::arch::Architecture;
+use rram_arch::Architecture;
 use rram_compiler::frontend::{onnx, zoo, Network};
 use std::path::PathBuf;
 

@@ -11,7 +11,7 @@
 use crate::inputs::ArchArgs;
 use crate::output::{render_error, report_usage, write_atomically};
 use clap::{Arg, ArgAction, ArgMatches, Args, Command, FromArgMatches};
-use rram_compiler::arch::{Architecture, ARCH_ATTRIBUTE};
+use rram_compiler::arch::{self, ARCH_ATTRIBUTE};
 use rram_compiler::pipeline::{Pipeline, RunOptions, Step};
 use rram_dialects::{irdl_definitions, Context, Error, Module, UPSTREAM_PASSES};
 use std::ffi::OsString;
@@ -207,12 +207,12 @@ fn run_matches(
 /// the module carries) on a module that carries none; a module compiled
 /// for another chip is an error, never silently retargeted.
 fn compile_for(module: &Module, options: &ArchArgs) -> Result<(), Error> {
-    let carried = Architecture::of_module(module).map_err(|e| Error::Pipeline(e.to_string()))?;
+    let carried = arch::of_module(module).map_err(|e| Error::Pipeline(e.to_string()))?;
     let Some(chip) = options.given(carried.clone()).map_err(Error::Pipeline)? else {
         return Ok(());
     };
     match carried {
-        None => chip.attach_to(module),
+        None => arch::attach_to(&chip, module),
         Some(carried) if carried == chip => Ok(()),
         Some(carried) => Err(Error::Pipeline(format!(
             "'{}' is compiled for chip '{}' (its '{ARCH_ATTRIBUTE}' attribute), not for '{}' given by --arch, \

@@ -2,9 +2,9 @@
 //! its result to stdout or to a file (or program directory) that appears
 //! only when complete.
 
-use rram_compiler::arch::Architecture;
-use rram_compiler::isa::{is_program_file, write_program, Program};
+use rram_arch::Architecture;
 use rram_dialects::Error;
+use rram_isa::{is_program_file, write_program, Program};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -19,16 +19,16 @@ use crate::inputs::{ArchArgs, ArchSettings, NetworkArgs};
 use crate::output::{finish, render_error, report_usage, write_atomically};
 use crate::progress;
 use clap::{ArgGroup, Parser, Subcommand, ValueEnum};
-use rram_compiler::arch::{preset_names, Architecture};
+use rram_arch::{preset_names, Architecture};
 use rram_compiler::frontend::zoo;
 use rram_compiler::graph::LayerGraph;
 use rram_compiler::pipeline::{Pipeline, RunOptions};
 use rram_compiler::reference::{evaluate, pseudo_random_weights, EvalError};
 use rram_compiler::report::check::{check_network, schemes, CheckResult};
 use rram_compiler::report::paper;
-use rram_compiler::sim::NumericMode;
 use rram_dialects::{Context, Error, Module, Op};
 use rram_passes::schedule::SyncMode;
+use rram_sim::NumericMode;
 use std::ffi::OsString;
 use std::fmt::Write as _;
 use std::io::Write;
@@ -259,7 +259,7 @@ fn compile(network: &NetworkArgs, arch: &ArchArgs, summary: bool) -> Result<Stri
     let mut module = context
         .parse(&network.to_mlir(), &network.name)
         .map_err(|e| format!("internal error: the imported network does not verify: {e}"))?;
-    arch.attach_to(&module).map_err(|e| e.to_string())?;
+    rram_compiler::arch::attach_to(&arch, &module).map_err(|e| e.to_string())?;
     let pipeline = Pipeline::parse("builtin.module(nn-fold-batchnorm,nn-verify-shapes,rram-tile,rram-place)")
         .map_err(|e| e.to_string())?;
     pipeline.run(&mut module, RunOptions::default(), |_, _| {}).map_err(|e| e.to_string())?;

@@ -11,9 +11,9 @@
 use crate::inputs::ArchArgs;
 use crate::output::{finish, report_usage, write_atomically};
 use clap::{Parser, ValueEnum};
-use rram_compiler::isa::read_program;
-use rram_compiler::sim::bench::{instructions_per_pass, synthetic_program};
-use rram_compiler::sim::{simulate, NumericMode, SimOptions};
+use rram_isa::read_program;
+use rram_sim::bench::{instructions_per_pass, synthetic_program};
+use rram_sim::{simulate, NumericMode, SimOptions};
 use std::ffi::OsString;
 use std::io::Write;
 use std::path::PathBuf;

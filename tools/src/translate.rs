@@ -17,13 +17,13 @@
 use crate::inputs::{ArchArgs, NetworkArgs};
 use crate::output::{finish, report_usage, write_program_dir};
 use clap::{ArgGroup, Parser};
-use rram_compiler::arch::{Architecture, ARCH_ATTRIBUTE};
+use rram_compiler::arch::{self, ARCH_ATTRIBUTE};
 use rram_compiler::frontend::zoo;
-use rram_compiler::isa::check_fit;
 use rram_compiler::lower_msg;
 use rram_compiler::report::Summary;
 use rram_dialects::msg::{LAYER_ATTRIBUTE, LAYOUT_ATTRIBUTES};
 use rram_dialects::{Context, Module};
+use rram_isa::check_fit;
 use std::ffi::OsString;
 use std::fmt::Write as _;
 use std::io::Write;
@@ -108,7 +108,7 @@ fn emit_isa(input: &Path, dir: &Path, chip: &ArchArgs) -> Result<String, String>
     let text = std::fs::read_to_string(input).map_err(|e| format!("cannot read '{source_name}': {e}"))?;
     let context = Context::new().map_err(|e| e.to_string())?;
     let module = context.parse(&text, &source_name).map_err(|e| e.to_string())?;
-    let carried = Architecture::of_module(&module).map_err(|e| e.to_string())?;
+    let carried = arch::of_module(&module).map_err(|e| e.to_string())?;
     let arch = match (carried.clone(), chip.given(carried)?) {
         (Some(compiled_for), Some(given)) if compiled_for != given => {
             return Err(format!(

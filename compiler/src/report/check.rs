@@ -22,17 +22,17 @@
 //! that follows it in the network (ReLU or clip, after a batch norm that the
 //! pipeline folds into the conv).
 
-use crate::arch::{Architecture, MAX_CORES};
 use crate::frontend::{Network, Ref};
-use crate::isa::Program;
 use crate::reference::{
     check_memory_bounds, convolve, evaluate, pseudo_random, within_memory_bound, Convolution, EvalError, Tensor,
 };
 use crate::report::parallel;
-use crate::sim::{simulate, NumericMode, SimOptions};
+use rram_arch::{Architecture, MAX_CORES};
 use rram_dialects::nn::{element_count, Conv2d, NnOp, Window};
+use rram_isa::Program;
 use rram_passes::schedule::{core_tiles, layer_program, Activation, Exchange, Layer, Scheme, UnsupportedExchange};
 use rram_passes::tiling::{plan, plan_size, KernelMatrix, SlotCursor, Tile, TilePlan};
+use rram_sim::{simulate, NumericMode, SimOptions};
 use std::fmt;
 
 /// The largest error an f32 output word may have, relative to the

@@ -11,15 +11,15 @@
 //! write each other's local memory (`core.remote_writes`), the linear run
 //! forwards partial sums core to core ([`Scheme::LINEAR_FORWARD`]).
 
-use crate::arch::Architecture;
 use crate::frontend::Network;
+use rram_arch::Architecture;
 
 use crate::report::parallel;
 use crate::report::svg::{Axis, Chart, Series};
-use crate::sim::{simulate, SimError, SimOptions, Stats};
 use rram_dialects::nn::{NnOp, Window};
 use rram_passes::schedule::{core_tiles, group_members, layer_program, Activation, Exchange, Layer, Scheme, SyncMode};
 use rram_passes::tiling::{plan, KernelMatrix, TilePlan};
+use rram_sim::{simulate, SimError, SimOptions, Stats};
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::ops::Range;

@@ -2,8 +2,8 @@
 //! optional `memory.txt` (initial shared memory) and an optional
 //! `arch.toml` (the architecture it was compiled for).
 
-use super::{parse_core, parse_memory, print_core, print_memory, Program};
-use crate::arch::{ArchError, Architecture};
+use crate::{parse_core, parse_memory, print_core, print_memory, Program};
+use rram_arch::{ArchError, Architecture};
 use std::path::Path;
 
 /// Why a program directory cannot be read or written.
@@ -12,7 +12,7 @@ pub enum ProgramDirError {
     #[error("{path}: {message}")]
     Io { path: String, message: String },
     #[error(transparent)]
-    Parse(#[from] super::ParseError),
+    Parse(#[from] crate::ParseError),
     #[error(transparent)]
     Arch(#[from] ArchError),
     #[error("{path}: declares .core {declared}, but its name says core {named}")]

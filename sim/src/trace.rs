@@ -3,8 +3,8 @@
 //! or chrome://tracing). docs/sim.md describes the format.
 
 use super::{transfer_name, Request, Transfer};
-use crate::arch::Architecture;
-use crate::isa::{instruction_lines, Class, CoreProgram};
+use rram_arch::Architecture;
+use rram_isa::{instruction_lines, Class, CoreProgram};
 use serde::Serialize;
 use serde_json::{json, Value};
 

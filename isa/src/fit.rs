@@ -10,8 +10,8 @@
 //! a crossbar declaration `.xbar i RxC` counts rows and weights, the
 //! architecture's `crossbar.cols` counts cells.
 
-use super::{Affine, Instr, Program};
-use crate::arch::Architecture;
+use crate::{Affine, Instr, Program};
+use rram_arch::Architecture;
 
 /// Bytes of one memory word.
 pub const WORD_BYTES: u64 = 4;

@@ -5,7 +5,7 @@
 macro_rules! presets {
     ($($name:literal),* $(,)?) => {
         const NAMES: &[&str] = &[$($name),*];
-        const TEXTS: &[&str] = &[$(include_str!(concat!("../../../arch/", $name, ".toml"))),*];
+        const TEXTS: &[&str] = &[$(include_str!(concat!("../../arch/", $name, ".toml"))),*];
     };
 }
 

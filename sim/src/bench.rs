@@ -2,7 +2,7 @@
 //! cores accumulating partial sums in linear hand-off order, the pattern
 //! compiled convolutions have, large enough to time the simulator itself.
 
-use crate::isa::{Affine, BinaryOp, Class, CoreProgram, Crossbar, Instr, Program};
+use rram_isa::{Affine, BinaryOp, Class, CoreProgram, Crossbar, Instr, Program};
 
 /// Cores per horizontal group.
 const GROUP: u32 = 4;

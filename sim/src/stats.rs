@@ -1,6 +1,6 @@
 //! What a simulation measured, as a table for people and JSON for scripts.
 
-use crate::isa::Class;
+use rram_isa::Class;
 use std::fmt;
 
 /// Cycles of one core, which add up to the run's total.

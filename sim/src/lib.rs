@@ -29,10 +29,10 @@ pub use stats::{BusBytes, CoreStats, Stats};
 use trace::Grant;
 pub use trace::Trace;
 
-use crate::arch::Architecture;
-use crate::isa::{check_fit, BinaryOp, Class, Misfit, Program, UnaryOp};
 use code::{lower, Code, Op};
 use memory::{Access, AccessHistory, Conflict, VectorClock, Words};
+use rram_arch::Architecture;
+use rram_isa::{check_fit, BinaryOp, Class, Misfit, Program, UnaryOp};
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 

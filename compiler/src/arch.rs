@@ -11,38 +11,40 @@
 //!
 //! Read back, it is validated like a file, so a hand-edited attribute with
 //! a field out of range is an error naming the field.
+//!
+//! The architecture model itself is the `rram-arch` crate, re-exported here;
+//! only its link to MLIR modules lives in the compiler.
 
-use super::{ArchError, Architecture};
 use rram_dialects::{AttributeValue, Error, Module};
 use serde_json::Value;
+
+pub use rram_arch::*;
 
 /// The module attribute that holds the chip the module is compiled for.
 pub const ARCH_ATTRIBUTE: &str = "rram.arch";
 
-impl Architecture {
-    /// The chip `module` carries, if any.
-    pub fn of_module(module: &Module) -> Result<Option<Architecture>, ArchError> {
-        let Some(attribute) = module.operation().attribute(ARCH_ATTRIBUTE) else {
-            return Ok(None);
-        };
-        let source_name = format!("{}: attribute '{ARCH_ATTRIBUTE}'", module.source_name());
-        let invalid = |message: String| ArchError::Parse { source_name: source_name.clone(), position: None, message };
-        let value = attribute
-            .to_value()
-            .ok_or_else(|| invalid("must be a dictionary of integers, floats, booleans and strings".into()))?;
-        let architecture: Architecture = serde_json::from_value(to_json(&value))
-            .map_err(|e| invalid(e.to_string().replace("struct ", "").replace('`', "'")))?;
-        architecture.validate(&source_name)?;
-        Ok(Some(architecture))
-    }
+/// The chip `module` carries, if any.
+pub fn of_module(module: &Module) -> Result<Option<Architecture>, ArchError> {
+    let Some(attribute) = module.operation().attribute(ARCH_ATTRIBUTE) else {
+        return Ok(None);
+    };
+    let source_name = format!("{}: attribute '{ARCH_ATTRIBUTE}'", module.source_name());
+    let invalid = |message: String| ArchError::Parse { source_name: source_name.clone(), position: None, message };
+    let value = attribute
+        .to_value()
+        .ok_or_else(|| invalid("must be a dictionary of integers, floats, booleans and strings".into()))?;
+    let architecture: Architecture = serde_json::from_value(to_json(&value))
+        .map_err(|e| invalid(e.to_string().replace("struct ", "").replace('`', "'")))?;
+    architecture.validate(&source_name)?;
+    Ok(Some(architecture))
+}
 
-    /// Records this chip on `module`, replacing the one it carried.
-    pub fn attach_to(&self, module: &Module) -> Result<(), Error> {
-        let json = serde_json::to_value(self).map_err(|e| Error::Internal(format!("architecture as JSON: {e}")))?;
-        let value =
-            from_json(&json).ok_or_else(|| Error::Internal(format!("architecture '{}' as an attribute", self.name)))?;
-        module.operation().set_attribute(ARCH_ATTRIBUTE, &value)
-    }
+/// Records `chip` on `module`, replacing the one it carried.
+pub fn attach_to(chip: &Architecture, module: &Module) -> Result<(), Error> {
+    let json = serde_json::to_value(chip).map_err(|e| Error::Internal(format!("architecture as JSON: {e}")))?;
+    let value =
+        from_json(&json).ok_or_else(|| Error::Internal(format!("architecture '{}' as an attribute", chip.name)))?;
+    module.operation().set_attribute(ARCH_ATTRIBUTE, &value)
 }
 
 fn to_json(value: &AttributeValue) -> Value {

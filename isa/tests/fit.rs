@@ -1,7 +1,7 @@
 //! `check_fit`: what a program needs of a chip, found from its text.
 
-use rram_compiler::arch::Architecture;
-use rram_compiler::isa::{check_fit, Affine, Class, CoreProgram, Crossbar, Instr, MemoryInit, Program};
+use rram_arch::Architecture;
+use rram_isa::{check_fit, Affine, Class, CoreProgram, Crossbar, Instr, MemoryInit, Program};
 
 /// The published 32x32 setup: 8-bit weights on 2-bit cells, so a crossbar
 /// row of 32 cells holds 8 weights; 16 MiB of shared memory, 16 KiB local.

@@ -2,7 +2,7 @@
 //! affine operands refer to counter slots, so running a program never
 //! allocates or looks anything up by name.
 
-use crate::isa::{Affine, BinaryOp, Class, CoreProgram, Instr, UnaryOp};
+use rram_isa::{Affine, BinaryOp, Class, CoreProgram, Instr, UnaryOp};
 
 /// An affine operand over the counters of the enclosing loops: a constant
 /// plus `len` terms stored in the code's term table. Kept to 16 bytes so

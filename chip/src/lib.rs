@@ -5,7 +5,6 @@
 //! same `Architecture`, so the derived quantities they need (MVM latency,
 //! bus transfer time, ...) are computed here once, with one formula each.
 
-mod attribute;
 mod error;
 mod presets;
 mod settings;
@@ -15,7 +14,6 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-pub use attribute::ARCH_ATTRIBUTE;
 pub use error::{ArchError, LineColumn};
 pub use presets::preset_names;
 pub use validate::MAX_CORES;
