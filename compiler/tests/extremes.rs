@@ -57,7 +57,7 @@ fn a_network_far_too_large_for_the_chip_fails_before_any_tile_is_built() {
     assert!(
         error.contains(
             "'conv': error: rram-tile: the network needs 4718592 cores of 2 crossbars for its 9437184 tiles (a \
-             horizontal group of several tiles does not share a core with another), 1024 available"
+             layer, and a horizontal group of several tiles, does not share a core with another), 1024 available"
         ),
         "{error}"
     );

@@ -1,10 +1,11 @@
 //! `rram-place{cores=N crossbars=K}`: puts every crossbar tile on a core of
 //! a chip of `N` cores with `K` crossbars each, in program order, so that
 //! the tiles of a horizontal group (adjacent in the IR, as `rram-tile`
-//! writes them) sit on consecutive cores and crossbars. A group of several
-//! tiles fills cores of its own ([`core_slots`]): a core holds adjacent
-//! tiles of one group, which `rram-sync` adds up locally, or single-tile
-//! groups, which need no synchronization.
+//! writes them) sit on consecutive cores and crossbars. Each layer, and
+//! each group of several tiles, fills cores of its own ([`core_slots`]): a
+//! core holds adjacent tiles of one group, which `rram-sync` adds up
+//! locally, or single-tile groups of one layer, which need no
+//! synchronization.
 //!
 //! A network that needs more cores than the chip has is an error that says
 //! how many it needs and how many there are, located at the first tile
@@ -34,11 +35,18 @@ impl Pass for Place {
     fn run(&self, module: &mut Module) -> Result<(), Error> {
         let tiles = module.operations_named("xbar.tile");
         let mut groups = Vec::with_capacity(tiles.len());
+        let mut grids = Vec::new();
         for tile in &tiles {
             let h = |op: &rram_dialects::Op| op.attribute("h").and_then(|a| a.as_i64());
             let grid = tile.operand(0).and_then(|grid| grid.defining_op());
             match (h(tile), grid.as_ref().and_then(h)) {
-                (Some(h), Some(group)) => groups.push((h, group)),
+                (Some(h), Some(group)) => {
+                    let grid = grid.expect("a grid has an 'h'").id();
+                    if grids.last() != Some(&grid) {
+                        grids.push(grid);
+                    }
+                    groups.push((grids.len(), h, group))
+                }
                 _ => return Err(tile.error("rram-place: a tile needs its 'h' and the grid it belongs to")),
             }
         }

@@ -339,7 +339,7 @@ const LOCAL_INPUT: i64 = 0;
 /// ranges of the plan's tiles that [`core_slots`] puts on one core, in
 /// core order. With one crossbar per core, core `i` holds tile `i`.
 pub fn core_tiles(plan: &TilePlan, crossbars: i64) -> Vec<Range<usize>> {
-    let slots = core_slots(plan.tiles.iter().map(|t| (t.h, plan.h)), crossbars);
+    let slots = core_slots(plan.tiles.iter().map(|t| (0, t.h, plan.h)), crossbars);
     let mut cores: Vec<Range<usize>> = Vec::new();
     for (tile, (core, _)) in slots.into_iter().enumerate() {
         if core as usize + 1 == cores.len() {

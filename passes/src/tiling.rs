@@ -172,18 +172,22 @@ fn ceil_div(a: i64, b: i64) -> i64 {
 }
 
 /// Where tiles go on cores of `crossbars` crossbars each: `(core,
-/// crossbar)` for every tile, given as `(h, tiles in its horizontal
-/// group)` in program order. A group of several tiles fills cores of its
-/// own, from crossbar 0, so that a core holds adjacent tiles of one group
-/// (which add their partial sums up locally) or whole groups of one tile
-/// (which need no synchronization); single-tile groups share cores. With
-/// one crossbar per core, tile `i` goes on core `i`. `rram-place` places
-/// this way and `rram-sync` schedules what it placed.
-pub fn core_slots(tiles: impl IntoIterator<Item = (i64, i64)>, crossbars: i64) -> Vec<(i64, i64)> {
+/// crossbar)` for every tile, given as `(layer, h, tiles in its horizontal
+/// group)` in program order. Each layer starts on a core of its own, and
+/// so does a group of several tiles, from crossbar 0, so that a core holds
+/// adjacent tiles of one group (which add their partial sums up locally)
+/// or whole groups of one tile of one layer (which need no
+/// synchronization): a core's program serves one crossbar layer. With one
+/// crossbar per core, tile `i` goes on core `i`. `rram-place` places this
+/// way and `rram-sync` schedules what it placed.
+pub fn core_slots(tiles: impl IntoIterator<Item = (usize, i64, i64)>, crossbars: i64) -> Vec<(i64, i64)> {
     let (mut core, mut crossbar) = (0, 0);
     let mut slots = Vec::new();
-    for (h, group) in tiles {
-        if group > 1 && h == 0 && crossbar > 0 {
+    let mut previous_layer = None;
+    for (layer, h, group) in tiles {
+        let new_layer = previous_layer.is_some_and(|previous| previous != layer);
+        previous_layer = Some(layer);
+        if (new_layer || (group > 1 && h == 0)) && crossbar > 0 {
             (core, crossbar) = (core + 1, 0);
         }
         slots.push((core, crossbar));
@@ -211,15 +215,15 @@ impl SlotCursor {
     /// `crossbars` crossbars; `None` past i64.
     pub fn advance(&mut self, plan: PlanSize, crossbars: i64) -> Option<()> {
         self.tiles = self.tiles.checked_add(plan.tiles()?)?;
+        // Each layer starts on a core of its own.
+        self.core = self.core.checked_add(i64::from(self.crossbar > 0))?;
         if plan.h > 1 {
             // Each horizontal group fills cores of its own.
-            let first = self.core.checked_add(i64::from(self.crossbar > 0))?;
-            self.core = first.checked_add(plan.v.checked_mul(ceil_div(plan.h, crossbars))?)?;
+            self.core = self.core.checked_add(plan.v.checked_mul(ceil_div(plan.h, crossbars))?)?;
             self.crossbar = 0;
         } else {
-            let filled = self.crossbar.checked_add(plan.v)?;
-            self.core = self.core.checked_add(filled / crossbars)?;
-            self.crossbar = filled % crossbars;
+            self.core = self.core.checked_add(plan.v / crossbars)?;
+            self.crossbar = plan.v % crossbars;
         }
         Some(())
     }
@@ -246,8 +250,8 @@ impl Chip {
             format!("the network needs {tiles} crossbars, {cores} available ({cores} cores x 1 crossbars)")
         } else {
             format!(
-                "the network needs {needed} cores of {crossbars} crossbars for its {tiles} tiles (a horizontal group \
-                 of several tiles does not share a core with another), {cores} available"
+                "the network needs {needed} cores of {crossbars} crossbars for its {tiles} tiles (a layer, and a \
+                 horizontal group of several tiles, does not share a core with another), {cores} available"
             )
         }
     }

@@ -118,8 +118,17 @@ proptest! {
         layers in prop::collection::vec(matrices(), 1..4), crossbars in 1i64..5,
     ) {
         let plans: Vec<TilePlan> = layers.iter().map(|(matrix, xbar)| plan(matrix, xbar[0], xbar[1])).collect();
-        let tiles = plans.iter().flat_map(|plan| plan.tiles.iter().map(|t| (t.h, plan.h)));
-        let slots = core_slots(tiles, crossbars);
+        let tiles: Vec<(usize, i64, i64)> = plans
+            .iter()
+            .enumerate()
+            .flat_map(|(layer, plan)| plan.tiles.iter().map(move |t| (layer, t.h, plan.h)))
+            .collect();
+        let slots = core_slots(tiles.iter().copied(), crossbars);
+        // A core serves one layer.
+        for pair in tiles.iter().zip(&slots).collect::<Vec<_>>().windows(2) {
+            let [(a, (core_a, _)), (b, (core_b, _))] = pair else { unreachable!() };
+            prop_assert!(a.0 == b.0 || core_a < core_b, "layers {} and {} share core {core_b}", a.0, b.0);
+        }
         let mut cursor = SlotCursor::default();
         for (matrix, xbar) in &layers {
             cursor.advance(plan_size(matrix, xbar[0], xbar[1]), crossbars).unwrap();

@@ -25,7 +25,7 @@ mod memory;
 mod stats;
 mod trace;
 
-pub use stats::{BusBytes, CoreStats, Stats};
+pub use stats::{BarrierRelease, BusBytes, CoreStats, Stats};
 use trace::Grant;
 pub use trace::Trace;
 
@@ -238,7 +238,11 @@ struct Engine<'a> {
     released: Vec<Option<VectorClock>>,
     /// Vector clock of each register: the join of every CALL delivered to it.
     register_clocks: Vec<VectorClock>,
+    /// The cores at a barrier, with when they arrived, and its id.
     barrier_arrivals: Vec<(usize, u64)>,
+    barrier_id: Option<u32>,
+    /// Cores that have halted: a barrier waits for all the others.
+    halted: usize,
     mode: Option<NumericMode>,
     shared: Option<Words>,
     history: Option<AccessHistory>,
@@ -374,6 +378,8 @@ impl<'a> Engine<'a> {
             released: vec![None; count],
             register_clocks: vec![VectorClock::default(); count],
             barrier_arrivals: Vec::new(),
+            barrier_id: None,
+            halted: 0,
             mode: options.functional,
             history: functional.then(AccessHistory::default),
             local_histories,
@@ -638,6 +644,7 @@ impl<'a> Engine<'a> {
 
     fn halt(&mut self, index: usize, time: u64) -> Result<(), SimError> {
         self.cores[index].status = Status::Done { at: time };
+        self.halted += 1;
         self.release_barrier_if_complete(time);
         Ok(())
     }
@@ -719,16 +726,15 @@ impl<'a> Engine<'a> {
                 let state = &mut self.cores[core];
                 state.pc += 1;
                 state.status = Status::Barrier { since: done, id };
-                if let Some(other) = self.cores.iter().find_map(|c| match c.status {
-                    Status::Barrier { id: other, .. } if other != id => Some((c.id, other)),
-                    _ => None,
-                }) {
+                if let Some(other) = self.barrier_id.filter(|&other| other != id) {
                     let site = self.site(&self.cores[core]);
+                    let waiting = self.cores[self.barrier_arrivals[0].0].id;
                     return Err(SimError::Fault {
                         site,
-                        message: format!("arrives at barrier {id} while core {} waits at barrier {}", other.0, other.1),
+                        message: format!("arrives at barrier {id} while core {waiting} waits at barrier {other}"),
                     });
                 }
+                self.barrier_id = Some(id);
                 self.barrier_arrivals.push((core, done));
                 self.release_barrier_if_complete(done);
             }
@@ -766,12 +772,14 @@ impl<'a> Engine<'a> {
         if self.barrier_arrivals.is_empty() {
             return;
         }
-        let live = self.cores.iter().filter(|c| !matches!(c.status, Status::Done { .. })).count();
-        if self.barrier_arrivals.len() < live {
+        if self.barrier_arrivals.len() < self.cores.len() - self.halted {
             return;
         }
         let release = self.barrier_arrivals.iter().map(|&(_, t)| t).max().unwrap_or(time).max(time);
         let arrivals = std::mem::take(&mut self.barrier_arrivals);
+        if let Some(id) = self.barrier_id.take() {
+            self.stats.barriers.push(BarrierRelease { id, cycle: release });
+        }
         if self.mode.is_some() {
             let mut joined = VectorClock::default();
             for &(core, _) in &arrivals {

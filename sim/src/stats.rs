@@ -60,6 +60,16 @@ pub struct Stats {
     pub shared_memory_peak_bytes: u64,
     /// Sequence registers of the cores that ran: 4 B each by default.
     pub sync_memory_bytes: u64,
+    /// When each barrier released its cores, in order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub barriers: Vec<BarrierRelease>,
+}
+
+/// A barrier's release: the cycle at which the last core's arrival ended.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct BarrierRelease {
+    pub id: u32,
+    pub cycle: u64,
 }
 
 impl Stats {

@@ -1,5 +1,5 @@
 // RUN: rram-opt %s --pass-pipeline='builtin.module(rram-tile{rows=32 cols=32 slices=2},rram-place{cores=2 crossbars=2})'
-// EXPECT-ERROR: place-does-not-fit.mlir:10:8: error: rram-tile: the network needs 4 cores of 2 crossbars for its 6 tiles (a horizontal group of several tiles does not share a core with another), 2 available
+// EXPECT-ERROR: place-does-not-fit.mlir:10:8: error: rram-tile: the network needs 4 cores of 2 crossbars for its 6 tiles (a layer, and a horizontal group of several tiles, does not share a core with another), 2 available
 // The layer's two horizontal groups of three tiles take two cores each
 // (a group does not share a core with another); the chip has two. Nothing
 // is silently dropped: the error names both numbers, at the layer that does
