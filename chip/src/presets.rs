@@ -26,6 +26,7 @@ presets!(
     "xbar128-bus16",
     "xbar128-bus32",
     "xbar128-bus64",
+    "wholenet",
 );
 
 /// Names accepted by `Architecture::preset`, the default first.

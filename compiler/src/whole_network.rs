@@ -4,7 +4,7 @@
 //! chip, and for a functional run the folded weights and the input), and
 //! the network's outputs read back from a simulated chip.
 
-use crate::arch::Architecture;
+use crate::arch::{Architecture, MAX_CORES};
 use crate::frontend::{Network, Ref};
 use crate::graph::{Activation as GraphActivation, LayerGraph, LayerKind};
 use crate::pipeline::{Pipeline, RunOptions};
@@ -27,9 +27,23 @@ pub const VECTOR_CORES: i64 = 8;
 #[derive(Debug, Clone)]
 pub struct CompiledNetwork {
     pub net: Net,
+    /// Per layer of `net`, its kind as the layer graph names it (`conv`, `dense`, ...).
+    pub kinds: Vec<&'static str>,
     pub compiled: NetProgram,
     /// Whether the network ends in a softmax that the host computes.
     pub host_softmax: bool,
+    /// The chip compiled for: with [`Cores::Auto`], as many cores as the
+    /// network uses.
+    pub arch: Architecture,
+}
+
+/// How many cores the chip has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cores {
+    /// As the architecture says.
+    Chip,
+    /// As many as the network needs (up to the most an architecture may have).
+    Auto,
 }
 
 /// A network that cannot be compiled, and why.
@@ -44,6 +58,7 @@ pub struct WholeNetworkError(pub String);
 pub fn compile_network(
     network: &Network,
     arch: &Architecture,
+    cores: Cores,
     values: Option<&Evaluation>,
 ) -> Result<CompiledNetwork, WholeNetworkError> {
     let failed = |e: &dyn std::fmt::Display| WholeNetworkError(e.to_string());
@@ -55,29 +70,38 @@ pub fn compile_network(
         .and_then(|pipeline| pipeline.run(&mut module, RunOptions::default(), |_, _| {}))
         .map_err(|e| failed(&e))?;
     let graph = LayerGraph::from_module(&module).map_err(|e| failed(&e))?;
-    let (net, host_softmax) = net_of(&graph, network, arch, values)?;
+    let (net, kinds, host_softmax) = net_of(&graph, network, arch, values)?;
     let chip = NetChip {
-        cores: i64::from(arch.core.count),
+        cores: match cores {
+            Cores::Chip => i64::from(arch.core.count),
+            Cores::Auto => MAX_CORES as i64,
+        },
         crossbars: i64::from(arch.core.crossbars),
         local_words: (arch.core.local_memory_bytes / 4) as i64,
         shared_words: (arch.shared_memory.size_bytes / 4) as i64,
         vector_cores: VECTOR_CORES,
     };
     let compiled = compile(&net, &chip, Scheme::from(SyncMode::Cyclic)).map_err(|e| failed(&e))?;
-    Ok(CompiledNetwork { net, compiled, host_softmax })
+    let mut arch = arch.clone();
+    if cores == Cores::Auto {
+        arch.core.count = compiled.program.cores.iter().map(|c| c.core + 1).max().unwrap_or(1);
+    }
+    Ok(CompiledNetwork { net, kinds, compiled, host_softmax, arch })
 }
 
-/// The graph's layers as a [`Net`], and whether a softmax is left to the host.
+/// The graph's layers as a [`Net`], their kinds, and whether a softmax is
+/// left to the host.
 fn net_of(
     graph: &LayerGraph,
     network: &Network,
     arch: &Architecture,
     values: Option<&Evaluation>,
-) -> Result<(Net, bool), WholeNetworkError> {
+) -> Result<(Net, Vec<&'static str>, bool), WholeNetworkError> {
     let slices = i64::from(arch.slices_per_weight());
     let (rows, cols) = (i64::from(arch.crossbar.rows), i64::from(arch.crossbar.cols));
     let mut index_of: HashMap<NodeIndex, usize> = HashMap::new();
     let mut layers: Vec<NetLayer> = Vec::new();
+    let mut kinds = Vec::new();
     let mut outputs = Vec::new();
     let mut host_softmax = false;
     for node in graph.topological_order() {
@@ -175,9 +199,10 @@ fn net_of(
             Some(GraphActivation::Clip { min, max }) => Activation::Clip { lo: min, hi: max },
         };
         index_of.insert(node, layers.len());
+        kinds.push(layer.kind.word());
         layers.push(NetLayer { name: layer.name.clone(), op, inputs, shape: map_shape(&layer.output)?, activation });
     }
-    Ok((Net { name: graph.name.clone(), layers, outputs }, host_softmax))
+    Ok((Net { name: graph.name.clone(), layers, outputs }, kinds, host_softmax))
 }
 
 /// The weights and bias of the conv or dense node `name`, with a batchnorm

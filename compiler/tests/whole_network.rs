@@ -9,7 +9,7 @@ use rram_compiler::frontend::onnx::import_file;
 use rram_compiler::frontend::{zoo, Network};
 use rram_compiler::reference::{evaluate, pseudo_random, pseudo_random_weights};
 use rram_compiler::sim::{simulate, NumericMode, SimOptions};
-use rram_compiler::whole_network::compile_network;
+use rram_compiler::whole_network::{compile_network, Cores};
 
 fn numbers(name: &str) -> Vec<f64> {
     let text = std::fs::read_to_string(models::dir().join(name)).unwrap();
@@ -20,7 +20,7 @@ fn numbers(name: &str) -> Vec<f64> {
 /// with the reference's.
 fn run_on_chip(network: &Network, arch: &Architecture, input: &[f64]) -> (Vec<f64>, Vec<f64>) {
     let values = evaluate(network, input).unwrap_or_else(|e| panic!("{e}"));
-    let compiled = compile_network(network, arch, Some(&values)).unwrap_or_else(|e| panic!("{e}"));
+    let compiled = compile_network(network, arch, Cores::Chip, Some(&values)).unwrap_or_else(|e| panic!("{e}"));
     let options = SimOptions { functional: Some(NumericMode::F32), trace: false };
     let result = simulate(arch, &compiled.compiled.program, &options).unwrap_or_else(|e| panic!("{e}"));
     let shared = result.shared.expect("a functional run keeps shared memory");

@@ -152,7 +152,7 @@ pub struct NetProgram {
 impl NetProgram {
     /// Layer `layer`'s output map of `shape` read from `shared` (a function
     /// from word address to value), in NCHW order.
-    pub fn read_map(&self, layer: usize, shape: [i64; 3], shared: impl Fn(usize) -> f64) -> Vec<f64> {
+    pub fn read_map(&self, layer: usize, shape: [i64; 3], mut shared: impl FnMut(usize) -> f64) -> Vec<f64> {
         let map = self.maps[layer];
         let [channels, height, width] = shape;
         let mut values = Vec::with_capacity((channels * height * width) as usize);
@@ -305,6 +305,14 @@ pub fn compile(net: &Net, chip: &NetChip, scheme: Scheme) -> Result<NetProgram, 
             "the network needs {free_core} cores of {} crossbars for its {crossbars_used} tiles (each layer on cores \
              of its own), the chip has {}",
             chip.crossbars, chip.cores
+        ));
+    }
+    let vector_cores = cores_of.iter().flatten().map(|&core| i64::from(core) + 1).max().unwrap_or(0);
+    if vector_cores > chip.cores {
+        return error(format!(
+            "the network's pooling and residual layers run on up to {} cores from the first core of the layer \
+             feeding them and need {vector_cores} cores, the chip has {}",
+            chip.vector_cores, chip.cores
         ));
     }
     if next > chip.shared_words {
@@ -570,9 +578,6 @@ impl VectorLayer<'_> {
         let global = matches!(self.op, NetOp::GlobalAvgPool);
         let units = if global { channels } else { height };
         let count = units.min(chip.vector_cores).max(1);
-        if i64::from(first) + count > chip.cores {
-            return Err(format!("needs cores {first}..{} of a chip of {}", i64::from(first) + count, chip.cores));
-        }
         let share = |k: i64| k * units / count..(k + 1) * units / count;
         let mut cores = Vec::new();
         for k in 0..count {

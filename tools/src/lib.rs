@@ -2,6 +2,7 @@
 //! Each `src/bin/*.rs` is a thin wrapper around one module here.
 
 mod inputs;
+mod network;
 pub mod opt;
 mod output;
 mod progress;

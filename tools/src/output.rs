@@ -82,12 +82,27 @@ fn staging_path(path: &Path) -> PathBuf {
     directory_of(path).join(format!(".{name}.{}-{call}.tmp", std::process::id()))
 }
 
-/// Writes the program directory `dir` as a whole: into a new directory
-/// next to it, renamed into place once complete, so that a failure leaves
-/// nothing half-written. An existing program directory is replaced (never
-/// merged: a stale `core<N>.isa` would run with the new ones); an existing
-/// directory holding anything else is left alone, as an error.
+/// Writes the program directory `dir` as a whole (see [`replace_dir`]).
 pub fn write_program_dir(dir: &Path, program: &Program, arch: &Architecture) -> Result<(), String> {
+    replace_dir(dir, &is_program_file, |staged| write_program_files(staged, program, arch))
+}
+
+/// Writes `program` for `arch` into the directory `dir`.
+pub fn write_program_files(dir: &Path, program: &Program, arch: &Architecture) -> Result<(), String> {
+    write_program(dir, program, Some(arch)).map_err(|e| e.to_string())
+}
+
+/// Writes the directory `dir` as a whole: `fill` writes it into a new
+/// directory next to it, renamed into place once complete, so that a
+/// failure leaves nothing half-written. An existing directory is replaced
+/// (never merged: a stale file would pass for a new one) when every entry
+/// in it is `owned` by this kind of output; one holding anything else is
+/// left alone, as an error.
+pub fn replace_dir(
+    dir: &Path,
+    owned: &dyn Fn(&str) -> bool,
+    fill: impl FnOnce(&Path) -> Result<(), String>,
+) -> Result<(), String> {
     let shown = dir.display();
     let parent = directory_of(dir);
     let io = |e: std::io::Error| format!("cannot write '{shown}': {e}");
@@ -95,21 +110,21 @@ pub fn write_program_dir(dir: &Path, program: &Program, arch: &Architecture) -> 
         for entry in std::fs::read_dir(dir).map_err(io)? {
             let name = entry.map_err(io)?.file_name();
             let name = name.to_string_lossy();
-            if !is_program_file(&name) {
-                return Err(format!("'{shown}' holds '{name}', which is not part of a program: not replacing it"));
+            if !owned(&name) {
+                return Err(format!("'{shown}' holds '{name}', which this command does not write: not replacing it"));
             }
         }
     }
     std::fs::create_dir_all(parent).map_err(io)?;
     let mut builder = tempfile::Builder::new();
-    builder.prefix(".emit-isa-");
+    builder.prefix(".rram-out-");
     #[cfg(unix)]
     builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o755));
     let staged = builder.tempdir_in(parent).map_err(io)?;
-    write_program(staged.path(), program, Some(arch)).map_err(|e| e.to_string())?;
+    fill(staged.path())?;
     if dir.exists() {
         // The old directory moves aside, into a temporary directory removed on return.
-        let old = tempfile::Builder::new().prefix(".emit-isa-old-").tempdir_in(parent).map_err(io)?;
+        let old = tempfile::Builder::new().prefix(".rram-out-old-").tempdir_in(parent).map_err(io)?;
         std::fs::rename(dir, old.path()).map_err(io)?;
         if let Err(e) = std::fs::rename(staged.path(), dir) {
             let _ = std::fs::rename(old.path(), dir);

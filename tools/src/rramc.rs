@@ -8,6 +8,9 @@
 //! rramc graph --zoo resnet18      # the layer graph: one line per layer, producers first
 //! rramc graph --import-onnx models/squeezenet1_1.struct.onnx --dot | dot -Tsvg > squeezenet.svg
 //! rramc compile --zoo resnet18 --preset xbar64-bus16 --summary   # layers onto crossbars
+//! rramc compile --zoo resnet18 --preset wholenet -o out/resnet18 # programs, timing report
+//! rramc run --import-onnx models/lenet5.full.onnx --input models/lenet5.input.txt
+//!                                 # the network's output computed by the simulated chip
 //! rramc paper --out results       # the published experiment: CSV, Markdown, SVG charts
 //! rramc check --import-onnx models/lenet5.full.onnx --input models/lenet5.input.txt
 //!                                 # every conv, every scheme, simulated with values vs a reference
@@ -16,6 +19,7 @@
 //! ```
 
 use crate::inputs::{ArchArgs, ArchSettings, NetworkArgs};
+use crate::network::{self, CoresArg};
 use crate::output::{finish, render_error, report_usage, write_atomically};
 use crate::progress;
 use clap::{ArgGroup, Parser, Subcommand, ValueEnum};
@@ -71,17 +75,42 @@ enum Command {
         #[arg(long)]
         dot: bool,
     },
-    /// Map a network onto a chip's crossbars (fold batchnorms, tile, place)
+    /// Compile a whole network for a chip: with -o DIR, every level (nn.mlir, xbar.mlir),
+    /// the per-core programs (DIR/program) and, after a timing simulation of one
+    /// inference, report.json, report.md, timeline.svg and trace.json (Perfetto);
+    /// without, print the network mapped onto the crossbars (folded, tiled, placed)
     #[command(group(ArgGroup::new("source").args(["import_onnx", "zoo"]).required(true)))]
     Compile {
         #[command(flatten)]
         network: NetworkArgs,
         #[command(flatten)]
         arch: ArchArgs,
+        /// The chip's cores: a number, or 'auto' for as many as the network needs
+        #[arg(long, value_name = "N|auto")]
+        cores: Option<CoresArg>,
         /// Print a table per layer (tiles, horizontal group size, cores) instead of MLIR
-        #[arg(long)]
+        #[arg(long, conflicts_with = "output")]
         summary: bool,
-        /// Write the result here instead of stdout
+        /// Write the compilation and its report into this directory (replaced as a whole)
+        #[arg(short = 'o', value_name = "DIR")]
+        output: Option<PathBuf>,
+    },
+    /// Run a network with weights on the simulated chip: compile it as `compile` does,
+    /// simulate one inference with values (f32) and print its output, one number a line
+    /// in NCHW order (after the host's softmax where the network ends in one)
+    #[command(group(ArgGroup::new("source").args(["import_onnx", "zoo"]).required(true)))]
+    Run {
+        #[command(flatten)]
+        network: NetworkArgs,
+        #[command(flatten)]
+        arch: ArchArgs,
+        /// The chip's cores: a number, or 'auto' for as many as the network needs
+        #[arg(long, value_name = "N|auto")]
+        cores: Option<CoresArg>,
+        /// The network's input, one number per line, row-major (NCHW)
+        #[arg(long, value_name = "FILE")]
+        input: PathBuf,
+        /// Write the output here instead of stdout
         #[arg(short = 'o', value_name = "FILE")]
         output: Option<PathBuf>,
     },
@@ -177,8 +206,13 @@ pub fn run(
         Command::Graph { file, network, dot } => {
             finish("rramc", graph(file.as_deref(), network, *dot), None, stdout, stderr)
         }
-        Command::Compile { network, arch, summary, output } => {
-            finish("rramc", compile(network, arch, *summary), output.as_deref(), stdout, stderr)
+        Command::Compile { network, arch, cores, summary, output } => match output {
+            Some(dir) => finish("rramc", network::compile_to_dir(network, arch, *cores, dir), None, stdout, stderr),
+            None => finish("rramc", compile(network, arch, *cores, *summary), None, stdout, stderr),
+        },
+        Command::Run { network, arch, cores, input, output } => {
+            let result = read_numbers(input).and_then(|input| network::run(network, arch, *cores, &input));
+            finish("rramc", result, output.as_deref(), stdout, stderr)
         }
         Command::Check { network, arch, numeric, input, threads } => {
             match check(network, arch, numeric, input.as_deref(), *threads) {
@@ -252,9 +286,9 @@ fn layer_graph(mut module: Module) -> Result<LayerGraph, Error> {
 
 /// Folds batchnorms, checks shapes, tiles every conv for the chip's
 /// crossbars and places the tiles on its cores.
-fn compile(network: &NetworkArgs, arch: &ArchArgs, summary: bool) -> Result<String, String> {
+fn compile(network: &NetworkArgs, arch: &ArchArgs, cores: Option<CoresArg>, summary: bool) -> Result<String, String> {
     let network = network.network()?;
-    let arch = arch.architecture(None)?;
+    let arch = network::chip_for(&network, arch, cores)?;
     let context = Context::new().map_err(|e| e.to_string())?;
     let mut module = context
         .parse(&network.to_mlir(), &network.name)

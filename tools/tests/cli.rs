@@ -315,7 +315,7 @@ fn emit_isa_writes_a_whole_directory_or_nothing() {
     std::fs::write(out.join("notes.txt"), "mine").unwrap();
     let refused = run_tool("rram-translate", &[&two, "--emit-isa", out_arg]);
     assert_eq!(refused.status.code(), Some(1));
-    assert!(stderr(&refused).contains("holds 'notes.txt', which is not part of a program"), "{}", stderr(&refused));
+    assert!(stderr(&refused).contains("holds 'notes.txt', which this command does not write"), "{}", stderr(&refused));
     assert_eq!(listing(), ["arch.toml", "core0.isa", "notes.txt"]);
 
     let cases: [(&[&str], &str); 3] = [
@@ -447,4 +447,101 @@ fn a_closed_stdout_ends_the_run_quietly() {
     drop(child.stdout.take());
     let output = child.wait_with_output().unwrap();
     assert_eq!((output.status.code(), stderr(&output)), (Some(0), String::new()));
+}
+
+/// The project's `models/` directory, as an argument.
+fn model(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../models").join(name).to_string_lossy().into_owned()
+}
+
+fn numbers(text: &str) -> Vec<f64> {
+    text.split_whitespace().map(|word| word.parse().unwrap()).collect()
+}
+
+#[test]
+fn rramc_run_computes_lenet5_on_the_chip() {
+    let run =
+        run_tool("rramc", &["run", "--import-onnx", &model("lenet5.full.onnx"), "--input", &model("lenet5.input.txt")]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    let expected = numbers(&std::fs::read_to_string(model("lenet5.output.txt")).unwrap());
+    let actual = numbers(&String::from_utf8_lossy(&run.stdout));
+    assert_eq!(actual.len(), expected.len());
+    for (a, e) in actual.iter().zip(&expected) {
+        assert!((a - e).abs() <= 1e-4 * e.abs().max(1e-3), "chip {a}, reference {e}");
+    }
+}
+
+#[test]
+fn rramc_run_refuses_what_it_cannot_run_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let short = write(dir.path(), "short.txt", "1\n2\n3\n");
+    let out = dir.path().join("out.txt").to_string_lossy().into_owned();
+    let (full, structure, input) = (model("lenet5.full.onnx"), model("lenet5.struct.onnx"), model("lenet5.input.txt"));
+    let cases = [
+        (vec!["--import-onnx", &full, "--input", &short], "the network's input has 1024 values, 3 given"),
+        (vec!["--import-onnx", &structure, "--input", &input], "has no values: the network has no weights to run"),
+        (vec!["--import-onnx", &full, "--input", &input, "--cores", "2"], "the network needs 13 cores"),
+    ];
+    for (args, message) in cases {
+        let args: Vec<&str> = ["run", "-o", &out].into_iter().chain(args).collect();
+        let refused = run_tool("rramc", &args);
+        assert_eq!(refused.status.code(), Some(1), "{args:?}");
+        assert!(stderr(&refused).contains(message), "{}", stderr(&refused));
+        assert!(!Path::new(&out).exists());
+    }
+}
+
+#[test]
+fn rramc_compile_writes_every_level_and_the_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("testnet");
+    let out_arg = out.to_string_lossy().into_owned();
+    let compiled = run_tool("rramc", &["compile", "--zoo", "testnet", "-o", &out_arg]);
+    assert!(compiled.status.success(), "{}", stderr(&compiled));
+    assert!(String::from_utf8_lossy(&compiled.stdout).starts_with("testnet on default (layer-by-layer): "));
+    let names: BTreeSet<String> =
+        std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    let expected = ["nn.mlir", "program", "report.json", "report.md", "timeline.svg", "trace.json", "xbar.mlir"];
+    assert_eq!(names, expected.iter().map(|s| s.to_string()).collect());
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    for key in [
+        "model",
+        "arch",
+        "network_sync",
+        "cores_used",
+        "crossbars_used",
+        "latency_cycles",
+        "latency_us",
+        "speedup_vs_layer_by_layer",
+        "bus_utilization",
+        "bus_bytes",
+        "sync_memory_bytes",
+        "peak_shared_memory_bytes",
+        "compile_seconds",
+        "simulate_seconds",
+        "layers",
+    ] {
+        assert!(report.get(key).is_some(), "report.json lacks '{key}'");
+    }
+    let layers = report["layers"].as_array().unwrap();
+    assert_eq!(layers.len(), 9, "every layer on the chip: 4 convs, a dense, 3 pools, the add; not the concat");
+    for key in ["name", "kind", "cores", "h", "v", "pv", "start_cycle", "end_cycle"] {
+        assert!(layers.iter().all(|layer| layer.get(key).is_some()), "a layer lacks '{key}'");
+    }
+    let last_end = layers.last().unwrap()["end_cycle"].as_u64().unwrap();
+    assert_eq!(last_end, report["latency_cycles"].as_u64().unwrap());
+    // The program directory runs as it is.
+    let program = out.join("program").to_string_lossy().into_owned();
+    let simulated = run_tool("rram-sim", &[&program, "--json"]);
+    assert!(simulated.status.success(), "{}", stderr(&simulated));
+    let stats: serde_json::Value = serde_json::from_slice(&simulated.stdout).unwrap();
+    assert_eq!(stats["cycles"], report["latency_cycles"]);
+
+    // A directory holding something else is left alone.
+    std::fs::write(out.join("notes.txt"), "mine").unwrap();
+    let refused = run_tool("rramc", &["compile", "--zoo", "testnet", "-o", &out_arg]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(stderr(&refused).contains("holds 'notes.txt', which this command does not write"), "{}", stderr(&refused));
+    assert_eq!(std::fs::read_to_string(out.join("notes.txt")).unwrap(), "mine");
 }

@@ -3,6 +3,7 @@
 //! charts from `svg`).
 
 pub mod check;
+pub mod network;
 pub mod paper;
 pub mod parallel;
 pub mod summary;

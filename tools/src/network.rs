@@ -1,0 +1,168 @@
+//! Whole networks from the command line: `rramc compile -o DIR` (every
+//! level of the compilation, the programs and a timing report) and `rramc
+//! run` (the network's output computed by the simulated chip).
+
+use crate::inputs::{ArchArgs, NetworkArgs};
+use crate::output::{replace_dir, write_program_files};
+use rram_arch::Architecture;
+use rram_compiler::frontend::Network;
+use rram_compiler::pipeline::{Pipeline, RunOptions};
+use rram_compiler::reference::{evaluate, EvalError};
+use rram_compiler::report::network::NetworkReport;
+use rram_compiler::whole_network::{compile_network, CompiledNetwork, Cores};
+use rram_dialects::Context;
+use rram_sim::{simulate, NumericMode, SimOptions};
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Instant;
+
+/// `--cores N|auto`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CoresArg {
+    Count(u32),
+    Auto,
+}
+
+impl FromStr for CoresArg {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        match text {
+            "auto" => Ok(CoresArg::Auto),
+            _ => text
+                .parse()
+                .ok()
+                .filter(|&n| n > 0)
+                .map(CoresArg::Count)
+                .ok_or_else(|| format!("expected a positive number of cores or 'auto', got '{text}'")),
+        }
+    }
+}
+
+/// The chip the options ask for, with as many cores as `network` needs
+/// where they say `auto`.
+pub fn chip_for(network: &Network, arch: &ArchArgs, cores: Option<CoresArg>) -> Result<Architecture, String> {
+    match chip(arch, cores)? {
+        (chip, Cores::Auto) => Ok(compile_network(network, &chip, Cores::Auto, None).map_err(|e| e.to_string())?.arch),
+        (chip, Cores::Chip) => Ok(chip),
+    }
+}
+
+/// The chip the options ask for, and whether its cores are the network's.
+fn chip(arch: &ArchArgs, cores: Option<CoresArg>) -> Result<(Architecture, Cores), String> {
+    let mut chip = arch.architecture(None)?;
+    match cores {
+        Some(CoresArg::Auto) => Ok((chip, Cores::Auto)),
+        Some(CoresArg::Count(count)) => {
+            chip = chip.with_settings(&[("core.count".into(), count.to_string())]).map_err(|e| e.to_string())?;
+            Ok((chip, Cores::Chip))
+        }
+        None => Ok((chip, Cores::Chip)),
+    }
+}
+
+/// The files of a compilation directory besides the program directory.
+const OUTPUT_FILES: [&str; 6] = ["nn.mlir", "xbar.mlir", "report.json", "report.md", "timeline.svg", "trace.json"];
+const PROGRAM_DIR: &str = "program";
+
+/// Compiles the network for the chip, simulates its timing and writes
+/// `dir`: the `nn` and `xbar` modules, the program directory and the
+/// reports. Returns the headline.
+pub fn compile_to_dir(
+    network: &NetworkArgs,
+    arch: &ArchArgs,
+    cores: Option<CoresArg>,
+    dir: &Path,
+) -> Result<String, String> {
+    let network = network.network()?;
+    let (chip, cores) = chip(arch, cores)?;
+    let started = Instant::now();
+    let compiled = compile_network(&network, &chip, cores, None).map_err(|e| e.to_string())?;
+    let xbar = xbar_module(&network, &compiled.arch)?;
+    let compile_seconds = started.elapsed().as_secs_f64();
+    let started = Instant::now();
+    let result =
+        simulate(&compiled.arch, &compiled.compiled.program, &SimOptions::default()).map_err(|e| e.to_string())?;
+    let report = NetworkReport::new(&compiled, &result.stats, compile_seconds, started.elapsed().as_secs_f64());
+    let texts = [
+        network.to_mlir(),
+        xbar,
+        report.to_json(),
+        report.to_markdown(),
+        report.timeline_svg(),
+        report.perfetto_trace(compiled.arch.clock_mhz),
+    ];
+    let owned = |name: &str| name == PROGRAM_DIR || OUTPUT_FILES.contains(&name);
+    replace_dir(dir, &owned, |staged| {
+        for (name, text) in OUTPUT_FILES.iter().zip(&texts) {
+            let path = staged.join(name);
+            std::fs::write(&path, text).map_err(|e| format!("cannot write '{}': {e}", path.display()))?;
+        }
+        write_program_files(&staged.join(PROGRAM_DIR), &compiled.compiled.program, &compiled.arch)
+    })?;
+    Ok(report.headline())
+}
+
+/// The network folded, tiled and placed for `arch`, printed with locations.
+fn xbar_module(network: &Network, arch: &Architecture) -> Result<String, String> {
+    let context = Context::new().map_err(|e| e.to_string())?;
+    let mut module = context
+        .parse(&network.to_mlir(), &network.name)
+        .map_err(|e| format!("internal error: the imported network does not verify: {e}"))?;
+    rram_compiler::arch::attach_to(arch, &module).map_err(|e| e.to_string())?;
+    let pipeline = Pipeline::parse("builtin.module(nn-fold-batchnorm,nn-verify-shapes,rram-tile,rram-place)")
+        .map_err(|e| e.to_string())?;
+    pipeline.run(&mut module, RunOptions::default(), |_, _| {}).map_err(|e| e.to_string())?;
+    Ok(module.print_with_locations() + "\n")
+}
+
+/// The network's output as the simulated chip computes it on `input` (f32
+/// throughout), one number a line in NCHW order of each output, after the
+/// host's softmax where the network ends in one.
+pub fn run(network: &NetworkArgs, arch: &ArchArgs, cores: Option<CoresArg>, input: &[f64]) -> Result<String, String> {
+    let network = network.network()?;
+    let (chip, cores) = chip(arch, cores)?;
+    let values = evaluate(&network, input).map_err(|error| match error {
+        EvalError::MissingWeight { name } => {
+            format!("weight '{name}' has no values: the network has no weights to run (a structure-only model?)")
+        }
+        other => other.to_string(),
+    })?;
+    let compiled = compile_network(&network, &chip, cores, Some(&values)).map_err(|e| e.to_string())?;
+    let options = SimOptions { functional: Some(NumericMode::F32), trace: false };
+    let result = simulate(&compiled.arch, &compiled.compiled.program, &options).map_err(|e| e.to_string())?;
+    let shared = result.shared.ok_or("internal error: a functional run kept no shared memory")?;
+    let mut text = String::new();
+    for output in outputs(&compiled, |address| shared.read(address, 1)[0])? {
+        text.push_str(&format!("{output}\n"));
+    }
+    Ok(text)
+}
+
+/// The values of the network's outputs read from shared memory, with the
+/// host's softmax applied where the network ends in one.
+fn outputs(compiled: &CompiledNetwork, word: impl Fn(usize) -> Option<f64>) -> Result<Vec<f64>, String> {
+    let mut values = Vec::new();
+    for &layer in &compiled.net.outputs {
+        let shape = compiled.net.layers[layer].shape;
+        let mut unwritten = None;
+        let map = compiled.compiled.read_map(layer, shape, |address| {
+            word(address).unwrap_or_else(|| {
+                unwritten.get_or_insert(address);
+                f64::NAN
+            })
+        });
+        if let Some(address) = unwritten {
+            return Err(format!("internal error: output word {address} was never written"));
+        }
+        values.extend(if compiled.host_softmax { softmax(&map) } else { map });
+    }
+    Ok(values)
+}
+
+fn softmax(values: &[f64]) -> Vec<f64> {
+    let max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let exps: Vec<f64> = values.iter().map(|v| (v - max).exp()).collect();
+    let sum: f64 = exps.iter().sum();
+    exps.iter().map(|e| e / sum).collect()
+}
