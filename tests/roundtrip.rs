@@ -1,7 +1,11 @@
-//! Upstream MLIR must read what we print: every module a lit test prints is
-//! fed to `mlir-opt-22 --irdl-file=<our dialects>`, which must print the very
-//! same text back.
+//! Upstream MLIR must read what we print: every module a lit test prints,
+//! and a whole network's `msg` module, is fed to `mlir-opt-22
+//! --irdl-file=<our dialects>`, which must print the very same text back.
 
+use rram_compiler::arch::Architecture;
+use rram_compiler::frontend::zoo;
+use rram_compiler::whole_network::compile_network;
+use rram_dialects::Context;
 use rram_tests::{lit_files, LitTest, Tool};
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -15,6 +19,13 @@ fn mlir_opt() -> &'static str {
 
 /// Flags of ours that change how output is printed, which mlir-opt shares.
 const PRINTING_FLAGS: [&str; 2] = ["--split-input-file", "--mlir-print-debuginfo"];
+
+/// Our dialect definitions, in a file for `--irdl-file`.
+fn irdl_file() -> tempfile::NamedTempFile {
+    let mut irdl = tempfile::NamedTempFile::new().unwrap();
+    irdl.write_all(rram_dialects::irdl_definitions().as_bytes()).unwrap();
+    irdl
+}
 
 fn upstream_print(irdl: &std::path::Path, text: &str, flags: &[&str]) -> Result<String, String> {
     let mut command = Command::new(mlir_opt());
@@ -31,8 +42,7 @@ fn upstream_print(irdl: &std::path::Path, text: &str, flags: &[&str]) -> Result<
 
 #[test]
 fn printed_ir_round_trips_through_upstream_mlir_opt() {
-    let mut irdl = tempfile::NamedTempFile::new().unwrap();
-    irdl.write_all(rram_dialects::irdl_definitions().as_bytes()).unwrap();
+    let irdl = irdl_file();
     let mut checked = 0;
     let mut failures = Vec::new();
     for path in lit_files() {
@@ -58,4 +68,18 @@ fn printed_ir_round_trips_through_upstream_mlir_opt() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
     assert!(checked >= 20, "only {checked} lit tests print IR; expected at least 20");
+}
+
+#[test]
+fn whole_network_msg_module_round_trips_through_upstream_mlir_opt() {
+    let network = zoo::build("testnet").unwrap();
+    let compiled = compile_network(&network, &Architecture::default(), None).unwrap_or_else(|e| panic!("{e}"));
+    let context = Context::new().unwrap();
+    // As rram-opt prints a module: on lines of its own.
+    let text = format!("{}\n", compiled.msg_module(&context).unwrap_or_else(|e| panic!("{e}")).print());
+    let irdl = irdl_file();
+    match upstream_print(irdl.path(), &text, &[]) {
+        Ok(upstream) => assert!(upstream == text, "mlir-opt printed\n{upstream}\nwe printed\n{text}"),
+        Err(error) => panic!("mlir-opt rejected testnet's msg module:\n{error}"),
+    }
 }

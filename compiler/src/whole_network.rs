@@ -11,7 +11,7 @@ use crate::pipeline::{Pipeline, RunOptions};
 use crate::reference::Evaluation;
 use petgraph::graph::NodeIndex;
 use rram_dialects::nn::NnOp;
-use rram_dialects::Context;
+use rram_dialects::{Context, Module};
 use rram_passes::network::{compile, ConvData, Net, NetChip, NetLayer, NetOp, NetProgram, PoolKind};
 use rram_passes::schedule::{Activation, Scheme, SyncMode, Window};
 use rram_passes::tiling::{plan, KernelMatrix};
@@ -44,6 +44,24 @@ pub enum Cores {
     Chip,
     /// As many as the network needs (up to the most an architecture may have).
     Auto,
+}
+
+impl CompiledNetwork {
+    /// The whole network's programs as one verified `msg` module in
+    /// `context`: one `func.func @core_N` per core with the work of every
+    /// layer it serves, cores that run the same code at other addresses
+    /// sharing a `@role_K` ([`rram_passes::write_msg_program`]), so that the
+    /// IR grows with layers and cores, never with pixels. Ops are located
+    /// at the module (named after the network). As for one layer, the
+    /// crossbars' weights and the initial shared memory stay outside the IR:
+    /// `crate::lower_msg::program` of the module gives back the programs
+    /// without them.
+    pub fn msg_module<'c>(&self, context: &'c Context) -> Result<Module<'c>, rram_dialects::Error> {
+        let module = context.parse("module {}", &self.net.name)?;
+        rram_passes::write_msg_program(&module, &self.compiled.program, &|_| module.operation())?;
+        module.verify()?;
+        Ok(module)
+    }
 }
 
 /// A network that cannot be compiled, and why.

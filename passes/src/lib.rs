@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 
 pub use fold_batchnorm::FoldBatchnorm;
 pub use place::Place;
-pub use sync::Synchronize;
+pub use sync::{write_msg_program, Synchronize};
 pub use tile::TileLayers;
 pub use verify_shapes::VerifyShapes;
 

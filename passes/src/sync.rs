@@ -23,7 +23,8 @@
 //! (numbered in core order, crossbar `j` holding a core's `j`-th tile) onto
 //! the placed `core` and `crossbar` of each tile, CALL and PUT targets
 //! included, and writes every
-//! instruction as one `msg` op. The function is replaced by one
+//! instruction as one `msg` op ([`write_msg_program`], which writes a
+//! whole network's programs too). The function is replaced by one
 //! `func.func @core_N` per core, carrying `msg.core = N`; cores that run
 //! the same code at other addresses share it as a role
 //! ([`crate::roles`]: `func.func @role_K` with `msg.role`, which their
@@ -100,31 +101,55 @@ impl Pass for Synchronize {
                     .map_err(|e| Error::Pipeline(format!("rram-sync: {e}")))?;
             layer.place(&mut program)?;
             let tiles: HashMap<u32, Op> = layer.placed.tiles.iter().rev().map(|p| (p.core, p.tile)).collect();
-            let tile_of = |core: u32| tiles.get(&core).copied().unwrap_or(layer.grid);
-            let factored = roles::factor(&program.cores);
-            // Each core's role and arguments, for the cores that share one.
-            let mut instances: HashMap<u32, (String, &[i64])> = HashMap::new();
-            for (k, role) in factored.roles.iter().enumerate() {
-                let name = format!("role_{k}");
-                FunctionWriter::role(module, tile_of(role.members[0].0), &name, role)?;
-                for (core, arguments) in &role.members {
-                    instances.insert(*core, (name.clone(), arguments));
-                }
-            }
-            for core in &program.cores {
-                match instances.get(&core.core) {
-                    Some((role, arguments)) => {
-                        FunctionWriter::instance(module, tile_of(core.core), core.core, role, arguments)?
-                    }
-                    None => FunctionWriter::program(module, tile_of(core.core), core)?,
-                }
-            }
+            write_msg_program(module, &program, &|core| tiles.get(&core).copied().unwrap_or(layer.grid))?;
             layer.record_layout(module)?;
             layer.function.id()
         };
         module.erase_if_unused(&[replaced]);
         Ok(())
     }
+}
+
+/// Appends `program` to `module` as `msg` functions: cores whose programs
+/// differ only in constants and in the cores they signal share a role
+/// ([`roles::factor`]), written once as `func.func @role_K` (`msg.role`,
+/// `K` in order of the roles' first cores) with their varying values as
+/// arguments; every core then gets `func.func @core_N` (`msg.core = N`, in
+/// the order of `program.cores`), which calls its role with its values, or
+/// holds its own program when no other core shares it. Every op of a
+/// core's function, and of a role's, is located at `at(N)` (for a role,
+/// its first member's).
+///
+/// Invariants: `rram_compiler::lower_msg::program` of the module gives back
+/// `program.cores` exactly, except the crossbars' weights, which stay
+/// outside the IR (a crossbar is declared with its shape only), as does
+/// `program.memory`; loops stay `scf.for` named by `msg.var`, so the IR
+/// grows with the instructions and roles, never with loop counts. The
+/// module must hold no function named `role_K` or `core_N` already, and no
+/// other core programs (a core has one program per module); the caller
+/// verifies it.
+pub fn write_msg_program<'m>(
+    module: &'m Module<'m>,
+    program: &Program,
+    at: &dyn Fn(u32) -> Op<'m>,
+) -> Result<(), Error> {
+    let factored = roles::factor(&program.cores);
+    // Each core's role and arguments, for the cores that share one.
+    let mut instances: HashMap<u32, (String, &[i64])> = HashMap::new();
+    for (k, role) in factored.roles.iter().enumerate() {
+        let name = format!("role_{k}");
+        FunctionWriter::role(module, at(role.members[0].0), &name, role)?;
+        for (core, arguments) in &role.members {
+            instances.insert(*core, (name.clone(), arguments));
+        }
+    }
+    for core in &program.cores {
+        match instances.get(&core.core) {
+            Some((role, arguments)) => FunctionWriter::instance(module, at(core.core), core.core, role, arguments)?,
+            None => FunctionWriter::program(module, at(core.core), core)?,
+        }
+    }
+    Ok(())
 }
 
 /// Where one tile of the plan was placed.
