@@ -4,7 +4,7 @@
 
 use rram_compiler::arch::Architecture;
 use rram_compiler::frontend::zoo;
-use rram_compiler::whole_network::compile_network;
+use rram_compiler::whole_network::{compile_network, Cores};
 use rram_dialects::Context;
 use rram_tests::{lit_files, LitTest, Tool};
 use std::io::Write;
@@ -73,7 +73,8 @@ fn printed_ir_round_trips_through_upstream_mlir_opt() {
 #[test]
 fn whole_network_msg_module_round_trips_through_upstream_mlir_opt() {
     let network = zoo::build("testnet").unwrap();
-    let compiled = compile_network(&network, &Architecture::default(), None).unwrap_or_else(|e| panic!("{e}"));
+    let compiled =
+        compile_network(&network, &Architecture::default(), Cores::Chip, None).unwrap_or_else(|e| panic!("{e}"));
     let context = Context::new().unwrap();
     // As rram-opt prints a module: on lines of its own.
     let text = format!("{}\n", compiled.msg_module(&context).unwrap_or_else(|e| panic!("{e}")).print());

@@ -58,6 +58,7 @@ impl CompiledNetwork {
     /// without them.
     pub fn msg_module<'c>(&self, context: &'c Context) -> Result<Module<'c>, rram_dialects::Error> {
         let module = context.parse("module {}", &self.net.name)?;
+        crate::arch::attach_to(&self.arch, &module)?;
         rram_passes::write_msg_program(&module, &self.compiled.program, &|_| module.operation())?;
         module.verify()?;
         Ok(module)

@@ -7,7 +7,7 @@ use rram_compiler::arch::Architecture;
 use rram_compiler::frontend::{zoo, Network};
 use rram_compiler::lower_msg;
 use rram_compiler::reference::{evaluate, pseudo_random, pseudo_random_weights};
-use rram_compiler::whole_network::{compile_network, CompiledNetwork};
+use rram_compiler::whole_network::{compile_network, CompiledNetwork, Cores};
 use rram_dialects::nn::{Conv2d, NnOp, Pool, Window};
 use rram_dialects::Context;
 use rram_isa::Program;
@@ -23,7 +23,7 @@ fn chip() -> Architecture {
 
 /// `network` compiled for timing (no weights, no data).
 fn timing(network: &Network) -> CompiledNetwork {
-    compile_network(network, &chip(), None).unwrap_or_else(|e| panic!("{e}"))
+    compile_network(network, &chip(), Cores::Chip, None).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// The programs as the IR holds them: crossbars without their weights, no
@@ -70,7 +70,7 @@ fn testnet_with_its_weights_round_trips_without_them() {
     let missing = pseudo_random_weights(&network).unwrap();
     network.weights.extend(missing);
     let values = evaluate(&network, &pseudo_random(3 * 16 * 16, 7)).unwrap_or_else(|e| panic!("{e}"));
-    let compiled = compile_network(&network, &chip(), Some(&values)).unwrap_or_else(|e| panic!("{e}"));
+    let compiled = compile_network(&network, &chip(), Cores::Chip, Some(&values)).unwrap_or_else(|e| panic!("{e}"));
     assert!(compiled.compiled.program.cores.iter().flat_map(|c| &c.crossbars).any(|x| x.weights.is_some()));
     round_trip(&compiled);
 }

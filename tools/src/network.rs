@@ -62,12 +62,13 @@ fn chip(arch: &ArchArgs, cores: Option<CoresArg>) -> Result<(Architecture, Cores
 }
 
 /// The files of a compilation directory besides the program directory.
-const OUTPUT_FILES: [&str; 6] = ["nn.mlir", "xbar.mlir", "report.json", "report.md", "timeline.svg", "trace.json"];
+const OUTPUT_FILES: [&str; 7] =
+    ["nn.mlir", "xbar.mlir", "msg.mlir", "report.json", "report.md", "timeline.svg", "trace.json"];
 const PROGRAM_DIR: &str = "program";
 
 /// Compiles the network for the chip, simulates its timing and writes
-/// `dir`: the `nn` and `xbar` modules, the program directory and the
-/// reports. Returns the headline.
+/// `dir`: the `nn`, `xbar` and `msg` modules, the program directory and
+/// the reports. Returns the headline.
 pub fn compile_to_dir(
     network: &NetworkArgs,
     arch: &ArchArgs,
@@ -79,6 +80,8 @@ pub fn compile_to_dir(
     let started = Instant::now();
     let compiled = compile_network(&network, &chip, cores, None).map_err(|e| e.to_string())?;
     let xbar = xbar_module(&network, &compiled.arch)?;
+    let context = Context::new().map_err(|e| e.to_string())?;
+    let msg = compiled.msg_module(&context).map_err(|e| format!("internal error: the msg module: {e}"))?.print() + "\n";
     let compile_seconds = started.elapsed().as_secs_f64();
     let started = Instant::now();
     let result =
@@ -87,6 +90,7 @@ pub fn compile_to_dir(
     let texts = [
         network.to_mlir(),
         xbar,
+        msg,
         report.to_json(),
         report.to_markdown(),
         report.timeline_svg(),

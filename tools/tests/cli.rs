@@ -501,7 +501,8 @@ fn rramc_compile_writes_every_level_and_the_report() {
     assert!(String::from_utf8_lossy(&compiled.stdout).starts_with("testnet on default (layer-by-layer): "));
     let names: BTreeSet<String> =
         std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
-    let expected = ["nn.mlir", "program", "report.json", "report.md", "timeline.svg", "trace.json", "xbar.mlir"];
+    let expected =
+        ["msg.mlir", "nn.mlir", "program", "report.json", "report.md", "timeline.svg", "trace.json", "xbar.mlir"];
     assert_eq!(names, expected.iter().map(|s| s.to_string()).collect());
     let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
@@ -536,6 +537,14 @@ fn rramc_compile_writes_every_level_and_the_report() {
     let simulated = run_tool("rram-sim", &[&program, "--json"]);
     assert!(simulated.status.success(), "{}", stderr(&simulated));
     let stats: serde_json::Value = serde_json::from_slice(&simulated.stdout).unwrap();
+    assert_eq!(stats["cycles"], report["latency_cycles"]);
+    // So do the programs translated from msg.mlir, on the chip it carries.
+    let translated = dir.path().join("translated").to_string_lossy().into_owned();
+    let msg = out.join("msg.mlir").to_string_lossy().into_owned();
+    let emitted = run_tool("rram-translate", &[&msg, "--emit-isa", &translated]);
+    assert!(emitted.status.success(), "{}", stderr(&emitted));
+    let resimulated = run_tool("rram-sim", &[&translated, "--json"]);
+    let stats: serde_json::Value = serde_json::from_slice(&resimulated.stdout).unwrap();
     assert_eq!(stats["cycles"], report["latency_cycles"]);
 
     // A directory holding something else is left alone.
