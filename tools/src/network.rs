@@ -7,7 +7,7 @@ use crate::output::{replace_dir, write_program_files};
 use rram_arch::Architecture;
 use rram_compiler::frontend::Network;
 use rram_compiler::pipeline::{Pipeline, RunOptions};
-use rram_compiler::reference::{evaluate, EvalError};
+use rram_compiler::reference::{evaluate, pseudo_random_weights, EvalError};
 use rram_compiler::report::network::NetworkReport;
 use rram_compiler::whole_network::{compile_network, CompiledNetwork, Cores};
 use rram_dialects::Context;
@@ -123,13 +123,23 @@ fn xbar_module(network: &Network, arch: &Architecture) -> Result<String, String>
 /// The network's output as the simulated chip computes it on `input` (f32
 /// throughout), one number a line in NCHW order of each output, after the
 /// host's softmax where the network ends in one.
-pub fn run(network: &NetworkArgs, arch: &ArchArgs, cores: Option<CoresArg>, input: &[f64]) -> Result<String, String> {
-    let network = network.network()?;
+pub fn run(
+    network: &NetworkArgs,
+    arch: &ArchArgs,
+    cores: Option<CoresArg>,
+    input: &[f64],
+    random_weights: bool,
+) -> Result<String, String> {
+    let mut network = network.network()?;
     let (chip, cores) = chip(arch, cores)?;
+    if random_weights {
+        network.weights.extend(pseudo_random_weights(&network).map_err(|e| e.to_string())?);
+    }
     let values = evaluate(&network, input).map_err(|error| match error {
-        EvalError::MissingWeight { name } => {
-            format!("weight '{name}' has no values: the network has no weights to run (a structure-only model?)")
-        }
+        EvalError::MissingWeight { name } => format!(
+            "weight '{name}' has no values: the network has no weights to run (a structure-only model? \
+             --random-weights gives them pseudo-random values)"
+        ),
         other => other.to_string(),
     })?;
     let compiled = compile_network(&network, &chip, cores, Some(&values)).map_err(|e| e.to_string())?;

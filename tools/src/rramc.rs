@@ -110,6 +110,10 @@ enum Command {
         /// The network's input, one number per line, row-major (NCHW)
         #[arg(long, value_name = "FILE")]
         input: PathBuf,
+        /// Give the weights the network has no values for (zoo networks, structure-only
+        /// ONNX files) deterministic pseudo-random values instead of failing
+        #[arg(long)]
+        random_weights: bool,
         /// Write the output here instead of stdout
         #[arg(short = 'o', value_name = "FILE")]
         output: Option<PathBuf>,
@@ -210,8 +214,9 @@ pub fn run(
             Some(dir) => finish("rramc", network::compile_to_dir(network, arch, *cores, dir), None, stdout, stderr),
             None => finish("rramc", compile(network, arch, *cores, *summary), None, stdout, stderr),
         },
-        Command::Run { network, arch, cores, input, output } => {
-            let result = read_numbers(input).and_then(|input| network::run(network, arch, *cores, &input));
+        Command::Run { network, arch, cores, input, random_weights, output } => {
+            let result =
+                read_numbers(input).and_then(|input| network::run(network, arch, *cores, &input, *random_weights));
             finish("rramc", result, output.as_deref(), stdout, stderr)
         }
         Command::Check { network, arch, numeric, input, threads } => {
