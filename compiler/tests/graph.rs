@@ -5,12 +5,14 @@
 
 mod common;
 
+use common::random_network::{random_network, step};
+
 use petgraph::algo::{is_cyclic_directed, toposort};
 use petgraph::graph::NodeIndex;
 use proptest::prelude::*;
-use rram_compiler::frontend::{onnx, zoo, Network, Ref};
+use rram_compiler::frontend::{onnx, zoo, Network};
 use rram_compiler::graph::{Activation, LayerGraph, LayerKind};
-use rram_dialects::nn::{element_count, Conv2d, NnOp, Pool, Window};
+use rram_dialects::nn::{element_count, NnOp};
 use rram_dialects::Context;
 use rram_passes::{FoldBatchnorm, Pass};
 
@@ -216,75 +218,21 @@ fn a_final_softmax_is_left_to_the_host() {
     check_invariants(&graph);
 }
 
-/// One step of a random network: a layer on earlier values (indices taken
-/// modulo the values so far); steps whose shapes do not fit are skipped.
-#[derive(Debug, Clone)]
-enum Step {
-    Conv { from: usize, out: i64, kernel: i64, relu: bool },
-    MaxPool { from: usize },
-    Add { lhs: usize, rhs: usize },
-    Concat { lhs: usize, rhs: usize },
-}
-
-fn step() -> impl Strategy<Value = Step> {
-    prop_oneof![
-        (any::<usize>(), 1i64..4, 1i64..4, any::<bool>()).prop_map(|(from, out, kernel, relu)| Step::Conv {
-            from,
-            out,
-            kernel,
-            relu
-        }),
-        any::<usize>().prop_map(|from| Step::MaxPool { from }),
-        (any::<usize>(), any::<usize>()).prop_map(|(lhs, rhs)| Step::Add { lhs, rhs }),
-        (any::<usize>(), any::<usize>()).prop_map(|(lhs, rhs)| Step::Concat { lhs, rhs }),
-    ]
-}
-
-/// The network of `steps` on a 1x2x8x8 input, ending in a flatten and a
-/// dense layer on the last value; with the layers of each kind it has.
-fn random_network(steps: &[Step]) -> (Network, Counts) {
-    let mut network = Network::new("random");
-    let mut values = vec![network.input("x", vec![1, 2, 8, 8])];
-    let mut counts = Counts::default();
-    let pick = |values: &[Ref], i: usize| values[i % values.len()];
-    for (i, step) in steps.iter().enumerate() {
-        let name = format!("s{i}");
-        let added = match *step {
-            Step::Conv { from, out, kernel, relu } => {
-                let x = pick(&values, from);
-                let weight = network.weight(format!("{name}.w"), vec![out, network.shape(x)[1], kernel, kernel]);
-                let conv = Conv2d { strides: [1, 1], pads: [0; 4], dilations: [1, 1], groups: 1 };
-                let y = weight.and_then(|w| network.add(&name, NnOp::Conv2d(conv), &[x, w]));
-                match (y, relu) {
-                    (Ok(y), true) => {
-                        counts.relu += 1;
-                        network.add(format!("{name}.relu"), NnOp::Relu, &[y])
-                    }
-                    (y, _) => y,
-                }
-                .inspect(|_| counts.conv += 1)
-            }
-            Step::MaxPool { from } => {
-                let window = Window { kernel: [2, 2], strides: [2, 2], pads: [0; 4], dilations: [1, 1] };
-                let pool = NnOp::MaxPool2d(Pool { window, ceil_mode: false });
-                network.add(&name, pool, &[pick(&values, from)]).inspect(|_| counts.maxpool += 1)
-            }
-            Step::Add { lhs, rhs } => {
-                network.add(&name, NnOp::Add, &[pick(&values, lhs), pick(&values, rhs)]).inspect(|_| counts.add += 1)
-            }
-            Step::Concat { lhs, rhs } => network
-                .add(&name, NnOp::Concat { axis: 1 }, &[pick(&values, lhs), pick(&values, rhs)])
-                .inspect(|_| counts.concat += 1),
-        };
-        values.extend(added.ok());
+/// The layers of each kind a random network holds, as its generator lists them.
+fn counted(layers: &[&str]) -> Counts {
+    let count = |word: &str| layers.iter().filter(|&&l| l == word).count();
+    Counts {
+        conv: count("conv"),
+        depthwise: count("depthwise"),
+        dense: count("dense"),
+        maxpool: count("maxpool"),
+        avgpool: count("avgpool"),
+        global_avgpool: count("global_avgpool"),
+        add: count("add"),
+        concat: count("concat"),
+        relu: count("relu"),
+        relu6: 0,
     }
-    let last = *values.last().unwrap();
-    let flat = network.add("flatten", NnOp::Flatten { axis: 1 }, &[last]).unwrap();
-    let features = network.shape(flat)[1];
-    let weight = network.weight("fc.w", vec![3, features]).unwrap();
-    network.outputs = vec![network.add("fc", NnOp::Dense, &[flat, weight]).unwrap()];
-    counts.dense = 1;
-    (network, counts)
 }
 
 proptest! {
@@ -292,9 +240,9 @@ proptest! {
 
     #[test]
     fn random_networks_give_acyclic_graphs_with_every_layer_fed(steps in prop::collection::vec(step(), 0..12)) {
-        let (network, expected) = random_network(&steps);
+        let (network, layers) = random_network(&steps, [1, 2, 8, 8]);
         let graph = layer_graph(&network);
         check_invariants(&graph);
-        prop_assert_eq!(counts(&graph), expected);
+        prop_assert_eq!(counts(&graph), counted(&layers));
     }
 }

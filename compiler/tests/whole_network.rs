@@ -3,6 +3,9 @@
 
 mod common;
 
+use common::random_network::{random_network, step};
+use proptest::prelude::*;
+
 use common::models;
 use rram_compiler::arch::Architecture;
 use rram_compiler::frontend::onnx::import_file;
@@ -58,4 +61,30 @@ fn every_kind_of_layer_on_the_chip_computes_the_reference_output() {
     let input = pseudo_random(3 * 16 * 16, 7);
     let (chip, reference) = run_on_chip(&network, &Architecture::default(), &input);
     assert_close(&chip, &reference, 1e-5);
+}
+
+/// A small chip that cuts the random networks' kernels into several tiles:
+/// 16x16 crossbars of one cell per weight, two per core.
+fn small_chip() -> Architecture {
+    let settings = [("crossbar.rows", "16"), ("crossbar.cols", "16"), ("crossbar.cell_bits", "8")];
+    let settings: Vec<(String, String)> = settings.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    Architecture::default().with_settings(&settings).unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    /// Any DAG of the layer kinds, compiled whole and simulated with values:
+    /// no race, no deadlock, and the reference interpreter's output.
+    #[test]
+    fn random_networks_on_the_chip_compute_their_reference_output(
+        steps in prop::collection::vec(step(), 1..8), channels in 1i64..5, size in 5i64..10,
+    ) {
+        let (mut network, _) = random_network(&steps, [1, channels, size, size]);
+        let missing = pseudo_random_weights(&network).unwrap();
+        network.weights.extend(missing);
+        let input = pseudo_random((channels * size * size) as usize, 3);
+        let (chip, reference) = run_on_chip(&network, &small_chip(), &input);
+        assert_close(&chip, &reference, 1e-5);
+    }
 }

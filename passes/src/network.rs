@@ -10,7 +10,9 @@
 //! a core's slice of a window a few runs of words (one per window row when
 //! its tiles hold all channels). A concat costs nothing: each of its inputs
 //! is written straight into its channels of the concat's buffer (a view
-//! with another channel offset), so every layer reading it sees one map.
+//! with another channel offset), so every layer reading it sees one map;
+//! only an input that cannot be (the network input, or a layer already
+//! written into another concat) is copied in by the vector units.
 //!
 //! **Crossbar layers** (conv; a dense layer is a conv whose kernel covers
 //! its input map, which takes the NCHW flatten order of its weights as is)
@@ -214,7 +216,7 @@ impl Buffer {
 /// Compiles `net` for `chip`, every crossbar layer in `scheme`.
 pub fn compile(net: &Net, chip: &NetChip, scheme: Scheme) -> Result<NetProgram, NetError> {
     check_structure(net)?;
-    let storage = storage(net)?;
+    let (storage, copies) = storage(net);
     // Buffers, one per layer that is not written into a concat's.
     let mut buffers: HashMap<usize, Buffer> = HashMap::new();
     for (index, layer) in net.layers.iter().enumerate() {
@@ -254,7 +256,29 @@ pub fn compile(net: &Net, chip: &NetChip, scheme: Scheme) -> Result<NetProgram, 
                 }
                 Vec::new()
             }
-            NetOp::Concat => Vec::new(),
+            NetOp::Concat => {
+                // The inputs that could not be written in place, copied in.
+                let first = layer.inputs.iter().find_map(|&p| cores_of[p].first().copied()).unwrap_or(0);
+                let mut cores: Vec<CoreProgram> = Vec::new();
+                for &(input, channel) in &copies[index] {
+                    let output = MapView { base: maps[index].base + channel, ..maps[index] };
+                    let source = &net.layers[input];
+                    let copy = VectorLayer {
+                        op: &layer.op,
+                        sources: vec![(maps[input], source.shape)],
+                        output,
+                        shape: source.shape,
+                        activation: Activation::None,
+                    };
+                    for program in copy.programs(first, chip).map_err(located)? {
+                        match cores.iter_mut().find(|c| c.core == program.core) {
+                            Some(core) => core.body.extend(program.body),
+                            None => cores.push(program),
+                        }
+                    }
+                }
+                cores
+            }
             NetOp::Conv { matrix, plan, window, bias, data } => {
                 let [channels, height, width] = layer.shape;
                 let bias_at = next;
@@ -364,10 +388,15 @@ fn check_structure(net: &Net) -> Result<(), NetError> {
 
 /// Where each layer's output is stored: `(layer owning the buffer,
 /// channel offset)`. An input of a concat is written into the concat's
-/// buffer, which may itself be part of another concat's.
-fn storage(net: &Net) -> Result<Vec<(usize, i64)>, NetError> {
+/// buffer (which may itself be part of another concat's), except the
+/// network input and a layer already written into another concat: those
+/// the concat copies, listed per concat as `(input, channel offset)`.
+type Storage = (Vec<(usize, i64)>, Vec<Vec<(usize, i64)>>);
+
+fn storage(net: &Net) -> Storage {
     let mut storage: Vec<(usize, i64)> = (0..net.layers.len()).map(|l| (l, 0)).collect();
-    let mut concat_of: Vec<Option<usize>> = vec![None; net.layers.len()];
+    let mut copies = vec![Vec::new(); net.layers.len()];
+    let mut in_place = vec![false; net.layers.len()];
     for (index, layer) in net.layers.iter().enumerate().rev() {
         if layer.op != NetOp::Concat {
             continue;
@@ -375,25 +404,17 @@ fn storage(net: &Net) -> Result<Vec<(usize, i64)>, NetError> {
         let mut channel = storage[index].1;
         for &input in &layer.inputs {
             let source = &net.layers[input];
-            if let Some(other) = concat_of[input] {
-                return error(format!(
-                    "layer '{}' is concatenated twice ('{}' and '{}'): its output can be written into one concat only",
-                    source.name, net.layers[other].name, layer.name
-                ));
+            if in_place[input] || matches!(source.op, NetOp::Input { .. }) {
+                // Relative to the concat's own view.
+                copies[index].push((input, channel - storage[index].1));
+            } else {
+                in_place[input] = true;
+                storage[input] = (storage[index].0, channel);
             }
-            if matches!(source.op, NetOp::Input { .. }) {
-                return error(format!(
-                    "concat '{}' reads the network input '{}' directly: only layers computed on the chip can be \
-                     concatenated",
-                    layer.name, source.name
-                ));
-            }
-            concat_of[input] = Some(index);
-            storage[input] = (storage[index].0, channel);
             channel += source.shape[0];
         }
     }
-    Ok(storage)
+    (storage, copies)
 }
 
 /// The border a map of `input` (channels, height, width) needs for a conv
@@ -583,7 +604,7 @@ impl VectorLayer<'_> {
         for k in 0..count {
             let body = match self.op {
                 NetOp::GlobalAvgPool => self.global_pool(share(k), chip.local_words),
-                NetOp::Add => self.add(share(k), chip.local_words),
+                NetOp::Add | NetOp::Concat => self.elementwise(share(k), chip.local_words),
                 NetOp::Pool { kind, kernel, stride, dilation, pads } => {
                     let pad = [pads[0], pads[1]];
                     let window =
@@ -680,19 +701,23 @@ impl VectorLayer<'_> {
         Ok(body)
     }
 
-    /// The sum of the two inputs for output rows `rows`.
-    fn add(&self, rows: Range<i64>, local_words: i64) -> Result<Vec<Instr>, String> {
+    /// Output rows `rows` of the sum of the inputs (an add), or of the one
+    /// input (a copy into a concat).
+    fn elementwise(&self, rows: Range<i64>, local_words: i64) -> Result<Vec<Instr>, String> {
         let [channels, _, width] = self.shape;
         let (y, x) = (Affine::constant(rows.start).plus("y", 1), Affine::constant(0).plus("x", 1));
         let c = Affine::constant;
         let mut pixel = Vec::new();
-        for chunk in self.chunks(0..channels, 2, local_words)? {
+        let inputs = self.sources.len() as i64;
+        for chunk in self.chunks(0..channels, inputs, local_words)? {
             let n = (chunk.end - chunk.start) as u32;
             for (k, (source, _)) in self.sources.iter().enumerate() {
                 let local = c(k as i64 * i64::from(n));
                 pixel.push(Instr::Load { local, shared: source.at(&y, &x, chunk.start), n, class: Class::Input });
             }
-            pixel.push(Instr::Binary { op: BinaryOp::Add, dst: c(0), a: c(0), b: c(i64::from(n)), n });
+            for k in 1..inputs {
+                pixel.push(Instr::Binary { op: BinaryOp::Add, dst: c(0), a: c(0), b: c(k * i64::from(n)), n });
+            }
             pixel.extend(self.finish(&y, &x, chunk.start, n));
         }
         Ok(rectangle(rows.end - rows.start, width, pixel))

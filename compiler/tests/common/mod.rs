@@ -6,3 +6,5 @@ pub mod conv;
 pub mod models;
 #[allow(dead_code)] // each test binary uses what it needs
 pub mod mutation;
+#[allow(dead_code)] // each test binary uses what it needs
+pub mod random_network;
