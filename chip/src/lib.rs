@@ -179,17 +179,21 @@ impl Default for SharedMemory {
     }
 }
 
-/// The sequence-number register of each core, written by other cores over the bus.
+/// The sequence-number registers of each core, written by other cores over the bus.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SyncRegister {
-    /// Size of the register, bytes; also the payload of one CALL.
+    /// Size of a register, bytes; also the payload of one CALL.
     pub register_bytes: u32,
+    /// Registers per core: 1 in the published architecture; more let a core
+    /// follow several streams of events at once (its group's hand-offs and
+    /// the rows its producers have finished, in pipelined networks).
+    pub registers: u32,
 }
 
 impl Default for SyncRegister {
     fn default() -> Self {
-        SyncRegister { register_bytes: 4 }
+        SyncRegister { register_bytes: 4, registers: 1 }
     }
 }
 
@@ -352,9 +356,14 @@ impl Architecture {
         u64::from(self.weights_per_row()) * u64::from(self.crossbar.output_bits.div_ceil(8))
     }
 
-    /// Synchronization memory of the whole chip: one register per core, bytes.
+    /// Synchronization memory of the whole chip: its registers, bytes.
     pub fn sync_memory_bytes(&self) -> u64 {
-        u64::from(self.core.count) * u64::from(self.sync.register_bytes)
+        u64::from(self.core.count) * self.sync_memory_bytes_per_core()
+    }
+
+    /// Synchronization memory of one core: its registers, bytes.
+    pub fn sync_memory_bytes_per_core(&self) -> u64 {
+        u64::from(self.sync.registers) * u64::from(self.sync.register_bytes)
     }
 
     /// Wall-clock time of `cycles` at `clock_mhz`, microseconds.

@@ -23,6 +23,8 @@ const MAX_LOCAL_MEMORY_BYTES: u64 = 1 << 30;
 const MAX_SHARED_MEMORY_BYTES: u64 = 1 << 40;
 const MAX_WIDTH: u64 = 4096;
 const MAX_SYNC_REGISTER_BYTES: u64 = 16;
+/// Sequence registers per core: a handful of event streams, not a memory.
+pub const MAX_SYNC_REGISTERS: u64 = 64;
 const MAX_NOC_SIDE: u64 = 256;
 
 /// A bound of a range, with the field or reason it comes from when it is
@@ -134,6 +136,7 @@ pub fn validate(architecture: &Architecture, source_name: &str) -> Result<(), Ar
 
     check.in_range("shared_memory.size_bytes", shared_memory.size_bytes, 1, MAX_SHARED_MEMORY_BYTES)?;
     check.in_range("sync.register_bytes", sync.register_bytes, 1, MAX_SYNC_REGISTER_BYTES)?;
+    check.in_range("sync.registers", sync.registers, 1, MAX_SYNC_REGISTERS)?;
 
     if let Some(noc) = noc {
         check.in_range("noc.rows", noc.rows, 1, MAX_NOC_SIDE)?;

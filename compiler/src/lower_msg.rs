@@ -142,8 +142,14 @@ impl<'m> Reader<'_, 'm> {
                     class: class_of(class)?,
                     signal: operand(3)?,
                 },
-                MsgOp::Call => Instr::Call { core: core_number(&op, operand(0)?)?, value: operand(1)? },
-                MsgOp::Wait => Instr::Wait { value: operand(0)? },
+                MsgOp::Call => {
+                    let register = optional_register(&op, operands.len() > 2, &mut || operand(2))?;
+                    Instr::Call { core: core_number(&op, operand(0)?)?, register, value: operand(1)? }
+                }
+                MsgOp::Wait => {
+                    let register = optional_register(&op, operands.len() > 1, &mut || operand(1))?;
+                    Instr::Wait { register, value: operand(0)? }
+                }
                 MsgOp::Barrier { id } => Instr::Barrier { id },
                 MsgOp::Halt => Instr::Halt,
             });
@@ -285,6 +291,19 @@ fn core_number(op: &Op, core: Affine) -> Result<u32, Error> {
     match (core.terms.is_empty(), u32::try_from(core.constant)) {
         (true, Ok(number)) => Ok(number),
         _ => Err(op.error(format!("'{}' op signals core {core}: it must be a constant core number", op.name()))),
+    }
+}
+
+/// The sequence register of a `msg.call` or `msg.wait`: its optional last
+/// operand (a constant), else register 0.
+fn optional_register(op: &Op, present: bool, operand: &mut dyn FnMut() -> Result<Affine, Error>) -> Result<u32, Error> {
+    if !present {
+        return Ok(0);
+    }
+    let register = operand()?;
+    match (register.terms.is_empty(), u32::try_from(register.constant)) {
+        (true, Ok(number)) => Ok(number),
+        _ => Err(op.error(format!("'{}' op names register {register}: it must be a constant", op.name()))),
     }
 }
 

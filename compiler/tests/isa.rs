@@ -107,8 +107,8 @@ fn hand_written_program_parses_to_what_it_means() {
                         var: "q".into(),
                         count: 3,
                         body: vec![
-                            Instr::Call { core: 1, value: constant(1).plus("p", 1).plus("q", 1) },
-                            Instr::Wait { value: constant(-1).plus("q", 3).plus("p", 2) },
+                            Instr::Call { core: 1, register: 0, value: constant(1).plus("p", 1).plus("q", 1) },
+                            Instr::Wait { register: 0, value: constant(-1).plus("q", 3).plus("p", 2) },
                         ],
                     },
                     Instr::Load { local: constant(0), shared: constant(0).plus("p", -1), n: 1, class: Class::Sync },
@@ -180,7 +180,7 @@ fn affine_expressions_are_normalised() {
         let program = parse(&format!(".core 0\nLOOP p, 2\nLOOP q, 2\nWAIT {text}\nEND\nEND\n"));
         let [Instr::Loop { body, .. }] = &program.body[..] else { panic!("{program:?}") };
         let [Instr::Loop { body, .. }] = &body[..] else { panic!("{program:?}") };
-        assert_eq!(body, &[Instr::Wait { value: expected.clone() }], "{text}");
+        assert_eq!(body, &[Instr::Wait { register: 0, value: expected.clone() }], "{text}");
     }
 }
 
@@ -194,7 +194,10 @@ fn keywords_are_case_insensitive_and_loop_variables_are_not() {
     let expected_loop = Instr::Loop {
         var: "P".into(),
         count: 1,
-        body: vec![Instr::Mvm { xbar: 2, dst: var("P"), src: constant(0) }, Instr::Call { core: 0, value: var("P") }],
+        body: vec![
+            Instr::Mvm { xbar: 2, dst: var("P"), src: constant(0) },
+            Instr::Call { core: 0, register: 0, value: var("P") },
+        ],
     };
     assert_eq!(program.body, vec![expected_loop, Instr::Halt]);
     assert_eq!(error_of(".core 0\nLOOP P, 1\nWAIT p\nEND\n"), "core0.isa:3:6: unknown loop variable `p` (loops: P)");
@@ -497,9 +500,9 @@ fn documented_example_parses() {
             panic!("{name}: no loop over 4 pixels in {program:?}");
         };
         let hand_off = if program.core == 0 {
-            Instr::Call { core: 1, value: constant(1).plus("p", 1) }
+            Instr::Call { core: 1, register: 0, value: constant(1).plus("p", 1) }
         } else {
-            Instr::Wait { value: constant(1).plus("p", 1) }
+            Instr::Wait { register: 0, value: constant(1).plus("p", 1) }
         };
         assert!(body.contains(&hand_off), "{name}: {body:?}");
     }
@@ -593,10 +596,10 @@ fn leaf_strategy() -> impl Strategy<Value = Instr> {
             a,
             n
         }),
-        (any::<u32>(), a()).prop_map(|(core, value)| Instr::Call { core, value }),
+        (any::<u32>(), 0u32..4, a()).prop_map(|(core, register, value)| Instr::Call { core, register, value }),
         (any::<u32>(), a(), a(), count_strategy(), class_strategy(), a())
             .prop_map(|(core, dst, src, n, class, signal)| Instr::Put { core, dst, src, n, class, signal }),
-        a().prop_map(|value| Instr::Wait { value }),
+        (0u32..4, a()).prop_map(|(register, value)| Instr::Wait { register, value }),
         any::<u32>().prop_map(|id| Instr::Barrier { id }),
         Just(Instr::Halt),
     ]
@@ -663,7 +666,7 @@ fn make_valid(body: &mut [Instr], scope: &mut Vec<String>, crossbars: &[u32]) {
                     fix(affine, scope);
                 }
             }
-            Instr::Call { value, .. } | Instr::Wait { value } => fix(value, scope),
+            Instr::Call { value, .. } | Instr::Wait { value, .. } => fix(value, scope),
             Instr::Barrier { .. } | Instr::Halt => {}
             Instr::Loop { var, body, .. } => {
                 if scope.contains(var) {

@@ -103,8 +103,8 @@ fn conv_program(data: ConvData, synchronized: bool) -> Program {
         Instr::Mvm { xbar: 0, dst: c(16), src: c(0) },
     ];
     if synchronized {
-        first.push(Instr::Call { core: 1, value: p(1, 1) });
-        last.push(Instr::Wait { value: p(1, 1) });
+        first.push(Instr::Call { core: 1, register: 0, value: p(1, 1) });
+        last.push(Instr::Wait { register: 0, value: p(1, 1) });
     }
     last.extend(accumulate(vec![
         Instr::Binary { op: BinaryOp::Bias, dst: c(16), a: c(16), b: c(48), n: 4 },

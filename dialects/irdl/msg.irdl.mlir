@@ -136,17 +136,21 @@ irdl.dialect @msg {
     irdl.attributes {"n" = %n, "class" = %class}
   }
 
-  // CALL: raises core `core`'s sequence register to `value`, over the bus.
+  // CALL: raises core `core`'s sequence register `register` (a constant;
+  // register 0 when absent) to `value`, over the bus.
   irdl.operation @call {
     %core = irdl.is index
     %value = irdl.is index
-    irdl.operands(core: %core, value: %value)
+    %register = irdl.is index
+    irdl.operands(core: %core, value: %value, register: optional %register)
   }
 
-  // WAIT: blocks until this core's sequence register reaches `value`.
+  // WAIT: blocks until this core's sequence register `register` (register 0
+  // when absent) reaches `value`.
   irdl.operation @wait {
     %value = irdl.is index
-    irdl.operands(value: %value)
+    %register = irdl.is index
+    irdl.operands(value: %value, register: optional %register)
   }
 
   // BARRIER: all cores that have not halted meet here.

@@ -172,8 +172,9 @@ impl MsgOp {
             MsgOp::Add { .. } | MsgOp::Bias { .. } | MsgOp::Max { .. } => &["dst", "a", "b"],
             MsgOp::Relu { .. } | MsgOp::Clip { .. } | MsgOp::Avg { .. } => &["dst", "a"],
             MsgOp::Put { .. } => &["core", "dst", "src", "signal"],
-            MsgOp::Call => &["core", "value"],
-            MsgOp::Wait => &["value"],
+            // The register is optional: register 0 when absent.
+            MsgOp::Call => &["core", "value", "register"],
+            MsgOp::Wait => &["value", "register"],
         }
     }
 

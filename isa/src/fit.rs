@@ -52,6 +52,12 @@ pub fn check_fit(program: &Program, chip: &Architecture) -> Result<(), Misfit> {
             }
         }
     }
+    if let Some((core, register)) = program.highest_register().filter(|&(_, r)| r >= chip.sync.registers) {
+        return Err(misfit(format!(
+            "core {core} uses sequence register r{register}, a core has {} (sync.registers)",
+            chip.sync.registers
+        )));
+    }
     if program.has_remote_writes() && !chip.core.remote_writes {
         return Err(misfit(
             "the programs PUT partial sums into other cores' local memory, the chip has no core.remote_writes".into(),

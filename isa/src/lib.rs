@@ -120,10 +120,10 @@ pub enum Instr {
     /// sequence register raised to `signal`: one bus transaction (a remote
     /// write with a signal, on architectures with `core.remote_writes`).
     Put { core: u32, dst: Affine, src: Affine, n: u32, class: Class, signal: Affine },
-    /// Writes `value` into core `core`'s sequence register over the bus.
-    Call { core: u32, value: Affine },
-    /// Blocks until this core's sequence register is at least `value`.
-    Wait { value: Affine },
+    /// Raises core `core`'s sequence register `register` to `value` over the bus.
+    Call { core: u32, register: u32, value: Affine },
+    /// Blocks until this core's sequence register `register` is at least `value`.
+    Wait { register: u32, value: Affine },
     /// Blocks until every core that has not halted reaches barrier `id`.
     Barrier { id: u32 },
     /// `body` run `count` times with `var` = 0, 1, ..., count - 1.
@@ -167,7 +167,7 @@ impl Instr {
             Instr::Binary { dst, a, b, .. } => [dst, a, b].into_iter().for_each(drop_var),
             Instr::Unary { dst, a, .. } => [dst, a].into_iter().for_each(drop_var),
             Instr::Put { dst, src, signal, .. } => [dst, src, signal].into_iter().for_each(drop_var),
-            Instr::Call { value, .. } | Instr::Wait { value } => drop_var(value),
+            Instr::Call { value, .. } | Instr::Wait { value, .. } => drop_var(value),
             Instr::Barrier { .. } | Instr::Halt => {}
         }
     }
@@ -206,6 +206,21 @@ pub struct Program {
 }
 
 impl Program {
+    /// The highest sequence register any CALL or WAIT names, with a core
+    /// that names it; `None` without any.
+    pub fn highest_register(&self) -> Option<(u32, u32)> {
+        fn highest(body: &[Instr]) -> Option<u32> {
+            body.iter()
+                .filter_map(|instr| match instr {
+                    Instr::Call { register, .. } | Instr::Wait { register, .. } => Some(*register),
+                    Instr::Loop { body, .. } => highest(body),
+                    _ => None,
+                })
+                .max()
+        }
+        self.cores.iter().filter_map(|core| highest(&core.body).map(|r| (core.core, r))).max_by_key(|&(_, r)| r)
+    }
+
     /// Whether any core writes another core's local memory (`PUT`), which
     /// only an architecture with remote writes can run.
     pub fn has_remote_writes(&self) -> bool {
@@ -252,7 +267,7 @@ mod tests {
     use super::*;
 
     fn wait(affine: Affine) -> Instr {
-        Instr::Wait { value: affine }
+        Instr::Wait { register: 0, value: affine }
     }
 
     #[test]

@@ -663,13 +663,23 @@ impl<'a> CoreReader<'a> {
                     signal: affine(signal, &self.loops)?,
                 }
             }
+            // The register is written only when it is not register 0.
+            "CALL" if operands.len() == 3 => {
+                let [core, register, value] = arity(&name, mnemonic, operands, ["core", "register", "value"])?;
+                let (core, register) = (core_operand(core)?, register_operand(register)?);
+                Instr::Call { core, register, value: affine(value, &self.loops)? }
+            }
             "CALL" => {
                 let [core, value] = arity(&name, mnemonic, operands, ["core", "value"])?;
-                Instr::Call { core: core_operand(core)?, value: affine(value, &self.loops)? }
+                Instr::Call { core: core_operand(core)?, register: 0, value: affine(value, &self.loops)? }
+            }
+            "WAIT" if operands.len() == 2 => {
+                let [register, value] = arity(&name, mnemonic, operands, ["register", "value"])?;
+                Instr::Wait { register: register_operand(register)?, value: affine(value, &self.loops)? }
             }
             "WAIT" => {
                 let [value] = arity(&name, mnemonic, operands, ["value"])?;
-                Instr::Wait { value: affine(value, &self.loops)? }
+                Instr::Wait { register: 0, value: affine(value, &self.loops)? }
             }
             "BARRIER" => {
                 let [id] = arity(&name, mnemonic, operands, ["id"])?;
@@ -805,6 +815,14 @@ fn class_of(piece: Piece) -> Result<Class, Fault> {
     })
 }
 
+/// A sequence register `r<number>`.
+fn register_operand(piece: Piece) -> Result<u32, Fault> {
+    let Some(digits) = strip_prefix_ignoring_case(piece, 'r', "") else {
+        return Err(piece.fault(format!("expected a sequence register `r<number>`, found {}", found(piece.text))));
+    };
+    non_negative_u32(digits, "the register number")
+}
+
 fn core_operand(piece: Piece) -> Result<u32, Fault> {
     let Some(digits) = strip_prefix_ignoring_case(piece, 'c', "") else {
         return Err(piece.fault(format!("expected a core `c<number>`, found {}", found(piece.text))));
@@ -905,8 +923,10 @@ impl fmt::Display for InstrLine<'_> {
             Instr::Put { core, dst, src, n, class, signal } => {
                 write!(f, "PUT c{core}, l[{dst}], l[{src}], {n}, {}, {signal}", class.name())
             }
-            Instr::Call { core, value } => write!(f, "CALL c{core}, {value}"),
-            Instr::Wait { value } => write!(f, "WAIT {value}"),
+            Instr::Call { core, register: 0, value } => write!(f, "CALL c{core}, {value}"),
+            Instr::Call { core, register, value } => write!(f, "CALL c{core}, r{register}, {value}"),
+            Instr::Wait { register: 0, value } => write!(f, "WAIT {value}"),
+            Instr::Wait { register, value } => write!(f, "WAIT r{register}, {value}"),
             Instr::Barrier { id } => write!(f, "BARRIER {id}"),
             Instr::Halt => write!(f, "HALT"),
             Instr::Loop { var, count, .. } => write!(f, "LOOP {var}, {count}"),

@@ -565,8 +565,9 @@ fn shift_sequences(
     };
     for instr in body {
         match instr {
-            Instr::Wait { value } => value.constant += base_of(core),
-            Instr::Call { core: target, value } | Instr::Put { core: target, signal: value, .. } => {
+            // Layers run one after another on register 0.
+            Instr::Wait { register: 0, value } => value.constant += base_of(core),
+            Instr::Call { core: target, register: 0, value } | Instr::Put { core: target, signal: value, .. } => {
                 value.constant += base_of(*target);
                 let top = raised.entry(*target).or_insert(0);
                 *top = (*top).max(highest(value, loops));

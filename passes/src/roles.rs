@@ -98,11 +98,11 @@ fn for_each_slot(body: &mut [Instr], visit: &mut dyn FnMut(Slot)) {
                 visit(Slot::Target(core));
                 [dst, src, signal].into_iter().for_each(|x| visit(Slot::Offset(x)));
             }
-            Instr::Call { core, value } => {
+            Instr::Call { core, value, .. } => {
                 visit(Slot::Target(core));
                 visit(Slot::Offset(value));
             }
-            Instr::Wait { value } => visit(Slot::Offset(value)),
+            Instr::Wait { value, .. } => visit(Slot::Offset(value)),
             Instr::Barrier { .. } | Instr::Halt => {}
         }
     }
@@ -189,7 +189,7 @@ mod tests {
                     Instr::Load { local: Affine::constant(0), shared: at(input), n: 16, class: Class::Input },
                     Instr::Store { shared: at(output), local: Affine::constant(16), n: 8, class: Class::Partial },
                     Instr::Store { shared: at(output + 8), local: Affine::constant(24), n: 8, class: Class::Partial },
-                    Instr::Call { core: next, value: Affine::constant(1).plus("p", 1) },
+                    Instr::Call { core: next, register: 0, value: Affine::constant(1).plus("p", 1) },
                 ],
             }],
         }

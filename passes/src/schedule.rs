@@ -483,7 +483,7 @@ pub fn layer_cores(
             });
         }
         if seat.token() > 0 {
-            body.push(Instr::Wait { value: Affine::constant(seat.token()) });
+            body.push(Instr::Wait { register: 0, value: Affine::constant(seat.token()) });
         }
         if forward {
             assert_eq!(io.width, layer.pixels, "forwarding walks one row of pixels");
@@ -592,7 +592,7 @@ impl Step<'_> {
         let l = self.local;
         let c = Affine::constant;
         let mut body = self.multiply(pixel);
-        body.extend(role.wait.map(|value| Instr::Wait { value: offset(step, value) }));
+        body.extend(role.wait.map(|value| Instr::Wait { register: 0, value: offset(step, value) }));
         if !role.first {
             body.push(Instr::Load { local: c(l.owned), shared: output.clone(), n, class: Class::Partial });
             body.push(Instr::Binary { op: BinaryOp::Add, dst: c(l.partial), a: c(l.partial), b: c(l.owned), n });
@@ -602,7 +602,7 @@ impl Step<'_> {
         } else {
             body.push(Instr::Store { shared: output, local: c(l.partial), n, class: Class::Partial });
         }
-        body.extend(role.call.map(|(core, value)| Instr::Call { core, value: offset(step, value) }));
+        body.extend(role.call.map(|(core, value)| Instr::Call { core, register: 0, value: offset(step, value) }));
         body
     }
 
@@ -675,7 +675,7 @@ impl Step<'_> {
             SyncMode::Sequential | SyncMode::Linear => {
                 let sequential = mode == SyncMode::Sequential;
                 if sequential && !first {
-                    walk.body.push(Instr::Wait { value: Affine::constant(pixels) });
+                    walk.body.push(Instr::Wait { register: 0, value: Affine::constant(pixels) });
                 }
                 // Core h takes pixel p once core h-1 has released p + 1 vectors.
                 let wait = (!sequential && !first).then_some(1 + token);
@@ -683,7 +683,7 @@ impl Step<'_> {
                 walk.segment("p", 0, pixels, Role { first, last, wait, call });
                 if sequential && !last {
                     let (target, value) = seat.hand_off(seat.neighbour(1), pixels);
-                    walk.body.push(Instr::Call { core: target, value: Affine::constant(value) });
+                    walk.body.push(Instr::Call { core: target, register: 0, value: Affine::constant(value) });
                 }
             }
             SyncMode::Cyclic => {
@@ -748,10 +748,10 @@ impl Step<'_> {
                 // Credits count on top of the start token; pixel 0 needs none.
                 let credit = offset(pixel, 1 - slots + token);
                 if !credit.terms.is_empty() || credit.constant > token {
-                    body.push(Instr::Wait { value: credit });
+                    body.push(Instr::Wait { register: 0, value: credit });
                 }
             } else {
-                body.push(Instr::Wait { value: offset(pixel, 1 + token) });
+                body.push(Instr::Wait { register: 0, value: offset(pixel, 1 + token) });
                 body.push(Instr::Binary {
                     op: BinaryOp::Add,
                     dst: c(l.partial),
@@ -776,7 +776,7 @@ impl Step<'_> {
         };
         let credit = |done: &Affine| -> Vec<Instr> {
             if last {
-                vec![Instr::Call { core: first_core.0, value: offset(done, first_core.1) }]
+                vec![Instr::Call { core: first_core.0, register: 0, value: offset(done, first_core.1) }]
             } else {
                 Vec::new()
             }
@@ -916,7 +916,7 @@ impl Walk<'_> {
             let mut looped = Instr::repeat(var, batch as u32, body(&j, &quiet));
             let (core, released) = role.call.expect("batched only when handing off");
             let last = Affine::constant(batch - 1).plus(&outer, batch);
-            looped.push(Instr::Call { core, value: offset(&add(first, &last), released) });
+            looped.push(Instr::Call { core, register: 0, value: offset(&add(first, &last), released) });
             out.extend(Instr::repeat(&outer, batches as u32, looped));
             let done = batches * batch;
             if n > done {
@@ -926,7 +926,8 @@ impl Walk<'_> {
                     (n - done) as u32,
                     body(&Affine::constant(done).plus(&rest, 1), &quiet),
                 ));
-                out.push(Instr::Call { core, value: offset(&add(first, &Affine::constant(n - 1)), released) });
+                let value = offset(&add(first, &Affine::constant(n - 1)), released);
+                out.push(Instr::Call { core, register: 0, value });
             }
         } else if n > 0 {
             out.extend(Instr::repeat(var, n as u32, body(&Affine::constant(0).plus(var, 1), &role)));
@@ -1009,7 +1010,8 @@ impl StartChain {
 /// first instruction (see [`StartChain`]).
 fn send_start_tokens(step: &mut Vec<Instr>, successors: &[usize]) {
     debug_assert!(matches!(step.first(), Some(Instr::Load { class: Class::Input, .. })));
-    let tokens = successors.iter().map(|&core| Instr::Call { core: core as u32, value: Affine::constant(1) });
+    let tokens =
+        successors.iter().map(|&core| Instr::Call { core: core as u32, register: 0, value: Affine::constant(1) });
     step.splice(1..1, tokens);
 }
 

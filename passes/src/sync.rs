@@ -581,8 +581,15 @@ fn msg_op(instr: &Instr) -> Option<(MsgOp, Vec<Affine>)> {
         Instr::Put { core: target, dst, src, n, class, signal } => {
             (MsgOp::Put { n: *n, class: class.name() }, vec![core(target), dst.clone(), src.clone(), signal.clone()])
         }
-        Instr::Call { core: target, value } => (MsgOp::Call, vec![core(target), value.clone()]),
-        Instr::Wait { value } => (MsgOp::Wait, vec![value.clone()]),
+        // Register 0 goes without saying: its operand is optional.
+        Instr::Call { core: target, register, value } => {
+            let register = (*register > 0).then(|| Affine::constant(i64::from(*register)));
+            (MsgOp::Call, [core(target), value.clone()].into_iter().chain(register).collect())
+        }
+        Instr::Wait { register, value } => {
+            let register = (*register > 0).then(|| Affine::constant(i64::from(*register)));
+            (MsgOp::Wait, [value.clone()].into_iter().chain(register).collect())
+        }
         Instr::Barrier { id } => (MsgOp::Barrier { id: *id }, Vec::new()),
         Instr::Halt => (MsgOp::Halt, Vec::new()),
         Instr::Loop { .. } => return None,

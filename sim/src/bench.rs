@@ -33,7 +33,7 @@ pub fn synthetic_program(cores: u32, passes: u32, rows: u32, cols: u32) -> Progr
                 Instr::Mvm { xbar: 0, dst: c(rows_i), src: c(0) },
             ];
             if h > 0 {
-                body.push(Instr::Wait { value: handoff.clone() });
+                body.push(Instr::Wait { register: 0, value: handoff.clone() });
             }
             body.extend([
                 Instr::Load {
@@ -46,7 +46,7 @@ pub fn synthetic_program(cores: u32, passes: u32, rows: u32, cols: u32) -> Progr
                 Instr::Store { shared: pixel(output, cols_i), local: c(rows_i), n: cols, class: Class::Partial },
             ]);
             if h + 1 < GROUP {
-                body.push(Instr::Call { core: core + 1, value: handoff.clone() });
+                body.push(Instr::Call { core: core + 1, register: 0, value: handoff.clone() });
             }
             let pixels = Instr::Loop { var: "p".into(), count: PIXELS, body };
             CoreProgram {

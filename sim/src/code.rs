@@ -77,9 +77,11 @@ pub enum Op {
     },
     Call {
         core: u32,
+        register: u32,
         value: Operand,
     },
     Wait {
+        register: u32,
         value: Operand,
     },
     Barrier {
@@ -170,8 +172,10 @@ fn lower_block(
                 class: *class,
                 signal: operand(signal)?,
             },
-            Instr::Call { core, value } => Op::Call { core: *core, value: operand(value)? },
-            Instr::Wait { value } => Op::Wait { value: operand(value)? },
+            Instr::Call { core, register, value } => {
+                Op::Call { core: *core, register: *register, value: operand(value)? }
+            }
+            Instr::Wait { register, value } => Op::Wait { register: *register, value: operand(value)? },
             Instr::Barrier { id } => Op::Barrier { id: *id },
             Instr::Halt => Op::Halt,
             Instr::Loop { var, count, body } => {

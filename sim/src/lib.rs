@@ -145,7 +145,7 @@ pub fn simulate(arch: &Architecture, program: &Program, options: &SimOptions) ->
 enum Status {
     Ready,
     WaitBus { since: u64 },
-    WaitSync { since: u64, value: u64 },
+    WaitSync { since: u64, register: u32, value: u64 },
     Barrier { since: u64, id: u32 },
     Done { at: u64 },
 }
@@ -164,7 +164,8 @@ struct CoreState {
     pc: usize,
     counters: Vec<i64>,
     status: Status,
-    register: u64,
+    /// The sequence registers (`sync.registers`).
+    registers: Vec<u64>,
     stats: CoreStats,
     /// Crossbars by index: `(rows, cols)` and, in functional mode, weights.
     crossbars: Vec<Option<(usize, usize, Option<Weights>)>>,
@@ -188,7 +189,7 @@ enum Transfer {
     Load { local: i64, shared: i64, n: u32, class: Class },
     Store { shared: i64, local: i64, n: u32, class: Class },
     Put { target: usize, dst: i64, src: i64, n: u32, class: Class, signal: u64 },
-    Call { target: usize, value: u64 },
+    Call { target: usize, register: u32, value: u64 },
     Arrive { id: u32 },
 }
 
@@ -200,7 +201,7 @@ struct Request {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Event {
-    Deliver { target: usize, value: u64, from: usize },
+    Deliver { target: usize, register: u32, value: u64, from: usize },
     Run { core: usize },
     Arbitrate,
 }
@@ -236,8 +237,8 @@ struct Engine<'a> {
     last_granted: usize,
     /// Vector clocks released by CALLs in flight, by sending core (functional mode).
     released: Vec<Option<VectorClock>>,
-    /// Vector clock of each register: the join of every CALL delivered to it.
-    register_clocks: Vec<VectorClock>,
+    /// Vector clock of each core's registers: the join of every CALL delivered to it.
+    register_clocks: Vec<Vec<VectorClock>>,
     /// The cores at a barrier, with when they arrived, and its id.
     barrier_arrivals: Vec<(usize, u64)>,
     barrier_id: Option<u32>,
@@ -313,7 +314,7 @@ impl<'a> Engine<'a> {
                 code,
                 pc: 0,
                 status: Status::Ready,
-                register: 0,
+                registers: vec![0; arch.sync.registers as usize],
                 stats: CoreStats { core: p.core, ..Default::default() },
                 crossbars,
                 local: functional.then(Words::default),
@@ -376,7 +377,7 @@ impl<'a> Engine<'a> {
             next_run: None,
             last_granted: count.saturating_sub(1),
             released: vec![None; count],
-            register_clocks: vec![VectorClock::default(); count],
+            register_clocks: vec![vec![VectorClock::default(); arch.sync.registers as usize]; count],
             barrier_arrivals: Vec::new(),
             barrier_id: None,
             halted: 0,
@@ -443,7 +444,7 @@ impl<'a> Engine<'a> {
         while let Some((time, event)) = self.next_event() {
             match event {
                 Event::Run { core } => self.run_core(core, time)?,
-                Event::Deliver { target, value, from } => self.deliver(target, value, from, time),
+                Event::Deliver { target, register, value, from } => self.deliver(target, register, value, from, time),
                 Event::Arbitrate => self.arbitrate(time)?,
             }
         }
@@ -457,10 +458,17 @@ impl<'a> Engine<'a> {
     fn describe_wait(&self, core: &CoreState) -> Option<String> {
         let site = self.site(core);
         match core.status {
-            Status::WaitSync { value, .. } => Some(format!(
-                "{site} (WAIT {value}) waits for its sequence register to reach {value}; it is {}",
-                core.register
-            )),
+            Status::WaitSync { register, value, .. } => {
+                let (operand, named) = if register == 0 {
+                    (String::new(), String::new())
+                } else {
+                    (format!("r{register}, "), format!(" r{register}"))
+                };
+                Some(format!(
+                    "{site} (WAIT {operand}{value}) waits for its sequence register{named} to reach {value}; it is {}",
+                    core.registers[register as usize]
+                ))
+            }
             Status::Barrier { id, .. } => {
                 let absent: Vec<String> = self
                     .cores
@@ -511,21 +519,23 @@ impl<'a> Engine<'a> {
                 Op::Halt => return self.halt(index, time),
                 // Registers only grow: a WAIT met now is met later too. One not
                 // yet met is looked at again once every earlier delivery is in.
-                Op::Wait { value }
-                    if time > now && core.register < value.eval(&core.code.terms, &core.counters).max(0) as u64 =>
+                Op::Wait { register, value }
+                    if time > now
+                        && core.registers[*register as usize]
+                            < value.eval(&core.code.terms, &core.counters).max(0) as u64 =>
                 {
                     self.schedule(time, Event::Run { core: index });
                     return Ok(());
                 }
-                Op::Wait { value } => {
-                    let value = value.eval(&core.code.terms, &core.counters).max(0) as u64;
+                Op::Wait { register, value } => {
+                    let (register, value) = (*register, value.eval(&core.code.terms, &core.counters).max(0) as u64);
                     core.stats.instructions += 1;
-                    if core.register < value {
-                        core.status = Status::WaitSync { since: time, value };
+                    if core.registers[register as usize] < value {
+                        core.status = Status::WaitSync { since: time, register, value };
                         return Ok(());
                     }
                     core.pc += 1;
-                    self.acquire(index);
+                    self.acquire(index, register);
                     continue;
                 }
                 Op::Load { local, shared, n, class } => {
@@ -556,11 +566,11 @@ impl<'a> Engine<'a> {
                     let target = self.target_core(index, "PUT", target)?;
                     return self.request(index, time, Transfer::Put { target, dst, src, n, class, signal });
                 }
-                Op::Call { core: target, value } => {
+                Op::Call { core: target, register, value } => {
                     let value = value.eval(&core.code.terms, &core.counters).max(0) as u64;
-                    let target = *target;
+                    let (target, register) = (*target, *register);
                     let target = self.target_core(index, "CALL", target)?;
-                    return self.request(index, time, Transfer::Call { target, value });
+                    return self.request(index, time, Transfer::Call { target, register, value });
                 }
                 Op::Barrier { id } => {
                     let id = *id;
@@ -714,12 +724,12 @@ impl<'a> Engine<'a> {
             Transfer::Put { target, dst, src, n, signal, .. } => {
                 self.put(core, target, dst, src, n)?;
                 self.release(core);
-                self.schedule(done, Event::Deliver { target, value: signal, from: core });
+                self.schedule(done, Event::Deliver { target, register: 0, value: signal, from: core });
                 self.resume_after_bus(core, done);
             }
-            Transfer::Call { target, value } => {
+            Transfer::Call { target, register, value } => {
                 self.release(core);
-                self.schedule(done, Event::Deliver { target, value, from: core });
+                self.schedule(done, Event::Deliver { target, register, value, from: core });
                 self.resume_after_bus(core, done);
             }
             Transfer::Arrive { id } => {
@@ -803,30 +813,32 @@ impl<'a> Engine<'a> {
         }
     }
 
-    fn deliver(&mut self, target: usize, value: u64, from: usize, time: u64) {
+    fn deliver(&mut self, target: usize, register: u32, value: u64, from: usize, time: u64) {
         if let Some(clock) = self.released[from].take() {
-            self.register_clocks[target].join(&clock);
+            self.register_clocks[target][register as usize].join(&clock);
         }
         let core = &mut self.cores[target];
-        core.register = core.register.max(value);
-        if let Status::WaitSync { since, value } = core.status {
-            if core.register >= value {
+        let held = &mut core.registers[register as usize];
+        *held = (*held).max(value);
+        if let Status::WaitSync { since, register: waited, value } = core.status {
+            if waited == register && *held >= value {
                 core.stats.wait_sync += time - since;
                 core.pc += 1;
                 if let Some(trace) = &mut self.trace {
                     trace.slice(target, core.code.source_index[core.pc - 1], "wait sync", since, time - since);
                 }
-                self.acquire(target);
+                self.acquire(target, register);
                 self.schedule(time, Event::Run { core: target });
             }
         }
     }
 
-    /// A satisfied WAIT orders everything the CALLs delivered so far released
-    /// before the core's next accesses (functional mode).
-    fn acquire(&mut self, core: usize) {
+    /// A satisfied WAIT orders everything the CALLs delivered to its
+    /// register so far released before the core's next accesses
+    /// (functional mode).
+    fn acquire(&mut self, core: usize, register: u32) {
         if self.mode.is_some() {
-            self.cores[core].clock.join(&self.register_clocks[core]);
+            self.cores[core].clock.join(&self.register_clocks[core][register as usize]);
         }
     }
 
@@ -1090,7 +1102,7 @@ impl<'a> Engine<'a> {
             cores: self.cores.iter().map(|c| c.stats.clone()).collect(),
             bus_utilization: if cycles == 0 { 0.0 } else { self.stats.bus_busy_cycles as f64 / cycles as f64 },
             shared_memory_peak_bytes: self.shared_peak_words * 4,
-            sync_memory_bytes: self.cores.len() as u64 * u64::from(self.arch.sync.register_bytes),
+            sync_memory_bytes: self.cores.len() as u64 * self.arch.sync_memory_bytes_per_core(),
             ..self.stats
         };
         SimResult { stats, shared: self.shared.map(SharedMemory), trace: self.trace }

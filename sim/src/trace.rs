@@ -101,9 +101,9 @@ impl Trace {
                 "to core": self.rows[target].core, "address": dst, "local": src, "words": n,
                 "class": class.name(), "signal": signal
             }),
-            Transfer::Call { target, value } => {
-                json!({ "to core": self.rows[target].core, "value": value, "class": Class::Sync.name() })
-            }
+            Transfer::Call { target, register, value } => json!({
+                "to core": self.rows[target].core, "register": register, "value": value, "class": Class::Sync.name()
+            }),
             Transfer::Arrive { id } => json!({ "barrier": id, "class": Class::Sync.name() }),
         };
         args["instruction"] = json!(text);

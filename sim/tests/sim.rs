@@ -96,9 +96,9 @@ fn pipelined_calls_overlap_and_land_in_grant_order() {
     // values land at 3 and 4; core 2 waits for both.
     let program = Program {
         cores: vec![
-            core(0, vec![], vec![Instr::Call { core: 2, value: c(1) }]),
-            core(1, vec![], vec![Instr::Call { core: 2, value: c(2) }]),
-            core(2, vec![], vec![Instr::Wait { value: c(2) }]),
+            core(0, vec![], vec![Instr::Call { core: 2, register: 0, value: c(1) }]),
+            core(1, vec![], vec![Instr::Call { core: 2, register: 0, value: c(2) }]),
+            core(2, vec![], vec![Instr::Wait { register: 0, value: c(2) }]),
         ],
         memory: vec![],
     };
@@ -113,8 +113,8 @@ fn pipelined_calls_overlap_and_land_in_grant_order() {
 #[test]
 fn a_call_wait_chain_passes_the_token_along() {
     // Each CALL is a 4-byte sync transaction: 2 + 1 = 3 cycles.
-    let call = |target| Instr::Call { core: target, value: c(1) };
-    let wait = Instr::Wait { value: c(1) };
+    let call = |target| Instr::Call { core: target, register: 0, value: c(1) };
+    let wait = Instr::Wait { register: 0, value: c(1) };
     let program = Program {
         cores: vec![
             core(0, vec![], vec![call(1)]),
@@ -143,18 +143,18 @@ fn put_program(credited: bool, signalled: bool) -> Program {
     let ones = Instr::Load { local: c(0), shared: c(0), n: 4, class: Class::Partial };
     let mut sender = vec![ones, put(1, 8, 0, 4, 1)];
     if credited {
-        sender.push(Instr::Wait { value: c(1) });
+        sender.push(Instr::Wait { register: 0, value: c(1) });
     }
     sender.push(put(1, 8, 0, 4, 2));
     let mut receiver = Vec::new();
     if signalled {
-        receiver.push(Instr::Wait { value: c(1) });
+        receiver.push(Instr::Wait { register: 0, value: c(1) });
     } else {
         receiver.extend([0, 1].map(|_| Instr::Load { local: c(100), shared: c(0), n: 4, class: Class::Partial }));
     }
     receiver.push(Instr::Store { shared: c(16), local: c(8), n: 4, class: Class::Partial });
-    receiver.push(Instr::Call { core: 0, value: c(1) });
-    receiver.push(Instr::Wait { value: c(2) });
+    receiver.push(Instr::Call { core: 0, register: 0, value: c(1) });
+    receiver.push(Instr::Wait { register: 0, value: c(2) });
     Program {
         cores: vec![core(0, vec![], sender), core(1, vec![], receiver)],
         memory: vec![MemoryInit { address: 0, values: vec![1.0, 2.0, 3.0, 4.0] }],
@@ -249,10 +249,10 @@ fn token_chain(cores: u32, released: bool) -> Program {
         .map(|id| {
             let mut body = Vec::new();
             if id < last {
-                body.push(Instr::Wait { value: c(1) });
+                body.push(Instr::Wait { register: 0, value: c(1) });
             }
             if id > 0 {
-                body.push(Instr::Call { core: id - 1, value: c(1) });
+                body.push(Instr::Call { core: id - 1, register: 0, value: c(1) });
             }
             if id == last {
                 let at = if released { 0 } else { body.len() };
@@ -310,8 +310,16 @@ fn a_barrier_orders_every_core_before_every_other() {
 fn cores_waiting_for_each_other_deadlock() {
     let program = Program {
         cores: vec![
-            core(0, vec![], vec![Instr::Wait { value: c(1) }, Instr::Call { core: 1, value: c(1) }]),
-            core(1, vec![], vec![Instr::Wait { value: c(2) }, Instr::Call { core: 0, value: c(1) }]),
+            core(
+                0,
+                vec![],
+                vec![Instr::Wait { register: 0, value: c(1) }, Instr::Call { core: 1, register: 0, value: c(1) }],
+            ),
+            core(
+                1,
+                vec![],
+                vec![Instr::Wait { register: 0, value: c(2) }, Instr::Call { core: 0, register: 0, value: c(1) }],
+            ),
         ],
         memory: vec![],
     };
@@ -365,4 +373,38 @@ fn a_core_running_ahead_does_not_hold_back_the_bus() {
     let stats = timing(&arch(2), &program);
     assert_eq!(stats.cycles, 16);
     assert_eq!((stats.cores[1].wait_bus, stats.cores[1].idle), (0, 10));
+}
+
+/// Core 2 waits for core 0 on register 1 and for core 1 on register 0: two
+/// streams a single register could not tell apart (it keeps the highest
+/// value written). Core 1 writes the higher value first; on one register
+/// core 2's first WAIT would pass before core 0 wrote s[0], a race.
+#[test]
+fn registers_keep_separate_streams_of_events() {
+    let chip =
+        |registers: u32| Architecture { sync: rram_arch::SyncRegister { registers, ..Default::default() }, ..arch(3) };
+    let program = |register: u32| Program {
+        cores: vec![
+            core(
+                0,
+                vec![],
+                vec![load(0, 1), load(0, 1), load(0, 1), store(0, 0), Instr::Call { core: 2, register, value: c(1) }],
+            ),
+            core(1, vec![], vec![Instr::Call { core: 2, register: 0, value: c(5) }]),
+            core(
+                2,
+                vec![],
+                vec![Instr::Wait { register: 0, value: c(5) }, Instr::Wait { register, value: c(1) }, load(0, 0)],
+            ),
+        ],
+        memory: vec![MemoryInit { address: 0, values: vec![1.0, 2.0] }],
+    };
+    let options = SimOptions { functional: Some(NumericMode::F32), trace: false };
+    let result = simulate(&chip(2), &program(1), &options).unwrap();
+    assert_eq!(result.stats.sync_memory_bytes, 3 * 2 * 4);
+    assert!(functional_error(&chip(2), &program(0)).contains("race on shared word 0"));
+    assert_eq!(
+        simulate(&chip(1), &program(1), &options).unwrap_err().to_string(),
+        "the programs do not fit chip 'test': core 2 uses sequence register r1, a core has 1 (sync.registers)"
+    );
 }
