@@ -12,8 +12,9 @@ use crate::reference::Evaluation;
 use petgraph::graph::NodeIndex;
 use rram_dialects::nn::NnOp;
 use rram_dialects::{Context, Module};
+pub use rram_passes::network::NetworkSync;
 use rram_passes::network::{compile, ConvData, Net, NetChip, NetLayer, NetOp, NetProgram, PoolKind};
-use rram_passes::schedule::{Activation, Scheme, SyncMode, Window};
+use rram_passes::schedule::{Activation, Window};
 use rram_passes::tiling::{plan, KernelMatrix};
 use std::collections::HashMap;
 
@@ -35,6 +36,8 @@ pub struct CompiledNetwork {
     /// The chip compiled for: with [`Cores::Auto`], as many cores as the
     /// network uses.
     pub arch: Architecture,
+    /// How its layers are synchronized with each other.
+    pub sync: NetworkSync,
 }
 
 /// How many cores the chip has.
@@ -70,14 +73,15 @@ impl CompiledNetwork {
 #[error("{0}")]
 pub struct WholeNetworkError(pub String);
 
-/// Compiles `network` for `arch`, every crossbar layer in the cyclic
-/// scheme, synchronized layer by layer. With `values` (the network
+/// Compiles `network` for `arch`, its layers synchronized as `sync` says.
+/// With `values` (the network
 /// evaluated by the reference interpreter on its input), the programs carry
 /// the folded weights and biases and shared memory the input.
 pub fn compile_network(
     network: &Network,
     arch: &Architecture,
     cores: Cores,
+    sync: NetworkSync,
     values: Option<&Evaluation>,
 ) -> Result<CompiledNetwork, WholeNetworkError> {
     let failed = |e: &dyn std::fmt::Display| WholeNetworkError(e.to_string());
@@ -99,13 +103,14 @@ pub fn compile_network(
         local_words: (arch.core.local_memory_bytes / 4) as i64,
         shared_words: (arch.shared_memory.size_bytes / 4) as i64,
         vector_cores: VECTOR_CORES,
+        registers: i64::from(arch.sync.registers),
     };
-    let compiled = compile(&net, &chip, Scheme::from(SyncMode::Cyclic)).map_err(|e| failed(&e))?;
+    let compiled = compile(&net, &chip, sync).map_err(|e| failed(&e))?;
     let mut arch = arch.clone();
     if cores == Cores::Auto {
         arch.core.count = compiled.program.cores.iter().map(|c| c.core + 1).max().unwrap_or(1);
     }
-    Ok(CompiledNetwork { net, kinds, compiled, host_softmax, arch })
+    Ok(CompiledNetwork { net, kinds, compiled, host_softmax, arch, sync })
 }
 
 /// The graph's layers as a [`Net`], their kinds, and whether a softmax is

@@ -7,23 +7,29 @@ use rram_compiler::arch::Architecture;
 use rram_compiler::frontend::{zoo, Network};
 use rram_compiler::lower_msg;
 use rram_compiler::reference::{evaluate, pseudo_random, pseudo_random_weights};
-use rram_compiler::whole_network::{compile_network, CompiledNetwork, Cores};
+use rram_compiler::whole_network::{compile_network, CompiledNetwork, Cores, NetworkSync};
 use rram_dialects::nn::{Conv2d, NnOp, Pool, Window};
 use rram_dialects::Context;
 use rram_isa::Program;
 
-/// A chip with room for a whole ResNet-18, a layer per core.
+/// A chip with room for a whole ResNet-18, a layer per core, and the
+/// registers of a pipelined network.
 fn chip() -> Architecture {
     let mut chip = Architecture::default();
     chip.core.count = 4096;
     chip.shared_memory.size_bytes = 1 << 30;
+    chip.sync.registers = 8;
     chip.validate("test chip").unwrap();
     chip
 }
 
-/// `network` compiled for timing (no weights, no data).
+/// `network` compiled for timing (no weights, no data), layer by layer.
 fn timing(network: &Network) -> CompiledNetwork {
-    compile_network(network, &chip(), Cores::Chip, None).unwrap_or_else(|e| panic!("{e}"))
+    compile_in(network, NetworkSync::LayerByLayer)
+}
+
+fn compile_in(network: &Network, sync: NetworkSync) -> CompiledNetwork {
+    compile_network(network, &chip(), Cores::Chip, sync, None).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// The programs as the IR holds them: crossbars without their weights, no
@@ -70,7 +76,8 @@ fn testnet_with_its_weights_round_trips_without_them() {
     let missing = pseudo_random_weights(&network).unwrap();
     network.weights.extend(missing);
     let values = evaluate(&network, &pseudo_random(3 * 16 * 16, 7)).unwrap_or_else(|e| panic!("{e}"));
-    let compiled = compile_network(&network, &chip(), Cores::Chip, Some(&values)).unwrap_or_else(|e| panic!("{e}"));
+    let compiled = compile_network(&network, &chip(), Cores::Chip, NetworkSync::LayerByLayer, Some(&values))
+        .unwrap_or_else(|e| panic!("{e}"));
     assert!(compiled.compiled.program.cores.iter().flat_map(|c| &c.crossbars).any(|x| x.weights.is_some()));
     round_trip(&compiled);
 }
@@ -110,5 +117,13 @@ fn conv_then_pool() -> Network {
 #[test]
 fn two_layer_module() {
     let text = round_trip(&timing(&conv_then_pool()));
+    insta::assert_snapshot!(text);
+}
+
+/// Pipelined: the conv's core tells the pooling's cores each row it
+/// finishes (register 2); they pass rows on in a ring (register 1).
+#[test]
+fn two_layer_module_pipelined() {
+    let text = round_trip(&compile_in(&conv_then_pool(), NetworkSync::Pipelined));
     insta::assert_snapshot!(text);
 }

@@ -39,8 +39,8 @@
 //! is left to it.
 
 use crate::schedule::{
-    activation_op, core_tiles, layer_cores, merge_segments, window_loads, Activation, Io, Layer, MapView, Pixel,
-    Scheme, Segment, Window, Windows,
+    activation_op, core_tiles, group_members, layer_cores, merge_segments, offset, window_loads, Activation, Io, Layer,
+    MapView, Pixel, RowSeat, RowSync, Scheme, Segment, SyncMode, Window, Windows,
 };
 use crate::tiling::{KernelMatrix, Tile, TilePlan};
 use rram_isa::{Affine, BinaryOp, Class, CoreProgram, Instr, MemoryInit, Program, UnaryOp};
@@ -124,6 +124,8 @@ pub struct NetChip {
     pub shared_words: i64,
     /// The cores a vector layer runs on.
     pub vector_cores: i64,
+    /// Sequence registers per core (`sync.registers`).
+    pub registers: i64,
 }
 
 /// A network that cannot be compiled for a chip, and why.
@@ -213,42 +215,73 @@ impl Buffer {
     }
 }
 
-/// Compiles `net` for `chip`, every crossbar layer in `scheme`.
-pub fn compile(net: &Net, chip: &NetChip, scheme: Scheme) -> Result<NetProgram, NetError> {
+/// How the layers of a network are synchronized with each other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NetworkSync {
+    /// A barrier after each layer: a layer starts when the one before has
+    /// finished. Crossbar layers in the cyclic scheme; vector layers on
+    /// cores of the layer feeding them.
+    LayerByLayer,
+    /// Layers overlap: a core starts an output row once the rows of its
+    /// inputs it reads are written (cross-layer scheduling). Every layer on
+    /// cores of its own; crossbar layers in the linear scheme, which
+    /// finishes output rows in order. Needs `2 + producers` sequence
+    /// registers per core ([`RowEdges`]).
+    Pipelined,
+}
+
+impl NetworkSync {
+    pub fn name(self) -> &'static str {
+        match self {
+            NetworkSync::LayerByLayer => "layer-by-layer",
+            NetworkSync::Pipelined => "pipelined",
+        }
+    }
+}
+
+/// Compiles `net` for `chip`, its layers synchronized as `sync` says.
+pub fn compile(net: &Net, chip: &NetChip, sync: NetworkSync) -> Result<NetProgram, NetError> {
     check_structure(net)?;
     let (storage, copies) = storage(net);
-    // Buffers, one per layer that is not written into a concat's.
-    let mut buffers: HashMap<usize, Buffer> = HashMap::new();
-    for (index, layer) in net.layers.iter().enumerate() {
-        if storage[index].0 == index {
-            let [channels, height, width] = layer.shape;
-            buffers.insert(index, Buffer { channels, height, width, ..Buffer::default() });
-        }
+    let (maps, mut memory, mut next) = allocate(net, &storage);
+    let (first_core, core_counts) = allocate_cores(net, &copies, chip, sync);
+    let placed = |layer: usize| (first_core[layer]..first_core[layer] + core_counts[layer]).collect::<Vec<u32>>();
+    let needed = (0..net.layers.len()).map(|l| first_core[l] + core_counts[l]).max().unwrap_or(0);
+    let crossbars_used: i64 = net
+        .layers
+        .iter()
+        .map(|layer| if let NetOp::Conv { plan, .. } = &layer.op { plan.tiles.len() as i64 } else { 0 })
+        .sum();
+    if i64::from(needed) > chip.cores {
+        let vector_layers = match sync {
+            NetworkSync::Pipelined => {
+                format!(", pooling and residual layers on up to {} cores each", chip.vector_cores)
+            }
+            NetworkSync::LayerByLayer => String::new(),
+        };
+        return error(format!(
+            "the network needs {needed} cores ({crossbars_used} crossbars on cores of {} crossbars, each layer on \
+             cores of its own{vector_layers}), the chip has {}",
+            chip.crossbars, chip.cores
+        ));
     }
-    for layer in &net.layers {
-        if let NetOp::Conv { window, .. } = &layer.op {
-            let source = &net.layers[layer.inputs[0]];
-            let buffer = buffers.get_mut(&storage[layer.inputs[0]].0).expect("every storage has a buffer");
-            buffer.border = buffer.border.max(border(window, source.shape, layer.shape));
-        }
-    }
-    let mut next = 0i64;
-    let mut memory = Vec::new();
-    let mut order: Vec<usize> = buffers.keys().copied().collect();
-    order.sort_unstable();
-    for index in order {
-        let buffer = buffers.get_mut(&index).expect("listed");
-        buffer.start = next;
-        next += buffer.words();
-        memory.extend(buffer.border_zeros());
-    }
-    let maps: Vec<MapView> = storage.iter().map(|&(buffer, channel)| buffers[&buffer].view(channel)).collect();
+    let edges = match sync {
+        NetworkSync::Pipelined => Some(RowEdges::new(net, &copies, &first_core, &core_counts, chip)?),
+        NetworkSync::LayerByLayer => None,
+    };
+    let scheme = Scheme::from(if edges.is_some() { SyncMode::Linear } else { SyncMode::Cyclic });
     let mut phases: Vec<Vec<CoreProgram>> = Vec::new();
-    let mut cores_of: Vec<Vec<u32>> = Vec::new();
-    let mut free_core = 0i64;
-    let mut crossbars_used = 0i64;
     for (index, layer) in net.layers.iter().enumerate() {
         let located = |e: String| NetError { message: format!("layer '{}': {e}", layer.name) };
+        let layer_edges = edges.as_ref().map(|e| e.of(index) as &dyn RowSync);
+        let first = first_core[index];
+        let vector = |op, sources: Vec<usize>, outputs| VectorLayer {
+            op,
+            sources: sources.iter().map(|&p| (maps[p], net.layers[p].shape)).collect(),
+            outputs,
+            shape: layer.shape,
+            activation: if matches!(op, NetOp::Concat) { Activation::None } else { layer.activation },
+        };
         let cores = match &layer.op {
             NetOp::Input { data } => {
                 if let Some(values) = data {
@@ -256,28 +289,15 @@ pub fn compile(net: &Net, chip: &NetChip, scheme: Scheme) -> Result<NetProgram, 
                 }
                 Vec::new()
             }
+            NetOp::Concat if copies[index].is_empty() => Vec::new(),
             NetOp::Concat => {
-                // The inputs that could not be written in place, copied in.
-                let first = layer.inputs.iter().find_map(|&p| cores_of[p].first().copied()).unwrap_or(0);
-                let mut cores: Vec<CoreProgram> = Vec::new();
-                for &(input, channel) in &copies[index] {
-                    let output = MapView { base: maps[index].base + channel, ..maps[index] };
-                    let source = &net.layers[input];
-                    let copy = VectorLayer {
-                        op: &layer.op,
-                        sources: vec![(maps[input], source.shape)],
-                        output,
-                        shape: source.shape,
-                        activation: Activation::None,
-                    };
-                    for program in copy.programs(first, chip).map_err(located)? {
-                        match cores.iter_mut().find(|c| c.core == program.core) {
-                            Some(core) => core.body.extend(program.body),
-                            None => cores.push(program),
-                        }
-                    }
-                }
-                cores
+                // The inputs that could not be written in place, copied in,
+                // all in one pass over the rows.
+                let (inputs, outputs) = copies[index]
+                    .iter()
+                    .map(|&(input, channel)| (input, MapView { base: maps[index].base + channel, ..maps[index] }))
+                    .unzip();
+                vector(&layer.op, inputs, outputs).programs(first, chip, layer_edges).map_err(located)?
             }
             NetOp::Conv { matrix, plan, window, bias, data } => {
                 let [channels, height, width] = layer.shape;
@@ -305,39 +325,17 @@ pub fn compile(net: &Net, chip: &NetChip, scheme: Scheme) -> Result<NetProgram, 
                 let weights = |tile: usize| {
                     data.as_ref().map(|d| tile_weights(&d.weights, matrix, window, plan, &plan.tiles[tile]))
                 };
-                let mut cores = layer_cores(&shape, &io, plan, scheme, chip.crossbars, &weights)
+                let mut cores = layer_cores(&shape, &io, plan, scheme, chip.crossbars, &weights, layer_edges)
                     .map_err(|e| located(e.to_string()))?;
-                crossbars_used += plan.tiles.len() as i64;
-                relocate(&mut cores, free_core as u32);
-                free_core += core_tiles(plan, chip.crossbars).len() as i64;
+                relocate(&mut cores, first);
                 cores
             }
-            op => {
-                let first = net.layers[index].inputs.iter().find_map(|&p| cores_of[p].first().copied()).unwrap_or(0);
-                let sources: Vec<(MapView, [i64; 3])> =
-                    layer.inputs.iter().map(|&p| (maps[p], net.layers[p].shape)).collect();
-                let vector =
-                    VectorLayer { op, sources, output: maps[index], shape: layer.shape, activation: layer.activation };
-                vector.programs(first, chip).map_err(located)?
-            }
+            op => vector(op, layer.inputs.clone(), vec![maps[index]])
+                .programs(first, chip, layer_edges)
+                .map_err(located)?,
         };
-        cores_of.push(cores.iter().map(|c| c.core).collect());
+        debug_assert!(cores.iter().all(|c| placed(index).contains(&c.core)));
         phases.push(cores);
-    }
-    if free_core > chip.cores {
-        return error(format!(
-            "the network needs {free_core} cores of {} crossbars for its {crossbars_used} tiles (each layer on cores \
-             of its own), the chip has {}",
-            chip.crossbars, chip.cores
-        ));
-    }
-    let vector_cores = cores_of.iter().flatten().map(|&core| i64::from(core) + 1).max().unwrap_or(0);
-    if vector_cores > chip.cores {
-        return error(format!(
-            "the network's pooling and residual layers run on up to {} cores from the first core of the layer \
-             feeding them and need {vector_cores} cores, the chip has {}",
-            chip.vector_cores, chip.cores
-        ));
     }
     if next > chip.shared_words {
         return error(format!(
@@ -345,8 +343,305 @@ pub fn compile(net: &Net, chip: &NetChip, scheme: Scheme) -> Result<NetProgram, 
             chip.shared_words
         ));
     }
-    let program = Program { cores: layer_by_layer(phases), memory };
-    Ok(NetProgram { program, cores: cores_of, maps, shared_words: next, crossbars_used })
+    let cores = phases.iter().map(|phase| phase.iter().map(|c| c.core).collect()).collect();
+    let programs = match sync {
+        NetworkSync::LayerByLayer => layer_by_layer(phases),
+        NetworkSync::Pipelined => {
+            let mut programs: Vec<CoreProgram> = phases.into_iter().flatten().collect();
+            programs.sort_by_key(|c| c.core);
+            programs
+        }
+    };
+    let program = Program { cores: programs, memory };
+    Ok(NetProgram { program, cores, maps, shared_words: next, crossbars_used })
+}
+
+/// Shared memory for the feature maps: one buffer per layer that is not
+/// written into a concat's, with the border its convs need. Returns each
+/// layer's output view, the zeros of the borders, and the first free word.
+fn allocate(net: &Net, storage: &[(usize, i64)]) -> (Vec<MapView>, Vec<MemoryInit>, i64) {
+    let mut buffers: HashMap<usize, Buffer> = HashMap::new();
+    for (index, layer) in net.layers.iter().enumerate() {
+        if storage[index].0 == index {
+            let [channels, height, width] = layer.shape;
+            buffers.insert(index, Buffer { channels, height, width, ..Buffer::default() });
+        }
+    }
+    for layer in &net.layers {
+        if let NetOp::Conv { window, .. } = &layer.op {
+            let source = &net.layers[layer.inputs[0]];
+            let buffer = buffers.get_mut(&storage[layer.inputs[0]].0).expect("every storage has a buffer");
+            buffer.border = buffer.border.max(border(window, source.shape, layer.shape));
+        }
+    }
+    let mut next = 0i64;
+    let mut memory = Vec::new();
+    let mut order: Vec<usize> = buffers.keys().copied().collect();
+    order.sort_unstable();
+    for index in order {
+        let buffer = buffers.get_mut(&index).expect("listed");
+        buffer.start = next;
+        next += buffer.words();
+        memory.extend(buffer.border_zeros());
+    }
+    let maps = storage.iter().map(|&(buffer, channel)| buffers[&buffer].view(channel)).collect();
+    (maps, memory, next)
+}
+
+/// The first core and the number of cores of each layer. Crossbar layers
+/// take cores of their own, in network order. Vector layers (and concats
+/// that copy) run on up to `chip.vector_cores` cores: layer by layer,
+/// those of the layer feeding them, idle by then; pipelined, cores of
+/// their own, since every layer is busy at once.
+fn allocate_cores(net: &Net, copies: &[Vec<(usize, i64)>], chip: &NetChip, sync: NetworkSync) -> (Vec<u32>, Vec<u32>) {
+    let mut first = vec![0u32; net.layers.len()];
+    let mut count = vec![0u32; net.layers.len()];
+    let mut free = 0u32;
+    for (index, layer) in net.layers.iter().enumerate() {
+        let vector = VectorLayer {
+            op: &layer.op,
+            sources: Vec::new(),
+            outputs: Vec::new(),
+            shape: layer.shape,
+            activation: Activation::None,
+        };
+        count[index] = match &layer.op {
+            NetOp::Input { .. } => 0,
+            NetOp::Conv { plan, .. } => core_tiles(plan, chip.crossbars).len() as u32,
+            NetOp::Concat if copies[index].is_empty() => 0,
+            _ => vector.core_count(chip) as u32,
+        };
+        let own = sync == NetworkSync::Pipelined || matches!(layer.op, NetOp::Conv { .. });
+        first[index] = if own { free } else { layer.inputs.iter().find(|&&p| count[p] > 0).map_or(0, |&p| first[p]) };
+        if own {
+            free += count[index];
+        }
+    }
+    (first, count)
+}
+
+/// Row synchronization of a pipelined network ([`NetworkSync::Pipelined`]),
+/// on the sequence registers of each core: register 0 holds a crossbar
+/// layer's own hand-offs (as layer by layer); register 1 passes "rows
+/// finished" along the cores that finish a layer's rows; register `2 + k`
+/// of a core that reads maps counts the rows its `k`-th producer (a layer
+/// writing a map it reads, or one of the inputs of a concat it reads) has
+/// finished.
+///
+/// A crossbar layer in the linear scheme finishes rows in order at the
+/// last core of each column block: those cores form a chain, each passing a
+/// row on once it and the ones before have finished it, and the last tells
+/// the readers. A vector layer's core `k` of `K` computes rows `k, k + K,
+/// ...`: a ring, each core waiting for the row before its own to be
+/// finished, then telling the next core and the readers (each value it
+/// writes counts rows all finished, so several writers of one register
+/// never overstate). The readers are every core of the consumers (each
+/// loads its own slice of the windows): before an output row they wait
+/// until the input rows its windows reach are counted. No core waits for a
+/// later layer, so no DAG deadlocks.
+struct RowEdges {
+    layers: Vec<LayerEdges>,
+}
+
+/// What one layer does at the edges of its rows.
+#[derive(Debug, Clone)]
+struct LayerEdges {
+    /// The layers it waits for; the `k`-th counts in register `2 + k`.
+    producers: Vec<usize>,
+    /// Input rows output row `y` needs: `min(height, stride * y + offset)`.
+    stride: i64,
+    offset: i64,
+    height: i64,
+    /// Its first core, and how its cores pass finished rows on.
+    first: u32,
+    finish: Finish,
+    /// The cores told when a row is finished, each with its register.
+    readers: Vec<(u32, u32)>,
+}
+
+/// How a layer's cores pass finished rows on (register 1).
+#[derive(Debug, Clone, Copy)]
+enum Finish {
+    /// `count` column blocks of `h_count` cores (a global pooling: one
+    /// core each), whose last cores pass each row along the blocks.
+    Blocks { count: u32, h_count: i64 },
+    /// `count` cores taking rows in turn.
+    Ring { count: u32 },
+}
+
+impl RowEdges {
+    fn new(
+        net: &Net,
+        copies: &[Vec<(usize, i64)>],
+        first: &[u32],
+        count: &[u32],
+        chip: &NetChip,
+    ) -> Result<Self, NetError> {
+        // The layers that write a layer's output: itself, or for a concat,
+        // whoever writes its inputs (in place or read by its copies) and
+        // its copies.
+        let mut writers: Vec<Vec<usize>> = Vec::with_capacity(net.layers.len());
+        for (index, layer) in net.layers.iter().enumerate() {
+            let mut own: Vec<usize> = Vec::new();
+            if layer.op == NetOp::Concat {
+                own.extend(layer.inputs.iter().flat_map(|&input| writers[input].iter().copied()));
+            }
+            if count[index] > 0 {
+                own.push(index);
+            }
+            own.sort_unstable();
+            own.dedup();
+            writers.push(own);
+        }
+        let idle = LayerEdges {
+            producers: Vec::new(),
+            stride: 0,
+            offset: 0,
+            height: 0,
+            first: 0,
+            finish: Finish::Ring { count: 0 },
+            readers: Vec::new(),
+        };
+        let mut layers = vec![idle; net.layers.len()];
+        for (index, layer) in net.layers.iter().enumerate() {
+            if count[index] == 0 {
+                continue;
+            }
+            let read: Vec<usize> = match layer.op {
+                NetOp::Concat => copies[index].iter().map(|&(input, _)| input).collect(),
+                _ => layer.inputs.clone(),
+            };
+            let mut producers: Vec<usize> = Vec::new();
+            for &writer in read.iter().flat_map(|&input| &writers[input]) {
+                if writer != index && !producers.contains(&writer) {
+                    producers.push(writer);
+                }
+            }
+            let height = read.first().map_or(0, |&input| net.layers[input].shape[1]);
+            let ([stride, offset], finish) = match &layer.op {
+                NetOp::Conv { plan, window, .. } => {
+                    let h_count = group_members(plan.h, chip.crossbars);
+                    let blocks = count[index] / h_count as u32;
+                    (reach(window), Finish::Blocks { count: blocks, h_count })
+                }
+                NetOp::Pool { kernel, stride, dilation, pads, .. } => {
+                    let window = Window {
+                        kernel: *kernel,
+                        stride: *stride,
+                        dilation: *dilation,
+                        pad: [pads[0], pads[1]],
+                        group_channels: 1,
+                    };
+                    (reach(&window), Finish::Ring { count: count[index] })
+                }
+                NetOp::GlobalAvgPool => ([0, height], Finish::Blocks { count: count[index], h_count: 1 }),
+                _ => ([1, 1], Finish::Ring { count: count[index] }),
+            };
+            layers[index] =
+                LayerEdges { producers, stride, offset, height, first: first[index], finish, readers: Vec::new() };
+        }
+        let widest = (0..net.layers.len()).max_by_key(|&l| layers[l].producers.len()).unwrap_or(0);
+        let registers = 2 + layers.get(widest).map_or(0, |l| l.producers.len()) as i64;
+        if registers > chip.registers {
+            return error(format!(
+                "pipelined synchronization needs {registers} sequence registers per core (sync.registers): two, and \
+                 one per producer of layer '{}', which waits for {}; the chip has {}",
+                net.layers[widest].name,
+                layers[widest].producers.len(),
+                chip.registers
+            ));
+        }
+        // Tell each producer who reads it, and on which register.
+        for consumer in 0..net.layers.len() {
+            let reading: Vec<u32> = (first[consumer]..first[consumer] + count[consumer]).collect();
+            for (k, &producer) in layers[consumer].producers.clone().iter().enumerate() {
+                let register = 2 + k as u32;
+                layers[producer].readers.extend(reading.iter().map(|&core| (core, register)));
+            }
+        }
+        Ok(RowEdges { layers })
+    }
+
+    fn of(&self, layer: usize) -> &LayerEdges {
+        &self.layers[layer]
+    }
+}
+
+/// The `[stride, offset]` of the input rows a window reaches: output row
+/// `y` reads input rows below `stride * y + offset`.
+fn reach(window: &Window) -> [i64; 2] {
+    [window.stride[0], (window.kernel[0] - 1) * window.dilation[0] + 1 - window.pad[0]]
+}
+
+impl LayerEdges {
+    /// Input rows output row `y` needs (affine over its loop, whose first
+    /// row is `y`'s constant: loops are cut at [`RowSync::breaks`]).
+    fn need(&self, y: &Affine) -> Affine {
+        if self.stride * y.constant + self.offset >= self.height {
+            Affine::constant(self.height)
+        } else {
+            Affine {
+                constant: self.offset + self.stride * y.constant,
+                terms: y.terms.iter().map(|(v, c)| (v.clone(), c * self.stride)).collect(),
+            }
+        }
+    }
+}
+
+impl RowSync for LayerEdges {
+    fn before_row(&self, _: RowSeat, y: &Affine) -> Vec<Instr> {
+        let need = self.need(y);
+        (0..self.producers.len()).map(|k| Instr::Wait { register: 2 + k as u32, value: need.clone() }).collect()
+    }
+
+    fn after_row(&self, seat: RowSeat, y: &Affine) -> Vec<Instr> {
+        if self.readers.is_empty() {
+            return Vec::new();
+        }
+        let done = offset(y, 1);
+        let tell = |body: &mut Vec<Instr>| {
+            body.extend(self.readers.iter().map(|&(core, register)| Instr::Call {
+                core,
+                register,
+                value: done.clone(),
+            }))
+        };
+        let mut body = Vec::new();
+        match self.finish {
+            Finish::Blocks { count, h_count } => {
+                if seat.h != h_count - 1 {
+                    return body;
+                }
+                let block = seat.block as u32;
+                if block > 0 {
+                    body.push(Instr::Wait { register: 1, value: done.clone() });
+                }
+                if block + 1 < count {
+                    let next = self.first + (block + 1) * h_count as u32 + h_count as u32 - 1;
+                    body.push(Instr::Call { core: next, register: 1, value: done.clone() });
+                } else {
+                    tell(&mut body);
+                }
+            }
+            Finish::Ring { count: cores } => {
+                if cores > 1 {
+                    body.push(Instr::Wait { register: 1, value: y.clone() });
+                    let next = self.first + (seat.core as u32 + 1) % cores;
+                    body.push(Instr::Call { core: next, register: 1, value: done.clone() });
+                }
+                tell(&mut body);
+            }
+        }
+        body
+    }
+
+    fn breaks(&self) -> Vec<i64> {
+        if self.stride > 0 {
+            vec![(self.height - self.offset + self.stride - 1).div_euclid(self.stride)]
+        } else {
+            Vec::new()
+        }
+    }
 }
 
 /// Checks that every layer reads earlier layers, as many as its op takes,
@@ -483,12 +778,14 @@ pub fn tile_weights(weights: &[f64], matrix: &KernelMatrix, window: &Window, pla
     cells
 }
 
-/// Renumbers a layer's cores from `first` on, and the cores they signal.
+/// Renumbers a layer's cores from `first` on, and the cores their
+/// schedule's hand-offs (register 0) signal; row synchronization names the
+/// chip's cores already.
 fn relocate(cores: &mut [CoreProgram], first: u32) {
     fn body(instrs: &mut [Instr], first: u32) {
         for instr in instrs {
             match instr {
-                Instr::Call { core, .. } | Instr::Put { core, .. } => *core += first,
+                Instr::Call { core, register: 0, .. } | Instr::Put { core, .. } => *core += first,
                 Instr::Loop { body: inner, .. } => body(inner, first),
                 _ => {}
             }
@@ -586,34 +883,65 @@ fn shift_sequences(
 struct VectorLayer<'a> {
     op: &'a NetOp,
     sources: Vec<(MapView, [i64; 3])>,
-    output: MapView,
+    /// Where it writes: one map, or for a concat, where each source goes.
+    outputs: Vec<MapView>,
     shape: [i64; 3],
     activation: Activation,
 }
 
 impl VectorLayer<'_> {
-    /// The programs of its cores, numbered from `first`: pixel rows (or
-    /// for a global pooling, channels) split evenly over up to
-    /// `chip.vector_cores` cores.
-    fn programs(&self, first: u32, chip: &NetChip) -> Result<Vec<CoreProgram>, String> {
+    /// How many cores it runs on: one per output row (or for a global
+    /// pooling, per channel), at most `chip.vector_cores`.
+    fn core_count(&self, chip: &NetChip) -> i64 {
         let [channels, height, _] = self.shape;
-        let global = matches!(self.op, NetOp::GlobalAvgPool);
-        let units = if global { channels } else { height };
-        let count = units.min(chip.vector_cores).max(1);
-        let share = |k: i64| k * units / count..(k + 1) * units / count;
+        let units = if matches!(self.op, NetOp::GlobalAvgPool) { channels } else { height };
+        units.min(chip.vector_cores).max(1)
+    }
+
+    /// The programs of its cores, numbered from `first`: core `k` of `K`
+    /// computes output rows `k, k + K, ...` (a global pooling: channels
+    /// split evenly), with `edges` at the edges of each row.
+    fn programs(&self, first: u32, chip: &NetChip, edges: Option<&dyn RowSync>) -> Result<Vec<CoreProgram>, String> {
+        let [channels, height, _] = self.shape;
+        let count = self.core_count(chip);
         let mut cores = Vec::new();
         for k in 0..count {
+            let seat = RowSeat { core: k as usize, block: k as usize, h: 0, h_count: 1 };
+            let around = |y: &Affine, row: Vec<Instr>| {
+                let mut body = edges.map(|e| e.before_row(seat, y)).unwrap_or_default();
+                body.extend(row);
+                body.extend(edges.map(|e| e.after_row(seat, y)).unwrap_or_default());
+                body
+            };
             let body = match self.op {
-                NetOp::GlobalAvgPool => self.global_pool(share(k), chip.local_words),
-                NetOp::Add | NetOp::Concat => self.elementwise(share(k), chip.local_words),
+                NetOp::GlobalAvgPool => {
+                    let share = k * channels / count..(k + 1) * channels / count;
+                    around(&Affine::constant(0), self.global_pool(share, chip.local_words)?)
+                }
+                NetOp::Add | NetOp::Concat => {
+                    let row = self.elementwise_row(chip.local_words)?;
+                    interleaved_rows(k, count, height, &[], edges, &|y, _| around(y, row(y)))
+                }
                 NetOp::Pool { kind, kernel, stride, dilation, pads } => {
                     let pad = [pads[0], pads[1]];
                     let window =
                         Window { kernel: *kernel, stride: *stride, dilation: *dilation, pad, group_channels: channels };
-                    self.pool(*kind, &window, [pads[2], pads[3]], share(k), chip.local_words)
+                    let in_height = self.sources[0].1[1];
+                    let end_pads = [pads[2], pads[3]];
+                    let rows = regions(0..height, in_height, &window, end_pads[0], 0);
+                    if let Some((ys, _, _)) = rows.iter().find(|(_, taps, _)| taps.is_empty()) {
+                        return Err(format!(
+                            "the pooling window at output row {} lies entirely in the padding",
+                            ys.start
+                        ));
+                    }
+                    let cuts: Vec<i64> = rows.iter().map(|(ys, _, _)| ys.start).collect();
+                    let row =
+                        |y: &Affine, first: i64| around(y, self.pool_row(*kind, &window, end_pads, y, first, chip));
+                    interleaved_rows(k, count, height, &cuts, edges, &row)
                 }
                 _ => unreachable!("only vector layers"),
-            }?;
+            };
             if !body.is_empty() {
                 cores.push(CoreProgram { core: first + k as u32, crossbars: Vec::new(), body });
             }
@@ -637,91 +965,104 @@ impl VectorLayer<'_> {
         let c = Affine::constant;
         let mut body: Vec<Instr> =
             activation_op(self.activation).map(|op| Instr::Unary { op, dst: c(0), a: c(0), n }).into_iter().collect();
-        body.push(Instr::Store { shared: self.output.at(y, x, channel), local: c(0), n, class: Class::Output });
+        body.push(Instr::Store { shared: self.outputs[0].at(y, x, channel), local: c(0), n, class: Class::Output });
         body
     }
 
-    /// Pooling of output rows `rows`, region by region of equal valid taps;
-    /// `end_pads` the bottom and right padding.
-    fn pool(
+    /// Pooling of output row `y`, whose valid taps are those of row
+    /// `first` (the loop's first row), region by region of equal valid
+    /// taps along the row; `end_pads` the bottom and right padding. The
+    /// windows' rows are known to reach into the input.
+    fn pool_row(
         &self,
         kind: PoolKind,
         window: &Window,
         end_pads: [i64; 2],
-        rows: Range<i64>,
-        local_words: i64,
-    ) -> Result<Vec<Instr>, String> {
+        y: &Affine,
+        first: i64,
+        chip: &NetChip,
+    ) -> Vec<Instr> {
         let (source, [_, in_h, in_w]) = self.sources[0];
         let [channels, _, width] = self.shape;
-        let chunks = self.chunks(0..channels, window.kernel[0] * window.kernel[1], local_words)?;
+        let (_, ty, padded_y) = regions(first..first + 1, in_h, window, end_pads[0], 0).remove(0);
+        // At most as many channels at once as the valid taps leave room for.
+        let taps = (ty.end - ty.start) * window.kernel[1];
+        let size = (chip.local_words / taps).max(1);
+        let chunks: Vec<Range<i64>> =
+            (0..channels).step_by(size as usize).map(|c| c..(c + size).min(channels)).collect();
         let mut body = Vec::new();
-        for (ys, ty, padded_y) in regions(rows, in_h, window, end_pads[0], 0) {
-            for (xs, tx, padded_x) in regions(0..width, in_w, window, end_pads[1], 1) {
-                let valid = (ty.end - ty.start) * (tx.end - tx.start);
-                if valid == 0 {
-                    return Err(format!("the pooling window at output row {} lies entirely in the padding", ys.start));
+        for (xs, tx, padded_x) in regions(0..width, in_w, window, end_pads[1], 1) {
+            let valid = (ty.end - ty.start) * (tx.end - tx.start);
+            let x = Affine::constant(xs.start).plus("x", 1);
+            let mut pixel = Vec::new();
+            for chunk in &chunks {
+                let n = chunk.end - chunk.start;
+                let segments: Vec<Segment> = ty
+                    .clone()
+                    .flat_map(|i| tx.clone().map(move |j| [i, j]))
+                    .enumerate()
+                    .map(|(t, tap)| Segment { local: t as i64 * n, tap, channel: chunk.start, n })
+                    .collect();
+                let segments = merge_segments(&source, window, segments);
+                let at = Pixel { y: y.clone(), x: x.clone() };
+                pixel.extend(window_loads(&source, window, &segments, &at, Class::Input));
+                let op = if kind == PoolKind::Max { BinaryOp::Max } else { BinaryOp::Add };
+                let c = Affine::constant;
+                for t in 1..valid {
+                    pixel.push(Instr::Binary { op, dst: c(0), a: c(0), b: c(t * n), n: n as u32 });
                 }
-                let mut pixel = Vec::new();
-                for chunk in &chunks {
-                    let n = chunk.end - chunk.start;
-                    let segments: Vec<Segment> = ty
-                        .clone()
-                        .flat_map(|i| tx.clone().map(move |j| [i, j]))
-                        .enumerate()
-                        .map(|(t, tap)| Segment { local: t as i64 * n, tap, channel: chunk.start, n })
-                        .collect();
-                    let segments = merge_segments(&source, window, segments);
-                    let y = Affine::constant(ys.start).plus("y", 1);
-                    let x = Affine::constant(xs.start).plus("x", 1);
-                    pixel.extend(window_loads(
-                        &source,
-                        window,
-                        &segments,
-                        &Pixel { y: y.clone(), x: x.clone() },
-                        Class::Input,
-                    ));
-                    let op = if kind == PoolKind::Max { BinaryOp::Max } else { BinaryOp::Add };
-                    let c = Affine::constant;
-                    for t in 1..valid {
-                        pixel.push(Instr::Binary { op, dst: c(0), a: c(0), b: c(t * n), n: n as u32 });
-                    }
-                    if let PoolKind::Avg { count_include_pad } = kind {
-                        let count = if count_include_pad { padded_y * padded_x } else { valid };
-                        pixel.push(Instr::Unary {
-                            op: UnaryOp::Avg { count: count as u32 },
-                            dst: c(0),
-                            a: c(0),
-                            n: n as u32,
-                        });
-                    }
-                    pixel.extend(self.finish(&y, &x, chunk.start, n as u32));
+                if let PoolKind::Avg { count_include_pad } = kind {
+                    let count = if count_include_pad { padded_y * padded_x } else { valid };
+                    let avg = UnaryOp::Avg { count: count as u32 };
+                    pixel.push(Instr::Unary { op: avg, dst: c(0), a: c(0), n: n as u32 });
                 }
-                body.extend(rectangle(ys.end - ys.start, xs.end - xs.start, pixel));
+                pixel.extend(self.finish(y, &x, chunk.start, n as u32));
             }
+            body.extend(along_row(xs.end - xs.start, pixel));
         }
-        Ok(body)
+        body
     }
 
-    /// Output rows `rows` of the sum of the inputs (an add), or of the one
-    /// input (a copy into a concat).
-    fn elementwise(&self, rows: Range<i64>, local_words: i64) -> Result<Vec<Instr>, String> {
+    /// Output row `y` of the sum of the inputs (an add), or of each input
+    /// copied to its channels (a concat), a loop over `x`.
+    fn elementwise_row(&self, local_words: i64) -> Result<impl Fn(&Affine) -> Vec<Instr> + '_, String> {
         let [channels, _, width] = self.shape;
-        let (y, x) = (Affine::constant(rows.start).plus("y", 1), Affine::constant(0).plus("x", 1));
         let c = Affine::constant;
-        let mut pixel = Vec::new();
-        let inputs = self.sources.len() as i64;
-        for chunk in self.chunks(0..channels, inputs, local_words)? {
-            let n = (chunk.end - chunk.start) as u32;
-            for (k, (source, _)) in self.sources.iter().enumerate() {
-                let local = c(k as i64 * i64::from(n));
-                pixel.push(Instr::Load { local, shared: source.at(&y, &x, chunk.start), n, class: Class::Input });
+        let x = Affine::constant(0).plus("x", 1);
+        let (adds, vectors) =
+            if matches!(self.op, NetOp::Add) { (true, self.sources.len() as i64) } else { (false, 1) };
+        let chunks = self.chunks(0..channels, vectors, local_words)?;
+        Ok(move |y: &Affine| {
+            if !adds {
+                // Each input's own channels, to its place in the concat.
+                let mut row = Vec::new();
+                for ((source, [copied, _, _]), output) in self.sources.iter().zip(&self.outputs) {
+                    let mut pixel = Vec::new();
+                    for chunk in chunks.iter().filter(|chunk| chunk.start < *copied) {
+                        let n = (chunk.end.min(*copied) - chunk.start) as u32;
+                        let shared = source.at(y, &x, chunk.start);
+                        pixel.push(Instr::Load { local: c(0), shared, n, class: Class::Input });
+                        let shared = output.at(y, &x, chunk.start);
+                        pixel.push(Instr::Store { shared, local: c(0), n, class: Class::Output });
+                    }
+                    row.extend(along_row(width, pixel));
+                }
+                return row;
             }
-            for k in 1..inputs {
-                pixel.push(Instr::Binary { op: BinaryOp::Add, dst: c(0), a: c(0), b: c(k * i64::from(n)), n });
+            let mut pixel = Vec::new();
+            for chunk in &chunks {
+                let n = (chunk.end - chunk.start) as u32;
+                for (k, (source, _)) in self.sources.iter().enumerate() {
+                    let local = c(k as i64 * i64::from(n));
+                    pixel.push(Instr::Load { local, shared: source.at(y, &x, chunk.start), n, class: Class::Input });
+                }
+                for k in 1..vectors {
+                    pixel.push(Instr::Binary { op: BinaryOp::Add, dst: c(0), a: c(0), b: c(k * i64::from(n)), n });
+                }
+                pixel.extend(self.finish(y, &x, chunk.start, n));
             }
-            pixel.extend(self.finish(&y, &x, chunk.start, n));
-        }
-        Ok(rectangle(rows.end - rows.start, width, pixel))
+            along_row(width, pixel)
+        })
     }
 
     /// The average over all pixels of the input, of channels `channels`.
@@ -780,6 +1121,47 @@ fn regions(
         }
     }
     runs
+}
+
+/// Output rows `k, k + count, ...` below `height` as loops over `y`, cut
+/// at `cuts` and at the row synchronization's breaks, so that each loop's
+/// rows share the form of `row(y, first)` (`first`: the loop's first row).
+fn interleaved_rows(
+    k: i64,
+    count: i64,
+    height: i64,
+    cuts: &[i64],
+    edges: Option<&dyn RowSync>,
+    row: &dyn Fn(&Affine, i64) -> Vec<Instr>,
+) -> Vec<Instr> {
+    let mut bounds: Vec<i64> = cuts.iter().copied().chain(edges.map(|e| e.breaks()).unwrap_or_default()).collect();
+    bounds.extend([0, height]);
+    bounds.retain(|&b| (0..=height).contains(&b));
+    bounds.sort_unstable();
+    bounds.dedup();
+    let mut body = Vec::new();
+    for pair in bounds.windows(2) {
+        let (from, to) = (pair[0], pair[1]);
+        let first = from + (k - from).rem_euclid(count);
+        if first >= to {
+            continue;
+        }
+        let rows = row(&Affine::constant(first).plus("y", count), first);
+        if !rows.is_empty() {
+            let trips = (to - first + count - 1) / count;
+            body.extend(Instr::repeat("y", trips as u32, rows));
+        }
+    }
+    body
+}
+
+/// `body` for `cols` pixels of a row, a loop over `x` (the row's own
+/// counter, if any, is the caller's); nothing for none.
+fn along_row(cols: i64, body: Vec<Instr>) -> Vec<Instr> {
+    if cols == 0 {
+        return Vec::new();
+    }
+    Instr::repeat("x", cols as u32, body)
 }
 
 /// `body` for every pixel of a `rows x cols` rectangle, its loops over `y`

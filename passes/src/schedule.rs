@@ -194,7 +194,7 @@ impl Layer {
 /// A feature map in shared memory: channel `c` of pixel `(y, x)` is the
 /// word `base + y * row + x * pixel + c`. `y` and `x` may lie outside the
 /// map where its buffer has a border (the padding of the convs reading it).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct MapView {
     pub base: i64,
     pub row: i64,
@@ -256,6 +256,30 @@ impl Io {
             bias: layout.bias,
         }
     }
+}
+
+/// A core of a layer as row synchronization sees it: its index among the
+/// layer's cores, its column block and its place `h` in its horizontal
+/// group of `h_count` cores.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RowSeat {
+    pub core: usize,
+    pub block: usize,
+    pub h: i64,
+    pub h_count: i64,
+}
+
+/// Synchronization at the edges of output rows, for networks whose layers
+/// overlap: what a core does before it starts an output row (wait until
+/// the input rows it needs are written) and after it finishes one (say
+/// so). `y` is affine in the walk's loop counters.
+pub trait RowSync {
+    fn before_row(&self, seat: RowSeat, y: &Affine) -> Vec<Instr>;
+    fn after_row(&self, seat: RowSeat, y: &Affine) -> Vec<Instr>;
+    /// The rows at which `before_row` or `after_row` changes form (a wait
+    /// that stops growing once every input row is needed): loops over rows
+    /// are cut there.
+    fn breaks(&self) -> Vec<i64>;
 }
 
 /// A run of input words a core loads for every pixel: `n` words to local
@@ -385,7 +409,7 @@ pub fn layer_program(
     data: Option<(Vec<f64>, Vec<f64>)>,
 ) -> Result<Program, UnsupportedExchange> {
     let layout = layer.layout();
-    let cores = layer_cores(layer, &Io::staged(layer), plan, scheme, crossbars, weights)?;
+    let cores = layer_cores(layer, &Io::staged(layer), plan, scheme, crossbars, weights, None)?;
     let memory = match data {
         Some((input, bias)) => {
             let mut memory = vec![MemoryInit { address: layout.inputs as u64, values: input }];
@@ -401,8 +425,9 @@ pub fn layer_program(
 
 /// The programs of the cores of one layer that reads and writes where
 /// `io` says, numbered from 0 in [`core_tiles`] order (see
-/// [`layer_program`]). Forwarding partial sums needs a walk of one row
-/// of pixels (`io.width == layer.pixels`).
+/// [`layer_program`]), with `row_edges` at the edges of output rows. Forwarding
+/// partial sums needs a walk of one row of pixels (`io.width ==
+/// layer.pixels`) and no row synchronization.
 pub fn layer_cores(
     layer: &Layer,
     io: &Io,
@@ -410,6 +435,7 @@ pub fn layer_cores(
     scheme: Scheme,
     crossbars: i64,
     weights: &dyn Fn(usize) -> Option<Vec<f64>>,
+    row_edges: Option<&dyn RowSync>,
 ) -> Result<Vec<CoreProgram>, UnsupportedExchange> {
     let Scheme { mode, exchange } = scheme;
     if exchange == Exchange::Forward && mode != SyncMode::Linear {
@@ -461,6 +487,8 @@ pub fn layer_cores(
             })
             .collect();
         let seat = Seat { index, h: tiles[0].h / per_core, h_count, starts: &starts };
+        let row_seat = RowSeat { core: index, block: index / h_count as usize, h: seat.h, h_count };
+        let row_sync = row_edges.map(|edges| (edges, row_seat));
         let loads = match io.windows {
             Windows::Staged { .. } => Vec::new(),
             Windows::Map { map, window } => {
@@ -470,7 +498,7 @@ pub fn layer_cores(
                 merge_segments(&map, &window, segments.collect())
             }
         };
-        let step = Step { layer, io, tile_rows, rows, channels, first_channel, local, parts, loads };
+        let step = Step { layer, io, tile_rows, rows, channels, first_channel, local, parts, loads, row_sync };
         let mut body = Vec::new();
         // Forwarding groups add the bias first (see `Step::forward_loops`).
         let biased = if forward { seat.first() } else { seat.last() || mode == SyncMode::Cyclic };
@@ -486,7 +514,7 @@ pub fn layer_cores(
             body.push(Instr::Wait { register: 0, value: Affine::constant(seat.token()) });
         }
         if forward {
-            assert_eq!(io.width, layer.pixels, "forwarding walks one row of pixels");
+            assert!(io.width == layer.pixels && row_edges.is_none(), "forwarding walks one row of pixels");
             body.extend(step.forward_loops(&seat));
         } else {
             step.shared_memory_walk(&seat, mode, &mut body);
@@ -579,6 +607,8 @@ struct Step<'a> {
     parts: Vec<MvmPart>,
     /// The runs of its window slice, when windows are read from a map.
     loads: Vec<Segment>,
+    /// What it does at the edges of output rows, if anything.
+    row_sync: Option<(&'a dyn RowSync, RowSeat)>,
 }
 
 impl Step<'_> {
@@ -630,6 +660,16 @@ impl Step<'_> {
             body.push(Instr::Binary { op: BinaryOp::Add, dst: c(l.partial), a: c(l.partial), b: c(part.output), n });
         }
         body
+    }
+
+    /// What the core does before output row `y`, with row synchronization.
+    fn before_row(&self, y: &Affine) -> Vec<Instr> {
+        self.row_sync.map(|(sync, seat)| sync.before_row(seat, y)).unwrap_or_default()
+    }
+
+    /// What the core does after output row `y`, with row synchronization.
+    fn after_row(&self, y: &Affine) -> Vec<Instr> {
+        self.row_sync.map(|(sync, seat)| sync.after_row(seat, y)).unwrap_or_default()
     }
 
     /// Adds the bias to the partial sum, for a layer with one.
@@ -863,30 +903,56 @@ impl Walk<'_> {
     /// A walk of one row is one piece, a loop over `var`.
     fn segment(&mut self, var: &str, begin: i64, count: i64, role: Role) {
         let width = self.step.io.width;
+        let row_of = |p: i64| Affine::constant(p / width);
         let mut p = begin;
         if !self.token_to.is_empty() && count > 0 {
             let mut first = self.step.body(&Pixel::numbered(begin, width), &Affine::constant(0), &role);
             send_start_tokens(&mut first, self.token_to);
+            if begin % width == 0 {
+                self.body.extend(self.step.before_row(&row_of(begin)));
+            }
             self.body.extend(first);
+            if width == 1 {
+                self.body.extend(self.step.after_row(&row_of(begin)));
+            }
             self.token_to = &[];
             p += 1;
         }
         let end = begin + count;
-        let row_of = |p: i64| Affine::constant(p / width);
         if p < end && (p % width != 0 || end - p < width) {
             let n = (end - p).min(width - p % width);
+            if p % width == 0 {
+                self.body.extend(self.step.before_row(&row_of(p)));
+            }
             self.body.extend(self.piece(var, &row_of(p), p % width, n, &Affine::constant(p - begin), role));
+            if (p + n) % width == 0 {
+                self.body.extend(self.step.after_row(&row_of(p)));
+            }
             p += n;
         }
+        // Whole rows, in loops cut where row synchronization changes form.
         let rows = (end - p) / width;
-        if rows > 0 {
+        let (first_row, end_row) = (p / width, p / width + rows);
+        let mut cuts: Vec<i64> = self.step.row_sync.map(|(sync, _)| sync.breaks()).unwrap_or_default();
+        cuts.retain(|&row| row > first_row && row < end_row);
+        cuts.sort_unstable();
+        cuts.dedup();
+        for (from, to) in
+            std::iter::once(first_row).chain(cuts.iter().copied()).zip(cuts.iter().copied().chain([end_row]))
+        {
+            if to <= from {
+                continue;
+            }
             let row = format!("{var}y");
-            let y = row_of(p).plus(&row, 1);
-            let body = self.piece(var, &y, 0, width, &Affine::constant(p - begin).plus(&row, width), role);
-            self.body.extend(Instr::repeat(&row, rows as u32, body));
-            p += rows * width;
+            let y = Affine::constant(from).plus(&row, 1);
+            let mut body = self.step.before_row(&y);
+            body.extend(self.piece(var, &y, 0, width, &Affine::constant(from * width - begin).plus(&row, width), role));
+            body.extend(self.step.after_row(&y));
+            self.body.extend(Instr::repeat(&row, (to - from) as u32, body));
         }
+        p += rows * width;
         if p < end {
+            self.body.extend(self.step.before_row(&row_of(p)));
             self.body.extend(self.piece(
                 &format!("{var}t"),
                 &row_of(p),

@@ -505,6 +505,11 @@ impl<'a> Engine<'a> {
             };
             let cycles;
             let name: &'static str;
+            if core.stats.started.is_none()
+                && matches!(op, Op::Mvm { .. } | Op::Binary { .. } | Op::Unary { .. } | Op::Store { .. })
+            {
+                core.stats.started = Some(time);
+            }
             match op {
                 Op::LoopStart { slot, count, end } => {
                     core.counters[*slot] = 0;

@@ -18,6 +18,9 @@ pub struct CoreStats {
     pub instructions: u64,
     /// Highest local word touched + 1, in bytes.
     pub local_memory_peak_bytes: u64,
+    /// When it began to produce: its first MVM, vector operation or STORE
+    /// (`None` if it did none).
+    pub started: Option<u64>,
 }
 
 /// Bus bytes by what they carried.

@@ -9,12 +9,31 @@ use rram_compiler::frontend::Network;
 use rram_compiler::pipeline::{Pipeline, RunOptions};
 use rram_compiler::reference::{evaluate, pseudo_random_weights, EvalError};
 use rram_compiler::report::network::NetworkReport;
-use rram_compiler::whole_network::{compile_network, CompiledNetwork, Cores};
+use rram_compiler::whole_network::{compile_network, CompiledNetwork, Cores, NetworkSync};
 use rram_dialects::Context;
 use rram_sim::{simulate, NumericMode, SimOptions};
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Instant;
+
+/// `--network-sync`: how the layers are synchronized with each other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SyncArg {
+    /// A barrier after each layer
+    LayerByLayer,
+    /// Layers overlap: a core starts an output row once the input rows it reads are
+    /// written (needs sync.registers of 2 + the most producers a layer has)
+    Pipelined,
+}
+
+impl SyncArg {
+    fn sync(self) -> NetworkSync {
+        match self {
+            SyncArg::LayerByLayer => NetworkSync::LayerByLayer,
+            SyncArg::Pipelined => NetworkSync::Pipelined,
+        }
+    }
+}
 
 /// `--cores N|auto`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,9 +60,17 @@ impl FromStr for CoresArg {
 
 /// The chip the options ask for, with as many cores as `network` needs
 /// where they say `auto`.
-pub fn chip_for(network: &Network, arch: &ArchArgs, cores: Option<CoresArg>) -> Result<Architecture, String> {
+pub fn chip_for(
+    network: &Network,
+    arch: &ArchArgs,
+    cores: Option<CoresArg>,
+    sync: SyncArg,
+) -> Result<Architecture, String> {
     match chip(arch, cores)? {
-        (chip, Cores::Auto) => Ok(compile_network(network, &chip, Cores::Auto, None).map_err(|e| e.to_string())?.arch),
+        (chip, Cores::Auto) => {
+            let compiled = compile_network(network, &chip, Cores::Auto, sync.sync(), None);
+            Ok(compiled.map_err(|e| e.to_string())?.arch)
+        }
         (chip, Cores::Chip) => Ok(chip),
     }
 }
@@ -73,12 +100,13 @@ pub fn compile_to_dir(
     network: &NetworkArgs,
     arch: &ArchArgs,
     cores: Option<CoresArg>,
+    sync: SyncArg,
     dir: &Path,
 ) -> Result<String, String> {
     let network = network.network()?;
     let (chip, cores) = chip(arch, cores)?;
     let started = Instant::now();
-    let compiled = compile_network(&network, &chip, cores, None).map_err(|e| e.to_string())?;
+    let compiled = compile_network(&network, &chip, cores, sync.sync(), None).map_err(|e| e.to_string())?;
     let xbar = xbar_module(&network, &compiled.arch)?;
     let context = Context::new().map_err(|e| e.to_string())?;
     let msg = compiled.msg_module(&context).map_err(|e| format!("internal error: the msg module: {e}"))?.print() + "\n";
@@ -86,7 +114,20 @@ pub fn compile_to_dir(
     let started = Instant::now();
     let result =
         simulate(&compiled.arch, &compiled.compiled.program, &SimOptions::default()).map_err(|e| e.to_string())?;
-    let report = NetworkReport::new(&compiled, &result.stats, compile_seconds, started.elapsed().as_secs_f64());
+    let simulate_seconds = started.elapsed().as_secs_f64();
+    // The baseline of the speedup: the same network layer by layer, on the same chip.
+    let baseline = match sync {
+        SyncArg::LayerByLayer => None,
+        SyncArg::Pipelined => {
+            let layered = compile_network(&network, &compiled.arch, Cores::Chip, NetworkSync::LayerByLayer, None)
+                .map_err(|e| format!("the layer-by-layer baseline: {e}"))?;
+            let stats = simulate(&compiled.arch, &layered.compiled.program, &SimOptions::default())
+                .map_err(|e| format!("the layer-by-layer baseline: {e}"))?
+                .stats;
+            Some(stats.cycles)
+        }
+    };
+    let report = NetworkReport::new(&compiled, &result.stats, compile_seconds, simulate_seconds, baseline);
     let texts = [
         network.to_mlir(),
         xbar,
@@ -127,6 +168,7 @@ pub fn run(
     network: &NetworkArgs,
     arch: &ArchArgs,
     cores: Option<CoresArg>,
+    sync: SyncArg,
     input: &[f64],
     random_weights: bool,
 ) -> Result<String, String> {
@@ -142,7 +184,7 @@ pub fn run(
         ),
         other => other.to_string(),
     })?;
-    let compiled = compile_network(&network, &chip, cores, Some(&values)).map_err(|e| e.to_string())?;
+    let compiled = compile_network(&network, &chip, cores, sync.sync(), Some(&values)).map_err(|e| e.to_string())?;
     let options = SimOptions { functional: Some(NumericMode::F32), trace: false };
     let result = simulate(&compiled.arch, &compiled.compiled.program, &options).map_err(|e| e.to_string())?;
     let shared = result.shared.ok_or("internal error: a functional run kept no shared memory")?;

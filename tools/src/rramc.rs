@@ -19,7 +19,7 @@
 //! ```
 
 use crate::inputs::{ArchArgs, ArchSettings, NetworkArgs};
-use crate::network::{self, CoresArg};
+use crate::network::{self, CoresArg, SyncArg};
 use crate::output::{finish, render_error, report_usage, write_atomically};
 use crate::progress;
 use clap::{ArgGroup, Parser, Subcommand, ValueEnum};
@@ -88,6 +88,10 @@ enum Command {
         /// The chip's cores: a number, or 'auto' for as many as the network needs
         #[arg(long, value_name = "N|auto")]
         cores: Option<CoresArg>,
+        /// How the layers are synchronized with each other (compile -o with pipelined
+        /// also simulates layer-by-layer, for the speedup)
+        #[arg(long, value_enum, default_value = "layer-by-layer")]
+        network_sync: SyncArg,
         /// Print a table per layer (tiles, horizontal group size, cores) instead of MLIR
         #[arg(long, conflicts_with = "output")]
         summary: bool,
@@ -107,6 +111,10 @@ enum Command {
         /// The chip's cores: a number, or 'auto' for as many as the network needs
         #[arg(long, value_name = "N|auto")]
         cores: Option<CoresArg>,
+        /// How the layers are synchronized with each other (compile -o with pipelined
+        /// also simulates layer-by-layer, for the speedup)
+        #[arg(long, value_enum, default_value = "layer-by-layer")]
+        network_sync: SyncArg,
         /// The network's input, one number per line, row-major (NCHW)
         #[arg(long, value_name = "FILE")]
         input: PathBuf,
@@ -210,13 +218,16 @@ pub fn run(
         Command::Graph { file, network, dot } => {
             finish("rramc", graph(file.as_deref(), network, *dot), None, stdout, stderr)
         }
-        Command::Compile { network, arch, cores, summary, output } => match output {
-            Some(dir) => finish("rramc", network::compile_to_dir(network, arch, *cores, dir), None, stdout, stderr),
-            None => finish("rramc", compile(network, arch, *cores, *summary), None, stdout, stderr),
-        },
-        Command::Run { network, arch, cores, input, random_weights, output } => {
-            let result =
-                read_numbers(input).and_then(|input| network::run(network, arch, *cores, &input, *random_weights));
+        Command::Compile { network, arch, cores, network_sync, summary, output } => {
+            let result = match output {
+                Some(dir) => network::compile_to_dir(network, arch, *cores, *network_sync, dir),
+                None => compile(network, arch, *cores, *network_sync, *summary),
+            };
+            finish("rramc", result, None, stdout, stderr)
+        }
+        Command::Run { network, arch, cores, network_sync, input, random_weights, output } => {
+            let result = read_numbers(input)
+                .and_then(|input| network::run(network, arch, *cores, *network_sync, &input, *random_weights));
             finish("rramc", result, output.as_deref(), stdout, stderr)
         }
         Command::Check { network, arch, numeric, input, threads } => {
@@ -291,9 +302,15 @@ fn layer_graph(mut module: Module) -> Result<LayerGraph, Error> {
 
 /// Folds batchnorms, checks shapes, tiles every conv for the chip's
 /// crossbars and places the tiles on its cores.
-fn compile(network: &NetworkArgs, arch: &ArchArgs, cores: Option<CoresArg>, summary: bool) -> Result<String, String> {
+fn compile(
+    network: &NetworkArgs,
+    arch: &ArchArgs,
+    cores: Option<CoresArg>,
+    sync: SyncArg,
+    summary: bool,
+) -> Result<String, String> {
     let network = network.network()?;
-    let arch = network::chip_for(&network, arch, cores)?;
+    let arch = network::chip_for(&network, arch, cores, sync)?;
     let context = Context::new().map_err(|e| e.to_string())?;
     let mut module = context
         .parse(&network.to_mlir(), &network.name)

@@ -554,3 +554,36 @@ fn rramc_compile_writes_every_level_and_the_report() {
     assert!(stderr(&refused).contains("holds 'notes.txt', which this command does not write"), "{}", stderr(&refused));
     assert_eq!(std::fs::read_to_string(out.join("notes.txt")).unwrap(), "mine");
 }
+
+#[test]
+fn rramc_pipelines_a_network_on_a_chip_with_the_registers_it_needs() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("testnet").to_string_lossy().into_owned();
+    let args = ["compile", "--zoo", "testnet", "--network-sync", "pipelined", "-o", &out];
+    let refused = run_tool("rramc", &args);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        stderr(&refused).contains("pipelined synchronization needs 4 sequence registers per core (sync.registers)"),
+        "{}",
+        stderr(&refused)
+    );
+    assert!(!Path::new(&out).exists());
+    let compiled = run_tool("rramc", &[&args[..], &["--set", "sync.registers=4"]].concat());
+    assert!(compiled.status.success(), "{}", stderr(&compiled));
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(Path::new(&out).join("report.json")).unwrap()).unwrap();
+    assert_eq!(report["network_sync"], "pipelined");
+    assert!(report["speedup_vs_layer_by_layer"].as_f64().unwrap() > 1.0, "{report}");
+    assert_eq!(report["sync_memory_bytes"].as_u64().unwrap(), report["cores_used"].as_u64().unwrap() * 4 * 4);
+
+    let (full, input) = (model("lenet5.full.onnx"), model("lenet5.input.txt"));
+    let run = run_tool(
+        "rramc",
+        &["run", "--import-onnx", &full, "--input", &input, "--network-sync", "pipelined", "--set", "sync.registers=3"],
+    );
+    assert!(run.status.success(), "{}", stderr(&run));
+    let expected = numbers(&std::fs::read_to_string(model("lenet5.output.txt")).unwrap());
+    for (a, e) in numbers(&String::from_utf8_lossy(&run.stdout)).iter().zip(&expected) {
+        assert!((a - e).abs() <= 1e-4 * e.abs().max(1e-3), "chip {a}, reference {e}");
+    }
+}

@@ -4,13 +4,12 @@
 //! (`report.md`), an SVG timeline of the layers and a Perfetto trace.
 
 use crate::whole_network::CompiledNetwork;
+use crate::whole_network::NetworkSync;
 use rram_passes::network::NetOp;
 use rram_passes::schedule::group_members;
-use rram_sim::{BusBytes, Stats};
+use rram_sim::{BusBytes, CoreStats, Stats};
+use std::collections::HashMap;
 use std::fmt::Write;
-
-/// How the layers of a network are synchronized with each other.
-pub const LAYER_BY_LAYER: &str = "layer-by-layer";
 
 /// One layer of the report.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -52,20 +51,39 @@ pub struct NetworkReport {
 }
 
 impl NetworkReport {
-    /// The report of `network` simulated as `stats` says. In layer-by-layer
-    /// order, the `k`-th layer on the chip runs from the release of barrier
-    /// `k - 1` (or the start) to the release of barrier `k` (or the end).
-    pub fn new(network: &CompiledNetwork, stats: &Stats, compile_seconds: f64, simulate_seconds: f64) -> Self {
+    /// The report of `network` simulated as `stats` says; with the
+    /// latency of the same network synchronized layer by layer, for the
+    /// speedup. Layer by layer, the `k`-th layer on the chip runs from the
+    /// release of barrier `k - 1` (or the start) to the release of barrier
+    /// `k` (or the end); pipelined, from the first cycle one of its cores
+    /// works to the last at which one halts.
+    pub fn new(
+        network: &CompiledNetwork,
+        stats: &Stats,
+        compile_seconds: f64,
+        simulate_seconds: f64,
+        layer_by_layer_cycles: Option<u64>,
+    ) -> Self {
         let crossbars = i64::from(network.arch.core.crossbars);
         let mut releases = stats.barriers.iter().map(|b| b.cycle);
-        let mut start = 0;
+        let core_stats: HashMap<u32, &CoreStats> = stats.cores.iter().map(|c| (c.core, c)).collect();
+        let mut previous_end = 0;
         let mut layers = Vec::new();
         for (index, layer) in network.net.layers.iter().enumerate() {
             let cores = &network.compiled.cores[index];
             if cores.is_empty() {
                 continue;
             }
-            let end = releases.next().unwrap_or(stats.cycles);
+            let (start, end) = match network.sync {
+                NetworkSync::LayerByLayer => (previous_end, releases.next().unwrap_or(stats.cycles)),
+                NetworkSync::Pipelined => {
+                    let of = |core: &u32| core_stats.get(core);
+                    let start = cores.iter().filter_map(|c| of(c).and_then(|s| s.started)).min().unwrap_or(0);
+                    let end = cores.iter().filter_map(of).map(|s| stats.cycles - s.idle).max().unwrap_or(0);
+                    (start, end)
+                }
+            };
+            previous_end = end;
             let (h, v, pv) = match &layer.op {
                 NetOp::Conv { plan, .. } => (Some(plan.h), Some(plan.v), Some(group_members(plan.h, crossbars))),
                 _ => (None, None, None),
@@ -81,17 +99,16 @@ impl NetworkReport {
                 start_cycle: start,
                 end_cycle: end,
             });
-            start = end;
         }
         NetworkReport {
             model: network.net.name.clone(),
             arch: network.arch.name.clone(),
-            network_sync: LAYER_BY_LAYER,
+            network_sync: network.sync.name(),
             cores_used: network.compiled.program.cores.len(),
             crossbars_used: network.compiled.crossbars_used,
             latency_cycles: stats.cycles,
             latency_us: stats.time_us,
-            speedup_vs_layer_by_layer: 1.0,
+            speedup_vs_layer_by_layer: layer_by_layer_cycles.map_or(1.0, |c| c as f64 / stats.cycles.max(1) as f64),
             bus_utilization: stats.bus_utilization,
             bus_bytes: stats.bus_bytes.clone(),
             sync_memory_bytes: stats.sync_memory_bytes,
@@ -130,6 +147,9 @@ impl NetworkReport {
             self.bus_bytes.total(),
             100.0 * self.bus_bytes.sync as f64 / self.bus_bytes.total().max(1) as f64,
         );
+        if self.network_sync != NetworkSync::LayerByLayer.name() {
+            let _ = writeln!(text, "speedup over layer-by-layer: {:.2}x", self.speedup_vs_layer_by_layer);
+        }
         let slowest: Vec<String> = self.slowest().iter().take(3).map(|l| self.share(l)).collect();
         let _ = writeln!(text, "slowest layers: {}", slowest.join(", "));
         text
