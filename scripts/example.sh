@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # The main job on a built-in default: the zoo's ResNet-18 compiled whole for
-# the 'wholenet' chip (4096 cores of two 128x128 crossbars, a 64-byte bus),
-# every layer on the chip (convs and the dense layer on crossbars, pooling
-# and residual adds on vector units), synchronized layer by layer, and one
-# inference simulated. Prints the headline (latency, cores, bus, the slowest
-# layers) and the per-layer table. Everything stays in out/example: nn.mlir,
-# xbar.mlir, msg.mlir, the per-core programs, report.json, report.md,
-# timeline.svg and trace.json (open it in ui.perfetto.dev).
+# the 'wholenet' chip (4096 cores of two 128x128 crossbars, a 64-byte bus, 8
+# sequence registers per core), every layer on the chip (convs and the dense
+# layer on crossbars, pooling and residual adds on vector units), in both
+# modes: layer by layer (a barrier after each layer) and pipelined (a core
+# starts an output row once the input rows it reads are written). One
+# inference of each is simulated. Prints each headline (latency, cores, bus,
+# the speedup of pipelined over layer by layer, the layers that take longest)
+# and the pipelined per-layer table. Everything stays in out/example/<mode>:
+# nn.mlir, xbar.mlir, msg.mlir, the per-core programs, report.json,
+# report.md, timeline.svg and trace.json (open it in ui.perfetto.dev).
 #
 # Extra arguments go to rramc compile, e.g. --zoo mobilenet_v2, --import-onnx
 # models/resnet50.struct.onnx, --preset NAME, --cores auto, --set KEY=VALUE.
@@ -23,9 +26,10 @@ for arg in "$@"; do
     --preset|--preset=*|--arch|--arch=*) preset=() ;;
   esac
 done
-out=out/example
-target/debug/rramc compile "${network[@]}" "${preset[@]}" "$@" -o "$out"
+for mode in layer-by-layer pipelined; do
+  target/debug/rramc compile "${network[@]}" "${preset[@]}" "$@" --network-sync "$mode" -o "out/example/$mode"
+  echo
+done
+sed -n '/^| layer /,$p' out/example/pipelined/report.md
 echo
-sed -n '/^| layer /,$p' "$out/report.md"
-echo
-echo "Written to $out: $(cd "$out" && echo *)"
+echo "Written to out/example/layer-by-layer and out/example/pipelined: $(cd out/example/pipelined && echo *)"

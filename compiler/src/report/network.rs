@@ -131,7 +131,7 @@ impl NetworkReport {
         layers
     }
 
-    /// The headline: latency, cores, bus, and the slowest layers.
+    /// The headline: latency, cores, bus, and the longest-running layers.
     pub fn headline(&self) -> String {
         let mut text = format!(
             "{} on {} ({}): {} cycles = {:.1} us per inference; {} cores, {} crossbars; bus {:.1}% busy, {} bytes \
@@ -151,7 +151,7 @@ impl NetworkReport {
             let _ = writeln!(text, "speedup over layer-by-layer: {:.2}x", self.speedup_vs_layer_by_layer);
         }
         let slowest: Vec<String> = self.slowest().iter().take(3).map(|l| self.share(l)).collect();
-        let _ = writeln!(text, "slowest layers: {}", slowest.join(", "));
+        let _ = writeln!(text, "longest-running layers: {}", slowest.join(", "));
         text
     }
 
