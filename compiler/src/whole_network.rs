@@ -74,9 +74,9 @@ impl CompiledNetwork {
 pub struct WholeNetworkError(pub String);
 
 /// Compiles `network` for `arch`, its layers synchronized as `sync` says.
-/// With `values` (the network
-/// evaluated by the reference interpreter on its input), the programs carry
-/// the folded weights and biases and shared memory the input.
+/// With `values` (the network evaluated by the reference interpreter on its
+/// input), the programs carry the folded weights and biases and shared
+/// memory the input.
 pub fn compile_network(
     network: &Network,
     arch: &Architecture,
@@ -84,16 +84,29 @@ pub fn compile_network(
     sync: NetworkSync,
     values: Option<&Evaluation>,
 ) -> Result<CompiledNetwork, WholeNetworkError> {
-    let failed = |e: &dyn std::fmt::Display| WholeNetworkError(e.to_string());
-    let context = Context::new().map_err(|e| failed(&e))?;
-    let mut module = context
+    let context = Context::new().map_err(|e| WholeNetworkError(e.to_string()))?;
+    let module = context
         .parse(&network.to_mlir(), &network.name)
         .map_err(|e| WholeNetworkError(format!("internal error: the network does not verify: {e}")))?;
+    compile_module(module, arch, cores, sync, values.map(|evaluation| (network, evaluation)))
+}
+
+/// Compiles the network of an `nn` module (folded and checked here) as
+/// [`compile_network`] does; `values` the network it was written from and
+/// its evaluation, for a functional run.
+pub fn compile_module(
+    mut module: Module,
+    arch: &Architecture,
+    cores: Cores,
+    sync: NetworkSync,
+    values: Option<(&Network, &Evaluation)>,
+) -> Result<CompiledNetwork, WholeNetworkError> {
+    let failed = |e: &dyn std::fmt::Display| WholeNetworkError(e.to_string());
     Pipeline::parse("builtin.module(nn-fold-batchnorm,nn-verify-shapes)")
         .and_then(|pipeline| pipeline.run(&mut module, RunOptions::default(), |_, _| {}))
         .map_err(|e| failed(&e))?;
     let graph = LayerGraph::from_module(&module).map_err(|e| failed(&e))?;
-    let (net, kinds, host_softmax) = net_of(&graph, network, arch, values)?;
+    let (net, kinds, host_softmax) = net_of(&graph, arch, values)?;
     let chip = NetChip {
         cores: match cores {
             Cores::Chip => i64::from(arch.core.count),
@@ -117,9 +130,8 @@ pub fn compile_network(
 /// left to the host.
 fn net_of(
     graph: &LayerGraph,
-    network: &Network,
     arch: &Architecture,
-    values: Option<&Evaluation>,
+    values: Option<(&Network, &Evaluation)>,
 ) -> Result<(Net, Vec<&'static str>, bool), WholeNetworkError> {
     let slices = i64::from(arch.slices_per_weight());
     let (rows, cols) = (i64::from(arch.crossbar.rows), i64::from(arch.crossbar.cols));
@@ -151,7 +163,7 @@ fn net_of(
                 index_of.insert(node, inputs[0]);
                 continue;
             }
-            LayerKind::Input { .. } => NetOp::Input { data: values.map(|v| v.input.clone()) },
+            LayerKind::Input { .. } => NetOp::Input { data: values.map(|(_, v)| v.input.clone()) },
             LayerKind::Conv { conv, kernel, bias } => {
                 let source = map_shape(&layer.inputs[0])?;
                 let weight_shape = [layer.output[1], source[0] / conv.groups, kernel[0], kernel[1]];
@@ -163,8 +175,10 @@ fn net_of(
                     pad: [conv.pads[0], conv.pads[1]],
                     group_channels: source[0] / conv.groups,
                 };
-                let data =
-                    values.map(|v| conv_data(network, v, &layer.name)).transpose().map_err(|e| unsupported(&e))?;
+                let data = values
+                    .map(|(network, v)| conv_data(network, v, &layer.name))
+                    .transpose()
+                    .map_err(|e| unsupported(&e))?;
                 NetOp::Conv { plan: plan(&matrix, rows, cols), matrix, window, bias: *bias, data }
             }
             LayerKind::Dense { bias } => {
@@ -181,8 +195,10 @@ fn net_of(
                     pad: [0, 0],
                     group_channels: channels,
                 };
-                let data =
-                    values.map(|v| conv_data(network, v, &layer.name)).transpose().map_err(|e| unsupported(&e))?;
+                let data = values
+                    .map(|(network, v)| conv_data(network, v, &layer.name))
+                    .transpose()
+                    .map_err(|e| unsupported(&e))?;
                 NetOp::Conv { plan: plan(&matrix, rows, cols), matrix, window, bias: *bias, data }
             }
             LayerKind::MaxPool(pool) | LayerKind::AvgPool { pool, .. } => {

@@ -3,14 +3,14 @@
 //! run` (the network's output computed by the simulated chip).
 
 use crate::inputs::{ArchArgs, NetworkArgs};
-use crate::output::{replace_dir, write_program_files};
+use crate::output::{render_error, replace_dir, write_program_files};
 use rram_arch::Architecture;
 use rram_compiler::frontend::Network;
 use rram_compiler::pipeline::{Pipeline, RunOptions};
 use rram_compiler::reference::{evaluate, pseudo_random_weights, EvalError};
 use rram_compiler::report::network::NetworkReport;
-use rram_compiler::whole_network::{compile_network, CompiledNetwork, Cores, NetworkSync};
-use rram_dialects::Context;
+use rram_compiler::whole_network::{compile_module, compile_network, CompiledNetwork, Cores, NetworkSync};
+use rram_dialects::{Context, Module};
 use rram_sim::{simulate, NumericMode, SimOptions};
 use std::path::Path;
 use std::str::FromStr;
@@ -58,19 +58,70 @@ impl FromStr for CoresArg {
     }
 }
 
-/// The chip the options ask for, with as many cores as `network` needs
+/// A network to compile without its data: from the zoo or an ONNX file,
+/// or an `nn` module someone wrote.
+pub enum Source {
+    Network(Network),
+    Module { name: String, text: String },
+}
+
+impl Source {
+    /// The module file `file`, else the network of the options.
+    pub fn read(file: Option<&Path>, network: &NetworkArgs) -> Result<Source, String> {
+        match file {
+            Some(path) => {
+                let name = path.display().to_string();
+                let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read '{name}': {e}"))?;
+                Ok(Source::Module { name, text })
+            }
+            None => Ok(Source::Network(network.network()?)),
+        }
+    }
+
+    /// Its `nn` module as text.
+    fn text(&self) -> String {
+        match self {
+            Source::Network(network) => network.to_mlir(),
+            Source::Module { text, .. } => text.clone(),
+        }
+    }
+
+    /// The network's name, or the file's: what its errors go by.
+    pub fn name(&self) -> &str {
+        match self {
+            Source::Network(network) => &network.name,
+            Source::Module { name, .. } => name,
+        }
+    }
+
+    /// Its `nn` module, parsed and verified; errors in a file show the
+    /// lines they point at.
+    fn module<'c>(&self, context: &'c Context) -> Result<Module<'c>, String> {
+        let (text, name) = (self.text(), self.name());
+        context.parse(&text, name).map_err(|error| match self {
+            Source::Network(_) => format!("internal error: the imported network does not verify: {error}"),
+            Source::Module { .. } => render_error(&error, name, &text),
+        })
+    }
+
+    /// Compiled for timing (no data) for `chip`.
+    fn compile(&self, chip: &Architecture, cores: Cores, sync: NetworkSync) -> Result<CompiledNetwork, String> {
+        let context = Context::new().map_err(|e| e.to_string())?;
+        let compiled = compile_module(self.module(&context)?, chip, cores, sync, None).map_err(|e| e.to_string());
+        compiled
+    }
+}
+
+/// The chip the options ask for, with as many cores as `source` needs
 /// where they say `auto`.
 pub fn chip_for(
-    network: &Network,
+    source: &Source,
     arch: &ArchArgs,
     cores: Option<CoresArg>,
     sync: SyncArg,
 ) -> Result<Architecture, String> {
     match chip(arch, cores)? {
-        (chip, Cores::Auto) => {
-            let compiled = compile_network(network, &chip, Cores::Auto, sync.sync(), None);
-            Ok(compiled.map_err(|e| e.to_string())?.arch)
-        }
+        (chip, Cores::Auto) => Ok(source.compile(&chip, Cores::Auto, sync.sync())?.arch),
         (chip, Cores::Chip) => Ok(chip),
     }
 }
@@ -97,17 +148,16 @@ const PROGRAM_DIR: &str = "program";
 /// `dir`: the `nn`, `xbar` and `msg` modules, the program directory and
 /// the reports. Returns the headline.
 pub fn compile_to_dir(
-    network: &NetworkArgs,
+    source: &Source,
     arch: &ArchArgs,
     cores: Option<CoresArg>,
     sync: SyncArg,
     dir: &Path,
 ) -> Result<String, String> {
-    let network = network.network()?;
     let (chip, cores) = chip(arch, cores)?;
     let started = Instant::now();
-    let compiled = compile_network(&network, &chip, cores, sync.sync(), None).map_err(|e| e.to_string())?;
-    let xbar = xbar_module(&network, &compiled.arch)?;
+    let compiled = source.compile(&chip, cores, sync.sync())?;
+    let xbar = xbar_module(source, &compiled.arch)?;
     let context = Context::new().map_err(|e| e.to_string())?;
     let msg = compiled.msg_module(&context).map_err(|e| format!("internal error: the msg module: {e}"))?.print() + "\n";
     let compile_seconds = started.elapsed().as_secs_f64();
@@ -119,7 +169,8 @@ pub fn compile_to_dir(
     let baseline = match sync {
         SyncArg::LayerByLayer => None,
         SyncArg::Pipelined => {
-            let layered = compile_network(&network, &compiled.arch, Cores::Chip, NetworkSync::LayerByLayer, None)
+            let layered = source
+                .compile(&compiled.arch, Cores::Chip, NetworkSync::LayerByLayer)
                 .map_err(|e| format!("the layer-by-layer baseline: {e}"))?;
             let stats = simulate(&compiled.arch, &layered.compiled.program, &SimOptions::default())
                 .map_err(|e| format!("the layer-by-layer baseline: {e}"))?
@@ -129,7 +180,7 @@ pub fn compile_to_dir(
     };
     let report = NetworkReport::new(&compiled, &result.stats, compile_seconds, simulate_seconds, baseline);
     let texts = [
-        network.to_mlir(),
+        source.text(),
         xbar,
         msg,
         report.to_json(),
@@ -149,16 +200,21 @@ pub fn compile_to_dir(
 }
 
 /// The network folded, tiled and placed for `arch`, printed with locations.
-fn xbar_module(network: &Network, arch: &Architecture) -> Result<String, String> {
+fn xbar_module(source: &Source, arch: &Architecture) -> Result<String, String> {
+    with_xbar_module(source, arch, |module| module.print_with_locations() + "\n")
+}
+
+/// `show` of the network folded, tiled and placed for `arch` (fold
+/// batchnorms, check shapes, tile every conv for the chip's crossbars,
+/// place the tiles on its cores).
+pub fn with_xbar_module<T>(source: &Source, arch: &Architecture, show: impl FnOnce(&Module) -> T) -> Result<T, String> {
     let context = Context::new().map_err(|e| e.to_string())?;
-    let mut module = context
-        .parse(&network.to_mlir(), &network.name)
-        .map_err(|e| format!("internal error: the imported network does not verify: {e}"))?;
+    let mut module = source.module(&context)?;
     rram_compiler::arch::attach_to(arch, &module).map_err(|e| e.to_string())?;
     let pipeline = Pipeline::parse("builtin.module(nn-fold-batchnorm,nn-verify-shapes,rram-tile,rram-place)")
         .map_err(|e| e.to_string())?;
     pipeline.run(&mut module, RunOptions::default(), |_, _| {}).map_err(|e| e.to_string())?;
-    Ok(module.print_with_locations() + "\n")
+    Ok(show(&module))
 }
 
 /// The network's output as the simulated chip computes it on `input` (f32

@@ -19,7 +19,7 @@
 //! ```
 
 use crate::inputs::{ArchArgs, ArchSettings, NetworkArgs};
-use crate::network::{self, CoresArg, SyncArg};
+use crate::network::{self, CoresArg, Source, SyncArg};
 use crate::output::{finish, render_error, report_usage, write_atomically};
 use crate::progress;
 use clap::{ArgGroup, Parser, Subcommand, ValueEnum};
@@ -79,8 +79,11 @@ enum Command {
     /// the per-core programs (DIR/program) and, after a timing simulation of one
     /// inference, report.json, report.md, timeline.svg and trace.json (Perfetto);
     /// without, print the network mapped onto the crossbars (folded, tiled, placed)
-    #[command(group(ArgGroup::new("source").args(["import_onnx", "zoo"]).required(true)))]
+    #[command(group(ArgGroup::new("source").args(["import_onnx", "zoo", "file"]).required(true)))]
     Compile {
+        /// An nn MLIR module instead of --import-onnx or --zoo (timing only: no weights)
+        #[arg(value_name = "FILE")]
+        file: Option<PathBuf>,
         #[command(flatten)]
         network: NetworkArgs,
         #[command(flatten)]
@@ -218,11 +221,11 @@ pub fn run(
         Command::Graph { file, network, dot } => {
             finish("rramc", graph(file.as_deref(), network, *dot), None, stdout, stderr)
         }
-        Command::Compile { network, arch, cores, network_sync, summary, output } => {
-            let result = match output {
-                Some(dir) => network::compile_to_dir(network, arch, *cores, *network_sync, dir),
-                None => compile(network, arch, *cores, *network_sync, *summary),
-            };
+        Command::Compile { file, network, arch, cores, network_sync, summary, output } => {
+            let result = Source::read(file.as_deref(), network).and_then(|source| match output {
+                Some(dir) => network::compile_to_dir(&source, arch, *cores, *network_sync, dir),
+                None => compile(&source, arch, *cores, *network_sync, *summary),
+            });
             finish("rramc", result, None, stdout, stderr)
         }
         Command::Run { network, arch, cores, network_sync, input, random_weights, output } => {
@@ -303,26 +306,17 @@ fn layer_graph(mut module: Module) -> Result<LayerGraph, Error> {
 /// Folds batchnorms, checks shapes, tiles every conv for the chip's
 /// crossbars and places the tiles on its cores.
 fn compile(
-    network: &NetworkArgs,
+    source: &Source,
     arch: &ArchArgs,
     cores: Option<CoresArg>,
     sync: SyncArg,
     summary: bool,
 ) -> Result<String, String> {
-    let network = network.network()?;
-    let arch = network::chip_for(&network, arch, cores, sync)?;
-    let context = Context::new().map_err(|e| e.to_string())?;
-    let mut module = context
-        .parse(&network.to_mlir(), &network.name)
-        .map_err(|e| format!("internal error: the imported network does not verify: {e}"))?;
-    rram_compiler::arch::attach_to(&arch, &module).map_err(|e| e.to_string())?;
-    let pipeline = Pipeline::parse("builtin.module(nn-fold-batchnorm,nn-verify-shapes,rram-tile,rram-place)")
-        .map_err(|e| e.to_string())?;
-    pipeline.run(&mut module, RunOptions::default(), |_, _| {}).map_err(|e| e.to_string())?;
-    if !summary {
-        return Ok(module.print_with_locations() + "\n");
-    }
-    Ok(placement_summary(&module, &network.name, &arch))
+    let arch = network::chip_for(source, arch, cores, sync)?;
+    network::with_xbar_module(source, &arch, |module| match summary {
+        true => placement_summary(module, source.name(), &arch),
+        false => module.print_with_locations() + "\n",
+    })
 }
 
 /// Checks every conv layer of the network on the chip; returns one line per

@@ -587,3 +587,23 @@ fn rramc_pipelines_a_network_on_a_chip_with_the_registers_it_needs() {
         assert!((a - e).abs() <= 1e-4 * e.abs().max(1e-3), "chip {a}, reference {e}");
     }
 }
+
+#[test]
+fn rramc_compiles_a_hand_written_module_whole_or_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out").to_string_lossy().into_owned();
+    let module = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/lit/graph/hand-written.mlir");
+    let module = module.to_string_lossy().into_owned();
+    let cycle = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/lit/compile/cycle.mlir");
+    let refused = run_tool("rramc", &["compile", &cycle.to_string_lossy(), "-o", &out]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(stderr(&refused).contains("does not dominate this use"), "{}", stderr(&refused));
+    assert!(!Path::new(&out).exists());
+    for sync in ["layer-by-layer", "pipelined"] {
+        let args = ["compile", &module, "--network-sync", sync, "--set", "sync.registers=8", "-o", &out];
+        let compiled = run_tool("rramc", &args);
+        assert!(compiled.status.success(), "{}", stderr(&compiled));
+        let nn = std::fs::read_to_string(Path::new(&out).join("nn.mlir")).unwrap();
+        assert_eq!(nn, std::fs::read_to_string(&module).unwrap());
+    }
+}
