@@ -4,6 +4,7 @@
 
 use crate::inputs::{ArchArgs, NetworkArgs};
 use crate::output::{render_error, replace_dir, write_program_files};
+use crate::progress;
 use rram_arch::Architecture;
 use rram_compiler::frontend::Network;
 use rram_compiler::pipeline::{Pipeline, RunOptions};
@@ -155,12 +156,15 @@ pub fn compile_to_dir(
     dir: &Path,
 ) -> Result<String, String> {
     let (chip, cores) = chip(arch, cores)?;
+    let progress = progress::steps();
+    progress.set_message(format!("compiling {}", source.name()));
     let started = Instant::now();
     let compiled = source.compile(&chip, cores, sync.sync())?;
     let xbar = xbar_module(source, &compiled.arch)?;
     let context = Context::new().map_err(|e| e.to_string())?;
     let msg = compiled.msg_module(&context).map_err(|e| format!("internal error: the msg module: {e}"))?.print() + "\n";
     let compile_seconds = started.elapsed().as_secs_f64();
+    progress.set_message(format!("simulating one inference on {} cores", compiled.compiled.program.cores.len()));
     let started = Instant::now();
     let result =
         simulate(&compiled.arch, &compiled.compiled.program, &SimOptions::default()).map_err(|e| e.to_string())?;
@@ -169,6 +173,7 @@ pub fn compile_to_dir(
     let baseline = match sync {
         SyncArg::LayerByLayer => None,
         SyncArg::Pipelined => {
+            progress.set_message("compiling and simulating the layer-by-layer baseline");
             let layered = source
                 .compile(&compiled.arch, Cores::Chip, NetworkSync::LayerByLayer)
                 .map_err(|e| format!("the layer-by-layer baseline: {e}"))?;
@@ -188,6 +193,7 @@ pub fn compile_to_dir(
         report.timeline_svg(),
         report.perfetto_trace(compiled.arch.clock_mhz),
     ];
+    progress.set_message(format!("writing {}", dir.display()));
     let owned = |name: &str| name == PROGRAM_DIR || OUTPUT_FILES.contains(&name);
     replace_dir(dir, &owned, |staged| {
         for (name, text) in OUTPUT_FILES.iter().zip(&texts) {
@@ -240,7 +246,10 @@ pub fn run(
         ),
         other => other.to_string(),
     })?;
+    let progress = progress::steps();
+    progress.set_message(format!("compiling {}", network.name));
     let compiled = compile_network(&network, &chip, cores, sync.sync(), Some(&values)).map_err(|e| e.to_string())?;
+    progress.set_message(format!("simulating with values on {} cores", compiled.compiled.program.cores.len()));
     let options = SimOptions { functional: Some(NumericMode::F32), trace: false };
     let result = simulate(&compiled.arch, &compiled.compiled.program, &options).map_err(|e| e.to_string())?;
     let shared = result.shared.ok_or("internal error: a functional run kept no shared memory")?;
