@@ -3,39 +3,16 @@
 //! the crossbar contents come from the library's own program for the layer.
 
 mod common;
+#[path = "../../sim/tests/support/mod.rs"]
+mod support;
 
 use common::conv;
-use rram_arch::Architecture;
 use rram_compiler::reference::evaluate;
 use rram_compiler::report::check::LayerCheck;
-use rram_isa::{Affine, BinaryOp, Class, CoreProgram, Crossbar, Instr, MemoryInit, Program, UnaryOp};
+use rram_isa::{Affine, BinaryOp, Class, Instr, MemoryInit, Program, UnaryOp};
 use rram_passes::schedule::SyncMode;
 use rram_sim::{simulate, NumericMode, SimError, SimOptions};
-
-/// Round numbers, as in the simulator's own tests: MVM 10 cycles; vector
-/// ops 1 + n/16; bus transactions 2 + ceil(bytes / 4).
-fn arch(cores: u32) -> Architecture {
-    let text = format!(
-        "[core]\ncount = {cores}\ncrossbars = 1\nlocal_memory_bytes = 4096\n\
-         [crossbar]\nrows = 16\ncols = 16\ncell_bits = 8\nmvm_latency_cycles = 10\n\
-         [vector_unit]\nelements_per_cycle = 16\nlatency_cycles = 1\n\
-         [bus]\nwidth_bytes = 4\noverhead_cycles = 2\n\
-         [shared_memory]\nsize_bytes = 65536\n"
-    );
-    Architecture::from_toml_str(&text, "test.toml").unwrap()
-}
-
-fn c(value: i64) -> Affine {
-    Affine::constant(value)
-}
-
-fn xbar(rows: u32, cols: u32, weights: Option<Vec<f64>>) -> Crossbar {
-    Crossbar { index: 0, rows, cols, weights }
-}
-
-fn core(id: u32, crossbars: Vec<Crossbar>, body: Vec<Instr>) -> CoreProgram {
-    CoreProgram { core: id, crossbars, body }
-}
+use support::{arch, c, core, xbar};
 
 /// `(cin, cout, kernel, size)`: a 3x3 convolution of a 3-channel 6x6 input
 /// into 4 channels (a 27 x 4 kernel matrix) on two 16-row crossbars: core 0

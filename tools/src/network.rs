@@ -113,24 +113,34 @@ impl Source {
     }
 }
 
+/// The chip a whole network is compiled for, and how its layers are
+/// synchronized.
+#[derive(clap::Args, Debug)]
+pub struct ChipArgs {
+    #[command(flatten)]
+    arch: ArchArgs,
+    /// The chip's cores: a number, or 'auto' for as many as the network needs
+    #[arg(long, value_name = "N|auto")]
+    cores: Option<CoresArg>,
+    /// How the layers are synchronized with each other (compile -o with pipelined
+    /// also simulates layer-by-layer, for the speedup)
+    #[arg(long, value_enum, default_value = "layer-by-layer")]
+    network_sync: SyncArg,
+}
+
 /// The chip the options ask for, with as many cores as `source` needs
 /// where they say `auto`.
-pub fn chip_for(
-    source: &Source,
-    arch: &ArchArgs,
-    cores: Option<CoresArg>,
-    sync: SyncArg,
-) -> Result<Architecture, String> {
-    match chip(arch, cores)? {
-        (chip, Cores::Auto) => Ok(source.compile(&chip, Cores::Auto, sync.sync())?.arch),
+pub fn chip_for(source: &Source, args: &ChipArgs) -> Result<Architecture, String> {
+    match chip(args)? {
+        (chip, Cores::Auto) => Ok(source.compile(&chip, Cores::Auto, args.network_sync.sync())?.arch),
         (chip, Cores::Chip) => Ok(chip),
     }
 }
 
 /// The chip the options ask for, and whether its cores are the network's.
-fn chip(arch: &ArchArgs, cores: Option<CoresArg>) -> Result<(Architecture, Cores), String> {
-    let mut chip = arch.architecture(None)?;
-    match cores {
+fn chip(args: &ChipArgs) -> Result<(Architecture, Cores), String> {
+    let mut chip = args.arch.architecture(None)?;
+    match args.cores {
         Some(CoresArg::Auto) => Ok((chip, Cores::Auto)),
         Some(CoresArg::Count(count)) => {
             chip = chip.with_settings(&[("core.count".into(), count.to_string())]).map_err(|e| e.to_string())?;
@@ -148,14 +158,9 @@ const PROGRAM_DIR: &str = "program";
 /// Compiles the network for the chip, simulates its timing and writes
 /// `dir`: the `nn`, `xbar` and `msg` modules, the program directory and
 /// the reports. Returns the headline.
-pub fn compile_to_dir(
-    source: &Source,
-    arch: &ArchArgs,
-    cores: Option<CoresArg>,
-    sync: SyncArg,
-    dir: &Path,
-) -> Result<String, String> {
-    let (chip, cores) = chip(arch, cores)?;
+pub fn compile_to_dir(source: &Source, args: &ChipArgs, dir: &Path) -> Result<String, String> {
+    let (chip, cores) = chip(args)?;
+    let sync = args.network_sync;
     let progress = progress::steps();
     progress.set_message(format!("compiling {}", source.name()));
     let started = Instant::now();
@@ -226,16 +231,10 @@ pub fn with_xbar_module<T>(source: &Source, arch: &Architecture, show: impl FnOn
 /// The network's output as the simulated chip computes it on `input` (f32
 /// throughout), one number a line in NCHW order of each output, after the
 /// host's softmax where the network ends in one.
-pub fn run(
-    network: &NetworkArgs,
-    arch: &ArchArgs,
-    cores: Option<CoresArg>,
-    sync: SyncArg,
-    input: &[f64],
-    random_weights: bool,
-) -> Result<String, String> {
+pub fn run(network: &NetworkArgs, args: &ChipArgs, input: &[f64], random_weights: bool) -> Result<String, String> {
     let mut network = network.network()?;
-    let (chip, cores) = chip(arch, cores)?;
+    let (chip, cores) = chip(args)?;
+    let sync = args.network_sync;
     if random_weights {
         network.weights.extend(pseudo_random_weights(&network).map_err(|e| e.to_string())?);
     }

@@ -19,7 +19,7 @@
 //! ```
 
 use crate::inputs::{ArchArgs, ArchSettings, NetworkArgs};
-use crate::network::{self, CoresArg, Source, SyncArg};
+use crate::network::{self, ChipArgs, Source};
 use crate::output::{finish, render_error, report_usage, write_atomically};
 use crate::progress;
 use clap::{ArgGroup, Parser, Subcommand, ValueEnum};
@@ -87,14 +87,7 @@ enum Command {
         #[command(flatten)]
         network: NetworkArgs,
         #[command(flatten)]
-        arch: ArchArgs,
-        /// The chip's cores: a number, or 'auto' for as many as the network needs
-        #[arg(long, value_name = "N|auto")]
-        cores: Option<CoresArg>,
-        /// How the layers are synchronized with each other (compile -o with pipelined
-        /// also simulates layer-by-layer, for the speedup)
-        #[arg(long, value_enum, default_value = "layer-by-layer")]
-        network_sync: SyncArg,
+        chip: ChipArgs,
         /// Print a table per layer (tiles, horizontal group size, cores) instead of MLIR
         #[arg(long, conflicts_with = "output")]
         summary: bool,
@@ -110,14 +103,7 @@ enum Command {
         #[command(flatten)]
         network: NetworkArgs,
         #[command(flatten)]
-        arch: ArchArgs,
-        /// The chip's cores: a number, or 'auto' for as many as the network needs
-        #[arg(long, value_name = "N|auto")]
-        cores: Option<CoresArg>,
-        /// How the layers are synchronized with each other (compile -o with pipelined
-        /// also simulates layer-by-layer, for the speedup)
-        #[arg(long, value_enum, default_value = "layer-by-layer")]
-        network_sync: SyncArg,
+        chip: ChipArgs,
         /// The network's input, one number per line, row-major (NCHW)
         #[arg(long, value_name = "FILE")]
         input: PathBuf,
@@ -221,16 +207,15 @@ pub fn run(
         Command::Graph { file, network, dot } => {
             finish("rramc", graph(file.as_deref(), network, *dot), None, stdout, stderr)
         }
-        Command::Compile { file, network, arch, cores, network_sync, summary, output } => {
+        Command::Compile { file, network, chip, summary, output } => {
             let result = Source::read(file.as_deref(), network).and_then(|source| match output {
-                Some(dir) => network::compile_to_dir(&source, arch, *cores, *network_sync, dir),
-                None => compile(&source, arch, *cores, *network_sync, *summary),
+                Some(dir) => network::compile_to_dir(&source, chip, dir),
+                None => compile(&source, chip, *summary),
             });
             finish("rramc", result, None, stdout, stderr)
         }
-        Command::Run { network, arch, cores, network_sync, input, random_weights, output } => {
-            let result = read_numbers(input)
-                .and_then(|input| network::run(network, arch, *cores, *network_sync, &input, *random_weights));
+        Command::Run { network, chip, input, random_weights, output } => {
+            let result = read_numbers(input).and_then(|input| network::run(network, chip, &input, *random_weights));
             finish("rramc", result, output.as_deref(), stdout, stderr)
         }
         Command::Check { network, arch, numeric, input, threads } => {
@@ -305,14 +290,8 @@ fn layer_graph(mut module: Module) -> Result<LayerGraph, Error> {
 
 /// Folds batchnorms, checks shapes, tiles every conv for the chip's
 /// crossbars and places the tiles on its cores.
-fn compile(
-    source: &Source,
-    arch: &ArchArgs,
-    cores: Option<CoresArg>,
-    sync: SyncArg,
-    summary: bool,
-) -> Result<String, String> {
-    let arch = network::chip_for(source, arch, cores, sync)?;
+fn compile(source: &Source, chip: &ChipArgs, summary: bool) -> Result<String, String> {
+    let arch = network::chip_for(source, chip)?;
     network::with_xbar_module(source, &arch, |module| match summary {
         true => placement_summary(module, source.name(), &arch),
         false => module.print_with_locations() + "\n",
