@@ -134,6 +134,7 @@ impl<'m> Reader<'_, 'm> {
                 MsgOp::Relu { n } => unary(UnaryOp::Relu, n, operand)?,
                 MsgOp::Clip { n, lo, hi } => unary(UnaryOp::Clip { lo, hi }, n, operand)?,
                 MsgOp::Avg { n, count } => unary(UnaryOp::Avg { count }, n, operand)?,
+                MsgOp::Requant { n, shift } => unary(UnaryOp::Requant { shift }, n, operand)?,
                 MsgOp::Put { n, class } => Instr::Put {
                     core: core_number(&op, operand(0)?)?,
                     dst: operand(1)?,

@@ -283,7 +283,7 @@ const CORE_FAULTS: &[(&str, &str)] = &[
     (".core 0\n1 2 3\n", "2:1: a row of weights must follow a `.xbar` line or another row"),
     (".core 0\n.xbar 0 1x1\nHALT\n1\n", "4:1: a row of weights must follow a `.xbar` line or another row"),
     // Instructions and their operands.
-    (".core 0\nFOO l[0]\n", "2:1: unknown instruction `FOO` (instructions: LOAD, STORE, MOV, MVM, ADD, BIAS, MAX, RELU, CLIP, AVG, PUT, CALL, WAIT, BARRIER, LOOP, END, HALT)"),
+    (".core 0\nFOO l[0]\n", "2:1: unknown instruction `FOO` (instructions: LOAD, STORE, MOV, MVM, ADD, BIAS, MAX, RELU, CLIP, AVG, REQUANT, PUT, CALL, WAIT, BARRIER, LOOP, END, HALT)"),
     (".core 0\n[0]\n", "2:1: expected an instruction, found `[0]`"),
     (".core 0\nMOV l[0], l[1]\n", "2:1: `MOV` takes 3 operands (dst, src, n), found 2"),
     (".core 0\nMOV l[0], l[1], 2, 3\n", "2:20: `MOV` takes 3 operands (dst, src, n), found 4"),
@@ -592,6 +592,12 @@ fn leaf_strategy() -> impl Strategy<Value = Instr> {
         }),
         (count_strategy(), a(), a(), count_strategy()).prop_map(|(count, dst, a, n)| Instr::Unary {
             op: UnaryOp::Avg { count },
+            dst,
+            a,
+            n
+        }),
+        (0u32..32, a(), a(), count_strategy()).prop_map(|(shift, dst, a, n)| Instr::Unary {
+            op: UnaryOp::Requant { shift },
             dst,
             a,
             n

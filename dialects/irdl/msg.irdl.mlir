@@ -120,6 +120,17 @@ irdl.dialect @msg {
     irdl.attributes {"n" = %n, "count" = %count}
   }
 
+  // REQUANT: local[dst+i] = local[a+i] / 2^shift, rounded (halves up) and
+  // saturated to int8: an int8 network's layer output made int8 again.
+  irdl.operation @requant {
+    %dst = irdl.is index
+    %a = irdl.is index
+    %n = irdl.base "#builtin.integer"
+    %shift = irdl.base "#builtin.integer"
+    irdl.operands(dst: %dst, a: %a)
+    irdl.attributes {"n" = %n, "shift" = %shift}
+  }
+
   // PUT: core `core`'s local[dst..dst+n] = local[src..src+n], then its
   // sequence register raised to `signal`: one bus transaction (a remote
   // write with a signal; architectures with core.remote_writes).

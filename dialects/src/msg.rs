@@ -89,6 +89,10 @@ pub enum MsgOp {
         n: u32,
         count: u32,
     },
+    Requant {
+        n: u32,
+        shift: u32,
+    },
     Put {
         n: u32,
         class: &'static str,
@@ -129,6 +133,7 @@ impl MsgOp {
                 MsgOp::Clip { n: n()?, lo, hi }
             }
             "msg.avg" => MsgOp::Avg { n: n()?, count: positive_u32(op, "count")? },
+            "msg.requant" => MsgOp::Requant { n: n()?, shift: u32_attr(op, "shift")? },
             "msg.put" => MsgOp::Put { n: n()?, class: traffic_class(op)? },
             "msg.call" => MsgOp::Call,
             "msg.wait" => MsgOp::Wait,
@@ -153,6 +158,7 @@ impl MsgOp {
             MsgOp::Relu { .. } => "msg.relu",
             MsgOp::Clip { .. } => "msg.clip",
             MsgOp::Avg { .. } => "msg.avg",
+            MsgOp::Requant { .. } => "msg.requant",
             MsgOp::Put { .. } => "msg.put",
             MsgOp::Call => "msg.call",
             MsgOp::Wait => "msg.wait",
@@ -170,7 +176,7 @@ impl MsgOp {
             MsgOp::Store { .. } => &["shared", "local"],
             MsgOp::Mov { .. } | MsgOp::Mvm { .. } => &["dst", "src"],
             MsgOp::Add { .. } | MsgOp::Bias { .. } | MsgOp::Max { .. } => &["dst", "a", "b"],
-            MsgOp::Relu { .. } | MsgOp::Clip { .. } | MsgOp::Avg { .. } => &["dst", "a"],
+            MsgOp::Relu { .. } | MsgOp::Clip { .. } | MsgOp::Avg { .. } | MsgOp::Requant { .. } => &["dst", "a"],
             MsgOp::Put { .. } => &["core", "dst", "src", "signal"],
             // The register is optional: register 0 when absent.
             MsgOp::Call => &["core", "value", "register"],
@@ -195,6 +201,7 @@ impl MsgOp {
                 vec![("n", int(n)), ("lo", AttributeValue::F32(lo)), ("hi", AttributeValue::F32(hi))]
             }
             MsgOp::Avg { n, count } => vec![("n", int(n)), ("count", int(count))],
+            MsgOp::Requant { n, shift } => vec![("n", int(n)), ("shift", int(shift))],
             MsgOp::Put { n, class: c } => vec![("n", int(n)), ("class", class(c))],
             MsgOp::Barrier { id } => vec![("id", int(id))],
             MsgOp::Call | MsgOp::Wait | MsgOp::Halt => Vec::new(),

@@ -99,6 +99,10 @@ pub enum UnaryOp {
     Clip { lo: f32, hi: f32 },
     /// `a / count`: the last step of average pooling, after the `Add`s.
     Avg { count: u32 },
+    /// `a / 2^shift` rounded to the nearest integer (halves up) and
+    /// saturated to int8: what an int8 network does to a layer's int32
+    /// sums so that the next layer's inputs are int8 again.
+    Requant { shift: u32 },
 }
 
 /// One instruction; `Loop` holds its body.

@@ -28,9 +28,9 @@ pub struct ParseError {
 const MAX_LOOP_DEPTH: usize = 64;
 
 /// Every mnemonic, in the order error messages list them.
-const MNEMONICS: [&str; 17] = [
-    "LOAD", "STORE", "MOV", "MVM", "ADD", "BIAS", "MAX", "RELU", "CLIP", "AVG", "PUT", "CALL", "WAIT", "BARRIER",
-    "LOOP", "END", "HALT",
+const MNEMONICS: [&str; 18] = [
+    "LOAD", "STORE", "MOV", "MVM", "ADD", "BIAS", "MAX", "RELU", "CLIP", "AVG", "REQUANT", "PUT", "CALL", "WAIT",
+    "BARRIER", "LOOP", "END", "HALT",
 ];
 
 /// Values per line of the memory file: short enough to read, long enough
@@ -651,6 +651,10 @@ impl<'a> CoreReader<'a> {
                 let [dst, a, n, count] = arity(&name, mnemonic, operands, ["dst", "a", "n", "count"])?;
                 self.unary(UnaryOp::Avg { count: positive_u32(count, "the AVG count")? }, dst, a, n)?
             }
+            "REQUANT" => {
+                let [dst, a, n, shift] = arity(&name, mnemonic, operands, ["dst", "a", "n", "shift"])?;
+                self.unary(UnaryOp::Requant { shift: non_negative_u32(shift, "the REQUANT shift")? }, dst, a, n)?
+            }
             "PUT" => {
                 let [core, dst, src, n, class, signal] =
                     arity(&name, mnemonic, operands, ["core", "dst", "src", "n", "class", "signal"])?;
@@ -920,6 +924,9 @@ impl fmt::Display for InstrLine<'_> {
                 write!(f, "CLIP l[{dst}], l[{a}], {n}, {}, {}", Float(*lo), Float(*hi))
             }
             Instr::Unary { op: UnaryOp::Avg { count }, dst, a, n } => write!(f, "AVG l[{dst}], l[{a}], {n}, {count}"),
+            Instr::Unary { op: UnaryOp::Requant { shift }, dst, a, n } => {
+                write!(f, "REQUANT l[{dst}], l[{a}], {n}, {shift}")
+            }
             Instr::Put { core, dst, src, n, class, signal } => {
                 write!(f, "PUT c{core}, l[{dst}], l[{src}], {n}, {}, {signal}", class.name())
             }

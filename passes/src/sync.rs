@@ -575,6 +575,7 @@ fn msg_op(instr: &Instr) -> Option<(MsgOp, Vec<Affine>)> {
                 UnaryOp::Relu => MsgOp::Relu { n },
                 UnaryOp::Clip { lo, hi } => MsgOp::Clip { n, lo, hi },
                 UnaryOp::Avg { count } => MsgOp::Avg { n, count },
+                UnaryOp::Requant { shift } => MsgOp::Requant { n, shift },
             };
             (msg, vec![dst.clone(), a.clone()])
         }

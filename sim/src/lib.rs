@@ -623,6 +623,7 @@ impl<'a> Engine<'a> {
                         UnaryOp::Relu => "RELU",
                         UnaryOp::Clip { .. } => "CLIP",
                         UnaryOp::Avg { .. } => "AVG",
+                        UnaryOp::Requant { .. } => "REQUANT",
                     };
                     cycles = self.arch.vector_op_cycles(u64::from(n));
                     let (dst, a) =
@@ -635,6 +636,7 @@ impl<'a> Engine<'a> {
                             Ok((v[0] / f64::from(count)).trunc())
                         }
                         UnaryOp::Avg { count } => arithmetic(mode, v[0] / f64::from(count)),
+                        UnaryOp::Requant { shift } => Ok(requantize(v[0], shift)),
                     })?;
                 }
             }
@@ -1157,6 +1159,12 @@ fn clip(mode: Option<NumericMode>, value: f64, lo: f64, hi: f64) -> Result<f64, 
         return Err(format!("CLIP bounds [{lo}, {hi}] hold no value"));
     }
     Ok(value.max(lo).min(hi))
+}
+
+/// `value / 2^shift` rounded to the nearest integer, halves up, and
+/// saturated to int8 (`UnaryOp::Requant`).
+pub fn requantize(value: f64, shift: u32) -> f64 {
+    (value / 2f64.powi(shift as i32) + 0.5).floor().clamp(-128.0, 127.0)
 }
 
 /// Values given to an f32 run are f32s: rounded once when loaded.

@@ -386,3 +386,11 @@ fn registers_keep_separate_streams_of_events() {
         "the programs do not fit chip 'test': core 2 uses sequence register r1, a core has 1 (sync.registers)"
     );
 }
+
+#[test]
+fn requant_rounds_halves_up_and_saturates_to_int8() {
+    use rram_sim::requantize;
+    assert_eq!([5.0, -5.0, 6.0, -7.0].map(|v| requantize(v, 1)), [3.0, -2.0, 3.0, -3.0]);
+    assert_eq!([1000.0, -1000.0, 127.0, -128.0].map(|v| requantize(v, 0)), [127.0, -128.0, 127.0, -128.0]);
+    assert_eq!(requantize(-129.0 * 256.0, 8), -128.0);
+}
