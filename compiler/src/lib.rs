@@ -9,6 +9,7 @@ pub mod frontend;
 pub mod graph;
 pub mod lower_msg;
 pub mod pipeline;
+pub mod quantize;
 pub mod reference;
 pub mod report;
 pub mod whole_network;

@@ -8,6 +8,7 @@ use crate::arch::{Architecture, MAX_CORES};
 use crate::frontend::{Network, Ref};
 use crate::graph::{Activation as GraphActivation, LayerGraph, LayerKind};
 use crate::pipeline::{Pipeline, RunOptions};
+use crate::quantize::quantize;
 use crate::reference::Evaluation;
 use petgraph::graph::NodeIndex;
 use rram_dialects::nn::NnOp;
@@ -16,6 +17,7 @@ pub use rram_passes::network::NetworkSync;
 use rram_passes::network::{compile, ConvData, Net, NetChip, NetLayer, NetOp, NetProgram, PoolKind};
 use rram_passes::schedule::{Activation, Window};
 use rram_passes::tiling::{plan, KernelMatrix};
+use rram_sim::NumericMode;
 use std::collections::HashMap;
 
 /// The cores a vector layer (pooling, residual add) runs on: these layers
@@ -38,6 +40,9 @@ pub struct CompiledNetwork {
     pub arch: Architecture,
     /// How its layers are synchronized with each other.
     pub sync: NetworkSync,
+    /// In int8, the fractional bits of its feature maps: an output word
+    /// `q` stands for `q / 2^frac`.
+    pub frac: Option<i32>,
 }
 
 /// How many cores the chip has.
@@ -73,22 +78,31 @@ impl CompiledNetwork {
 #[error("{0}")]
 pub struct WholeNetworkError(pub String);
 
+/// The data of a functional run: the network evaluated by the reference
+/// interpreter on its input, and the numbers the chip computes with.
+#[derive(Debug, Clone, Copy)]
+pub struct Values<'a> {
+    pub evaluation: &'a Evaluation,
+    /// In int8, the input, weights and biases are quantized
+    /// ([`crate::quantize`]).
+    pub numeric: NumericMode,
+}
+
 /// Compiles `network` for `arch`, its layers synchronized as `sync` says.
-/// With `values` (the network evaluated by the reference interpreter on its
-/// input), the programs carry the folded weights and biases and shared
-/// memory the input.
+/// With `values`, the programs carry the folded weights and biases and
+/// shared memory the input.
 pub fn compile_network(
     network: &Network,
     arch: &Architecture,
     cores: Cores,
     sync: NetworkSync,
-    values: Option<&Evaluation>,
+    values: Option<Values>,
 ) -> Result<CompiledNetwork, WholeNetworkError> {
     let context = Context::new().map_err(|e| WholeNetworkError(e.to_string()))?;
     let module = context
         .parse(&network.to_mlir(), &network.name)
         .map_err(|e| WholeNetworkError(format!("internal error: the network does not verify: {e}")))?;
-    compile_module(module, arch, cores, sync, values.map(|evaluation| (network, evaluation)))
+    compile_module(module, arch, cores, sync, values.map(|values| (network, values)))
 }
 
 /// Compiles the network of an `nn` module (folded and checked here) as
@@ -99,14 +113,21 @@ pub fn compile_module(
     arch: &Architecture,
     cores: Cores,
     sync: NetworkSync,
-    values: Option<(&Network, &Evaluation)>,
+    values: Option<(&Network, Values)>,
 ) -> Result<CompiledNetwork, WholeNetworkError> {
     let failed = |e: &dyn std::fmt::Display| WholeNetworkError(e.to_string());
     Pipeline::parse("builtin.module(nn-fold-batchnorm,nn-verify-shapes)")
         .and_then(|pipeline| pipeline.run(&mut module, RunOptions::default(), |_, _| {}))
         .map_err(|e| failed(&e))?;
     let graph = LayerGraph::from_module(&module).map_err(|e| failed(&e))?;
-    let (net, kinds, host_softmax) = net_of(&graph, arch, values)?;
+    let (net, kinds, host_softmax) = net_of(&graph, arch, values.map(|(network, v)| (network, v.evaluation)))?;
+    let (net, frac) = match values.map(|(_, v)| v.numeric) {
+        Some(NumericMode::Int8) => {
+            let quantized = quantize(&net).map_err(WholeNetworkError)?;
+            (quantized.net, Some(quantized.frac))
+        }
+        _ => (net, None),
+    };
     let chip = NetChip {
         cores: match cores {
             Cores::Chip => i64::from(arch.core.count),
@@ -123,7 +144,7 @@ pub fn compile_module(
     if cores == Cores::Auto {
         arch.core.count = compiled.program.cores.iter().map(|c| c.core + 1).max().unwrap_or(1);
     }
-    Ok(CompiledNetwork { net, kinds, compiled, host_softmax, arch, sync })
+    Ok(CompiledNetwork { net, kinds, compiled, host_softmax, arch, sync, frac })
 }
 
 /// The graph's layers as a [`Net`], their kinds, and whether a softmax is
@@ -240,7 +261,8 @@ fn net_of(
         };
         index_of.insert(node, layers.len());
         kinds.push(layer.kind.word());
-        layers.push(NetLayer { name: layer.name.clone(), op, inputs, shape: map_shape(&layer.output)?, activation });
+        let shape = map_shape(&layer.output)?;
+        layers.push(NetLayer { name: layer.name.clone(), op, inputs, shape, activation, requant: None });
     }
     Ok((Net { name: graph.name.clone(), layers, outputs }, kinds, host_softmax))
 }

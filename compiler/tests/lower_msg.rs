@@ -189,6 +189,7 @@ proptest! {
             window: matrix.rows(),
             bias: shape.bias,
             activation: shape.activation,
+            requant: None,
         };
         let expected = layer_program(&layer, &plan(&matrix, xbar, xbar), scheme, 1, &|_| None, None).unwrap();
         prop_assert_eq!(translated, placed(expected, &placement));
@@ -241,6 +242,7 @@ fn the_translated_programs_compute_the_convolution() {
         window: matrix.rows(),
         bias: true,
         activation: case.activation,
+        requant: None,
     };
     for scheme in Scheme::ALL {
         let context = Context::new().unwrap();

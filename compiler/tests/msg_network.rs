@@ -7,10 +7,11 @@ use rram_compiler::arch::Architecture;
 use rram_compiler::frontend::{zoo, Network};
 use rram_compiler::lower_msg;
 use rram_compiler::reference::{evaluate, pseudo_random, pseudo_random_weights};
-use rram_compiler::whole_network::{compile_network, CompiledNetwork, Cores, NetworkSync};
+use rram_compiler::whole_network::{compile_network, CompiledNetwork, Cores, NetworkSync, Values};
 use rram_dialects::nn::{Conv2d, NnOp, Pool, Window};
 use rram_dialects::Context;
 use rram_isa::Program;
+use rram_sim::NumericMode;
 
 /// A chip with room for a whole ResNet-18, a layer per core, and the
 /// registers of a pipelined network.
@@ -76,8 +77,14 @@ fn testnet_with_its_weights_round_trips_without_them() {
     let missing = pseudo_random_weights(&network).unwrap();
     network.weights.extend(missing);
     let values = evaluate(&network, &pseudo_random(3 * 16 * 16, 7)).unwrap_or_else(|e| panic!("{e}"));
-    let compiled = compile_network(&network, &chip(), Cores::Chip, NetworkSync::LayerByLayer, Some(&values))
-        .unwrap_or_else(|e| panic!("{e}"));
+    let compiled = compile_network(
+        &network,
+        &chip(),
+        Cores::Chip,
+        NetworkSync::LayerByLayer,
+        Some(Values { evaluation: &values, numeric: NumericMode::F32 }),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     assert!(compiled.compiled.program.cores.iter().flat_map(|c| &c.crossbars).any(|x| x.weights.is_some()));
     round_trip(&compiled);
 }

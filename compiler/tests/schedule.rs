@@ -34,6 +34,7 @@ fn setup(case: &ConvCase, xbar: i64) -> (Layer, TilePlan) {
         window: matrix.rows(),
         bias: true,
         activation: case.activation,
+        requant: None,
     };
     (layer, plan(&matrix, xbar, xbar))
 }

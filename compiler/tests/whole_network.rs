@@ -10,9 +10,10 @@ use common::models;
 use rram_compiler::arch::Architecture;
 use rram_compiler::frontend::onnx::import_file;
 use rram_compiler::frontend::{zoo, Network};
+use rram_compiler::quantize::evaluate_int8;
 use rram_compiler::reference::{evaluate, pseudo_random, pseudo_random_weights};
 use rram_compiler::sim::{simulate, NumericMode, SimOptions};
-use rram_compiler::whole_network::{compile_network, Cores, NetworkSync};
+use rram_compiler::whole_network::{compile_network, Cores, NetworkSync, Values};
 
 fn numbers(name: &str) -> Vec<f64> {
     let text = std::fs::read_to_string(models::dir().join(name)).unwrap();
@@ -20,11 +21,20 @@ fn numbers(name: &str) -> Vec<f64> {
 }
 
 /// The network's outputs as the simulated chip computes them on `input`,
-/// its layers synchronized as `sync` says, with the reference's.
-fn run_on_chip(network: &Network, arch: &Architecture, sync: NetworkSync, input: &[f64]) -> (Vec<f64>, Vec<f64>) {
-    let values = evaluate(network, input).unwrap_or_else(|e| panic!("{e}"));
-    let compiled = compile_network(network, arch, Cores::Chip, sync, Some(&values)).unwrap_or_else(|e| panic!("{e}"));
-    let options = SimOptions { functional: Some(NumericMode::F32), trace: false };
+/// its layers synchronized as `sync` says, in `numeric`, with the
+/// reference's: the reference interpreter's in f32, the integer
+/// reference's in int8.
+fn run_on_chip(
+    network: &Network,
+    arch: &Architecture,
+    sync: NetworkSync,
+    numeric: NumericMode,
+    input: &[f64],
+) -> (Vec<f64>, Vec<f64>) {
+    let evaluation = evaluate(network, input).unwrap_or_else(|e| panic!("{e}"));
+    let values = Values { evaluation: &evaluation, numeric };
+    let compiled = compile_network(network, arch, Cores::Chip, sync, Some(values)).unwrap_or_else(|e| panic!("{e}"));
+    let options = SimOptions { functional: Some(numeric), trace: false };
     let result = simulate(arch, &compiled.compiled.program, &options).unwrap_or_else(|e| panic!("{e}"));
     let shared = result.shared.expect("a functional run keeps shared memory");
     let mut outputs = Vec::new();
@@ -33,7 +43,14 @@ fn run_on_chip(network: &Network, arch: &Architecture, sync: NetworkSync, input:
         let word = |address: usize| shared.read(address, 1)[0].unwrap_or_else(|| panic!("word {address} unwritten"));
         outputs.extend(compiled.compiled.read_map(layer, shape, word));
     }
-    (outputs, values.outputs(network).collect())
+    let reference = match numeric {
+        NumericMode::F32 => evaluation.outputs(network).collect(),
+        NumericMode::Int8 => {
+            let layers = evaluate_int8(&compiled.net).unwrap_or_else(|e| panic!("{e}"));
+            compiled.net.outputs.iter().flat_map(|&o| layers[o].clone()).collect()
+        }
+    };
+    (outputs, reference)
 }
 
 fn assert_close(actual: &[f64], expected: &[f64], tolerance: f64) {
@@ -55,10 +72,13 @@ fn with_registers(chip: Architecture) -> Architecture {
 fn lenet5_on_the_chip_computes_its_reference_output() {
     let network = import_file(&models::dir().join("lenet5.full.onnx")).unwrap_or_else(|e| panic!("{e}"));
     let input = numbers("lenet5.input.txt");
+    let chip = with_registers(Architecture::default());
     for sync in BOTH {
-        let (chip, reference) = run_on_chip(&network, &with_registers(Architecture::default()), sync, &input);
-        assert_close(&chip, &reference, 1e-5);
-        assert_close(&chip, &numbers("lenet5.output.txt"), 1e-4);
+        let (computed, reference) = run_on_chip(&network, &chip, sync, NumericMode::F32, &input);
+        assert_close(&computed, &reference, 1e-5);
+        assert_close(&computed, &numbers("lenet5.output.txt"), 1e-4);
+        let (computed, reference) = run_on_chip(&network, &chip, sync, NumericMode::Int8, &input);
+        assert_eq!(computed, reference);
     }
 }
 
@@ -68,9 +88,14 @@ fn every_kind_of_layer_on_the_chip_computes_the_reference_output() {
     let missing = pseudo_random_weights(&network).unwrap();
     network.weights.extend(missing);
     let input = pseudo_random(3 * 16 * 16, 7);
+    let chip = with_registers(Architecture::default());
     for sync in BOTH {
-        let (chip, reference) = run_on_chip(&network, &with_registers(Architecture::default()), sync, &input);
-        assert_close(&chip, &reference, 1e-5);
+        let (computed, reference) = run_on_chip(&network, &chip, sync, NumericMode::F32, &input);
+        assert_close(&computed, &reference, 1e-5);
+        // In int8, exactly the integer reference's, and not all zeros.
+        let (computed, reference) = run_on_chip(&network, &chip, sync, NumericMode::Int8, &input);
+        assert_eq!(computed, reference);
+        assert!(computed.iter().any(|&v| v != 0.0), "{computed:?}");
     }
 }
 
@@ -97,8 +122,10 @@ proptest! {
         network.weights.extend(missing);
         let input = pseudo_random((channels * size * size) as usize, 3);
         for sync in BOTH {
-            let (chip, reference) = run_on_chip(&network, &small_chip(), sync, &input);
+            let (chip, reference) = run_on_chip(&network, &small_chip(), sync, NumericMode::F32, &input);
             assert_close(&chip, &reference, 1e-5);
+            let (chip, reference) = run_on_chip(&network, &small_chip(), sync, NumericMode::Int8, &input);
+            prop_assert_eq!(chip, reference);
         }
     }
 }

@@ -68,6 +68,11 @@ pub struct NetLayer {
     pub shape: [i64; 3],
     /// Applied as it writes its outputs.
     pub activation: Activation,
+    /// In an int8 network, the `REQUANT` shift of its outputs before the
+    /// activation: a conv's int32 sums, or an add's sum of int8 values
+    /// (shift 0: saturation). `None` in f32 networks and for layers whose
+    /// outputs are int8 already (pooling, concat).
+    pub requant: Option<u32>,
 }
 
 /// What a layer computes.
@@ -281,6 +286,7 @@ pub fn compile(net: &Net, chip: &NetChip, sync: NetworkSync) -> Result<NetProgra
             outputs,
             shape: layer.shape,
             activation: if matches!(op, NetOp::Concat) { Activation::None } else { layer.activation },
+            requant: layer.requant,
         };
         let cores = match &layer.op {
             NetOp::Input { data } => {
@@ -321,6 +327,7 @@ pub fn compile(net: &Net, chip: &NetChip, sync: NetworkSync) -> Result<NetProgra
                     window: matrix.rows(),
                     bias: *bias,
                     activation: layer.activation,
+                    requant: layer.requant,
                 };
                 let weights = |tile: usize| {
                     data.as_ref().map(|d| tile_weights(&d.weights, matrix, window, plan, &plan.tiles[tile]))
@@ -404,6 +411,7 @@ fn allocate_cores(net: &Net, copies: &[Vec<(usize, i64)>], chip: &NetChip, sync:
             outputs: Vec::new(),
             shape: layer.shape,
             activation: Activation::None,
+            requant: None,
         };
         count[index] = match &layer.op {
             NetOp::Input { .. } => 0,
@@ -887,6 +895,7 @@ struct VectorLayer<'a> {
     outputs: Vec<MapView>,
     shape: [i64; 3],
     activation: Activation,
+    requant: Option<u32>,
 }
 
 impl VectorLayer<'_> {
@@ -959,12 +968,16 @@ impl VectorLayer<'_> {
         Ok((channels.start..channels.end).step_by(size as usize).map(|c| c..(c + size).min(channels.end)).collect())
     }
 
-    /// The activation and the store of `n` words from local 0 to pixel
-    /// `(y, x)`, channel `channel`, of the output.
+    /// The requantization, the activation and the store of `n` words from
+    /// local 0 to pixel `(y, x)`, channel `channel`, of the output.
     fn finish(&self, y: &Affine, x: &Affine, channel: i64, n: u32) -> Vec<Instr> {
         let c = Affine::constant;
-        let mut body: Vec<Instr> =
-            activation_op(self.activation).map(|op| Instr::Unary { op, dst: c(0), a: c(0), n }).into_iter().collect();
+        let requant = self.requant.map(|shift| UnaryOp::Requant { shift });
+        let mut body: Vec<Instr> = requant
+            .into_iter()
+            .chain(activation_op(self.activation))
+            .map(|op| Instr::Unary { op, dst: c(0), a: c(0), n })
+            .collect();
         body.push(Instr::Store { shared: self.outputs[0].at(y, x, channel), local: c(0), n, class: Class::Output });
         body
     }

@@ -162,6 +162,9 @@ pub struct Layer {
     pub bias: bool,
     /// Applied by the last owner after the bias.
     pub activation: Activation,
+    /// In an int8 network: the last owner requantizes the sum (`REQUANT`
+    /// by this shift) after the bias, before the activation.
+    pub requant: Option<u32>,
 }
 
 /// The activation fused into a layer's last accumulation step.
@@ -687,6 +690,8 @@ impl Step<'_> {
         if with_bias {
             body.extend(self.bias());
         }
+        let requant = self.layer.requant.map(|shift| UnaryOp::Requant { shift });
+        body.extend(requant.map(|op| Instr::Unary { op, dst: c(l.partial), a: c(l.partial), n }));
         body.extend(activation_op(self.layer.activation).map(|op| Instr::Unary {
             op,
             dst: c(l.partial),

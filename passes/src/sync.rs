@@ -236,6 +236,7 @@ impl<'m> TiledLayer<'m> {
             window,
             bias: path.bias,
             activation: path.activation,
+            requant: None,
         };
         Ok(TiledLayer { function, grid, name: grid_view.layer, layer, plan, placed })
     }

@@ -10,7 +10,7 @@ use rram_compiler::frontend::Network;
 use rram_compiler::pipeline::{Pipeline, RunOptions};
 use rram_compiler::reference::{evaluate, pseudo_random_weights, EvalError};
 use rram_compiler::report::network::NetworkReport;
-use rram_compiler::whole_network::{compile_module, compile_network, CompiledNetwork, Cores, NetworkSync};
+use rram_compiler::whole_network::{compile_module, compile_network, CompiledNetwork, Cores, NetworkSync, Values};
 use rram_dialects::{Context, Module};
 use rram_sim::{simulate, NumericMode, SimOptions};
 use std::path::Path;
@@ -231,7 +231,13 @@ pub fn with_xbar_module<T>(source: &Source, arch: &Architecture, show: impl FnOn
 /// The network's output as the simulated chip computes it on `input` (f32
 /// throughout), one number a line in NCHW order of each output, after the
 /// host's softmax where the network ends in one.
-pub fn run(network: &NetworkArgs, args: &ChipArgs, input: &[f64], random_weights: bool) -> Result<String, String> {
+pub fn run(
+    network: &NetworkArgs,
+    args: &ChipArgs,
+    input: &[f64],
+    random_weights: bool,
+    numeric: NumericMode,
+) -> Result<String, String> {
     let mut network = network.network()?;
     let (chip, cores) = chip(args)?;
     let sync = args.network_sync;
@@ -247,9 +253,10 @@ pub fn run(network: &NetworkArgs, args: &ChipArgs, input: &[f64], random_weights
     })?;
     let progress = progress::steps();
     progress.set_message(format!("compiling {}", network.name));
-    let compiled = compile_network(&network, &chip, cores, sync.sync(), Some(&values)).map_err(|e| e.to_string())?;
+    let values = Values { evaluation: &values, numeric };
+    let compiled = compile_network(&network, &chip, cores, sync.sync(), Some(values)).map_err(|e| e.to_string())?;
     progress.set_message(format!("simulating with values on {} cores", compiled.compiled.program.cores.len()));
-    let options = SimOptions { functional: Some(NumericMode::F32), trace: false };
+    let options = SimOptions { functional: Some(numeric), trace: false };
     let result = simulate(&compiled.arch, &compiled.compiled.program, &options).map_err(|e| e.to_string())?;
     let shared = result.shared.ok_or("internal error: a functional run kept no shared memory")?;
     let mut text = String::new();
@@ -259,7 +266,8 @@ pub fn run(network: &NetworkArgs, args: &ChipArgs, input: &[f64], random_weights
     Ok(text)
 }
 
-/// The values of the network's outputs read from shared memory, with the
+/// The values of the network's outputs read from shared memory (an int8
+/// network's words scaled back by its feature maps' scale), with the
 /// host's softmax applied where the network ends in one.
 fn outputs(compiled: &CompiledNetwork, word: impl Fn(usize) -> Option<f64>) -> Result<Vec<f64>, String> {
     let mut values = Vec::new();
@@ -275,6 +283,8 @@ fn outputs(compiled: &CompiledNetwork, word: impl Fn(usize) -> Option<f64>) -> R
         if let Some(address) = unwritten {
             return Err(format!("internal error: output word {address} was never written"));
         }
+        let unit = compiled.frac.map_or(1.0, |frac| 2f64.powi(-frac));
+        let map: Vec<f64> = map.into_iter().map(|q| q * unit).collect();
         values.extend(if compiled.host_softmax { softmax(&map) } else { map });
     }
     Ok(values)

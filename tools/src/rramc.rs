@@ -96,7 +96,7 @@ enum Command {
         output: Option<PathBuf>,
     },
     /// Run a network with weights on the simulated chip: compile it as `compile` does,
-    /// simulate one inference with values (f32) and print its output, one number a line
+    /// simulate one inference with values (f32, or --int8) and print its output, one number a line
     /// in NCHW order (after the host's softmax where the network ends in one)
     #[command(group(ArgGroup::new("source").args(["import_onnx", "zoo"]).required(true)))]
     Run {
@@ -111,6 +111,10 @@ enum Command {
         /// ONNX files) deterministic pseudo-random values instead of failing
         #[arg(long)]
         random_weights: bool,
+        /// Compute in int8 (power-of-two scales, docs/whole-network.md): the output is
+        /// exactly the integer reference's, scaled back
+        #[arg(long)]
+        int8: bool,
         /// Write the output here instead of stdout
         #[arg(short = 'o', value_name = "FILE")]
         output: Option<PathBuf>,
@@ -214,8 +218,10 @@ pub fn run(
             });
             finish("rramc", result, None, stdout, stderr)
         }
-        Command::Run { network, chip, input, random_weights, output } => {
-            let result = read_numbers(input).and_then(|input| network::run(network, chip, &input, *random_weights));
+        Command::Run { network, chip, input, random_weights, int8, output } => {
+            let numeric = if *int8 { NumericMode::Int8 } else { NumericMode::F32 };
+            let result =
+                read_numbers(input).and_then(|input| network::run(network, chip, &input, *random_weights, numeric));
             finish("rramc", result, output.as_deref(), stdout, stderr)
         }
         Command::Check { network, arch, numeric, input, threads } => {

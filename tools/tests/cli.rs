@@ -577,10 +577,14 @@ fn rramc_pipelines_a_network_on_a_chip_with_the_registers_it_needs() {
     assert_eq!(report["sync_memory_bytes"].as_u64().unwrap(), report["cores_used"].as_u64().unwrap() * 4 * 4);
 
     let (full, input) = (model("lenet5.full.onnx"), model("lenet5.input.txt"));
-    let run = run_tool(
-        "rramc",
-        &["run", "--import-onnx", &full, "--input", &input, "--network-sync", "pipelined", "--set", "sync.registers=3"],
-    );
+    let pipelined = ["run", "--import-onnx", &full, "--input", &input, "--network-sync", "pipelined"];
+    let int8 = run_tool("rramc", &[&pipelined[..], &["--set", "sync.registers=3", "--int8"]].concat());
+    assert!(int8.status.success(), "{}", stderr(&int8));
+    // Int8 words scaled back by a power of two.
+    let outputs = numbers(&String::from_utf8_lossy(&int8.stdout));
+    assert_eq!(outputs.len(), 10);
+    assert!(outputs.iter().all(|v| (v * 65536.0).fract() == 0.0), "{outputs:?}");
+    let run = run_tool("rramc", &[&pipelined[..], &["--set", "sync.registers=3"]].concat());
     assert!(run.status.success(), "{}", stderr(&run));
     let expected = numbers(&std::fs::read_to_string(model("lenet5.output.txt")).unwrap());
     for (a, e) in numbers(&String::from_utf8_lossy(&run.stdout)).iter().zip(&expected) {

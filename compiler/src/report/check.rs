@@ -351,6 +351,7 @@ impl LayerCheck {
             // A conv without one is checked with a bias of zeros.
             bias: true,
             activation: case.activation,
+            requant: None,
         };
         let mut chip = chip.clone();
         chip.core.count = chip.core.count.max(core_tiles(&plan, crossbars).len() as u32);

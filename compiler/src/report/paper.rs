@@ -207,6 +207,7 @@ pub fn measure(layer: &ConvLayer, chip: &Architecture) -> Result<Row, SimError> 
         // A batchnorm folded into the conv, or its own bias.
         bias: true,
         activation: Activation::Relu,
+        requant: None,
     };
     let mut chip = chip.clone();
     let crossbars = i64::from(chip.core.crossbars);
