@@ -8,7 +8,7 @@ use crate::progress;
 use rram_arch::Architecture;
 use rram_compiler::frontend::Network;
 use rram_compiler::pipeline::{Pipeline, RunOptions};
-use rram_compiler::reference::{evaluate, pseudo_random_weights, EvalError};
+use rram_compiler::reference::{evaluate, pseudo_random_weights, EvalError, Evaluation};
 use rram_compiler::report::network::NetworkReport;
 use rram_compiler::whole_network::{compile_module, compile_network, CompiledNetwork, Cores, NetworkSync, Values};
 use rram_dialects::{Context, Module};
@@ -128,6 +128,57 @@ pub struct ChipArgs {
     network_sync: SyncArg,
 }
 
+/// The data of a functional run: the input, where the weights come from,
+/// and the numbers the chip computes with.
+#[derive(clap::Args, Debug)]
+pub struct DataArgs {
+    /// Give the weights the network has no values for (zoo networks, structure-only
+    /// ONNX files) deterministic pseudo-random values instead of failing
+    #[arg(long)]
+    random_weights: bool,
+    /// Compute in int8 (power-of-two scales, docs/whole-network.md): the output is
+    /// exactly the integer reference's, scaled back
+    #[arg(long)]
+    int8: bool,
+}
+
+impl DataArgs {
+    fn numeric(&self) -> NumericMode {
+        if self.int8 {
+            NumericMode::Int8
+        } else {
+            NumericMode::F32
+        }
+    }
+
+    /// `network` with the weights asked for, evaluated by the reference
+    /// interpreter on the numbers in `input`.
+    fn evaluate(&self, network: &mut Network, input: &Path) -> Result<Evaluation, String> {
+        let input = read_numbers(input)?;
+        if self.random_weights {
+            network.weights.extend(pseudo_random_weights(network).map_err(|e| e.to_string())?);
+        }
+        evaluate(network, &input).map_err(|error| match error {
+            EvalError::MissingWeight { name } => format!(
+                "weight '{name}' has no values: the network has no weights to run (a structure-only model? \
+                 --random-weights gives them pseudo-random values)"
+            ),
+            other => other.to_string(),
+        })
+    }
+}
+
+/// Numbers separated by whitespace, e.g. one per line.
+pub fn read_numbers(path: &Path) -> Result<Vec<f64>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read '{}': {e}", path.display()))?;
+    text.split_whitespace()
+        .enumerate()
+        .map(|(index, word)| {
+            word.parse().map_err(|_| format!("{}: value {} is not a number: '{word}'", path.display(), index + 1))
+        })
+        .collect()
+}
+
 /// The chip the options ask for, with as many cores as `source` needs
 /// where they say `auto`.
 pub fn chip_for(source: &Source, args: &ChipArgs) -> Result<Architecture, String> {
@@ -158,13 +209,31 @@ const PROGRAM_DIR: &str = "program";
 /// Compiles the network for the chip, simulates its timing and writes
 /// `dir`: the `nn`, `xbar` and `msg` modules, the program directory and
 /// the reports. Returns the headline.
-pub fn compile_to_dir(source: &Source, args: &ChipArgs, dir: &Path) -> Result<String, String> {
+/// With `input`, the programs carry the network's weights and shared
+/// memory its input (`memory.txt`), for `rram-sim --functional`.
+pub fn compile_to_dir(
+    source: &Source,
+    args: &ChipArgs,
+    input: Option<(&Path, &DataArgs)>,
+    dir: &Path,
+) -> Result<String, String> {
     let (chip, cores) = chip(args)?;
     let sync = args.network_sync;
     let progress = progress::steps();
     progress.set_message(format!("compiling {}", source.name()));
     let started = Instant::now();
-    let compiled = source.compile(&chip, cores, sync.sync())?;
+    let compiled = match (input, source) {
+        (None, _) => source.compile(&chip, cores, sync.sync())?,
+        (Some((input, data)), Source::Network(network)) => {
+            let mut network = network.clone();
+            let evaluation = data.evaluate(&mut network, input)?;
+            let values = Values { evaluation: &evaluation, numeric: data.numeric() };
+            compile_network(&network, &chip, cores, sync.sync(), Some(values)).map_err(|e| e.to_string())?
+        }
+        (Some(_), Source::Module { name, .. }) => {
+            return Err(format!("'{name}' holds no weights: --input needs --zoo or --import-onnx"))
+        }
+    };
     let xbar = xbar_module(source, &compiled.arch)?;
     let context = Context::new().map_err(|e| e.to_string())?;
     let msg = compiled.msg_module(&context).map_err(|e| format!("internal error: the msg module: {e}"))?.print() + "\n";
@@ -231,29 +300,15 @@ pub fn with_xbar_module<T>(source: &Source, arch: &Architecture, show: impl FnOn
 /// The network's output as the simulated chip computes it on `input` (f32
 /// throughout), one number a line in NCHW order of each output, after the
 /// host's softmax where the network ends in one.
-pub fn run(
-    network: &NetworkArgs,
-    args: &ChipArgs,
-    input: &[f64],
-    random_weights: bool,
-    numeric: NumericMode,
-) -> Result<String, String> {
+pub fn run(network: &NetworkArgs, args: &ChipArgs, input: &Path, data: &DataArgs) -> Result<String, String> {
     let mut network = network.network()?;
     let (chip, cores) = chip(args)?;
     let sync = args.network_sync;
-    if random_weights {
-        network.weights.extend(pseudo_random_weights(&network).map_err(|e| e.to_string())?);
-    }
-    let values = evaluate(&network, input).map_err(|error| match error {
-        EvalError::MissingWeight { name } => format!(
-            "weight '{name}' has no values: the network has no weights to run (a structure-only model? \
-             --random-weights gives them pseudo-random values)"
-        ),
-        other => other.to_string(),
-    })?;
+    let evaluation = data.evaluate(&mut network, input)?;
+    let numeric = data.numeric();
     let progress = progress::steps();
     progress.set_message(format!("compiling {}", network.name));
-    let values = Values { evaluation: &values, numeric };
+    let values = Values { evaluation: &evaluation, numeric };
     let compiled = compile_network(&network, &chip, cores, sync.sync(), Some(values)).map_err(|e| e.to_string())?;
     progress.set_message(format!("simulating with values on {} cores", compiled.compiled.program.cores.len()));
     let options = SimOptions { functional: Some(numeric), trace: false };

@@ -19,7 +19,7 @@
 //! ```
 
 use crate::inputs::{ArchArgs, ArchSettings, NetworkArgs};
-use crate::network::{self, ChipArgs, Source};
+use crate::network::{self, read_numbers, ChipArgs, DataArgs, Source};
 use crate::output::{finish, render_error, report_usage, write_atomically};
 use crate::progress;
 use clap::{ArgGroup, Parser, Subcommand, ValueEnum};
@@ -94,6 +94,12 @@ enum Command {
         /// Write the compilation and its report into this directory (replaced as a whole)
         #[arg(short = 'o', value_name = "DIR")]
         output: Option<PathBuf>,
+        /// The network's input, one number per line (NCHW): the programs then carry the
+        /// weights and DIR/program/memory.txt the input, for rram-sim --functional
+        #[arg(long, value_name = "FILE", requires = "output")]
+        input: Option<PathBuf>,
+        #[command(flatten)]
+        data: DataArgs,
     },
     /// Run a network with weights on the simulated chip: compile it as `compile` does,
     /// simulate one inference with values (f32, or --int8) and print its output, one number a line
@@ -107,14 +113,8 @@ enum Command {
         /// The network's input, one number per line, row-major (NCHW)
         #[arg(long, value_name = "FILE")]
         input: PathBuf,
-        /// Give the weights the network has no values for (zoo networks, structure-only
-        /// ONNX files) deterministic pseudo-random values instead of failing
-        #[arg(long)]
-        random_weights: bool,
-        /// Compute in int8 (power-of-two scales, docs/whole-network.md): the output is
-        /// exactly the integer reference's, scaled back
-        #[arg(long)]
-        int8: bool,
+        #[command(flatten)]
+        data: DataArgs,
         /// Write the output here instead of stdout
         #[arg(short = 'o', value_name = "FILE")]
         output: Option<PathBuf>,
@@ -211,17 +211,15 @@ pub fn run(
         Command::Graph { file, network, dot } => {
             finish("rramc", graph(file.as_deref(), network, *dot), None, stdout, stderr)
         }
-        Command::Compile { file, network, chip, summary, output } => {
+        Command::Compile { file, network, chip, summary, output, input, data } => {
             let result = Source::read(file.as_deref(), network).and_then(|source| match output {
-                Some(dir) => network::compile_to_dir(&source, chip, dir),
+                Some(dir) => network::compile_to_dir(&source, chip, input.as_deref().map(|i| (i, data)), dir),
                 None => compile(&source, chip, *summary),
             });
             finish("rramc", result, None, stdout, stderr)
         }
-        Command::Run { network, chip, input, random_weights, int8, output } => {
-            let numeric = if *int8 { NumericMode::Int8 } else { NumericMode::F32 };
-            let result =
-                read_numbers(input).and_then(|input| network::run(network, chip, &input, *random_weights, numeric));
+        Command::Run { network, chip, input, data, output } => {
+            let result = network::run(network, chip, input, data);
             finish("rramc", result, output.as_deref(), stdout, stderr)
         }
         Command::Check { network, arch, numeric, input, threads } => {
@@ -354,17 +352,6 @@ fn eval(network: &NetworkArgs, input: &Path, random_weights: bool) -> Result<Str
         other => other.to_string(),
     })?;
     Ok(evaluation.outputs(&network).map(|value| format!("{value}\n")).collect())
-}
-
-/// Numbers separated by whitespace, e.g. one per line.
-fn read_numbers(path: &Path) -> Result<Vec<f64>, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read '{}': {e}", path.display()))?;
-    text.split_whitespace()
-        .enumerate()
-        .map(|(index, word)| {
-            word.parse().map_err(|_| format!("{}: value {} is not a number: '{word}'", path.display(), index + 1))
-        })
-        .collect()
 }
 
 fn default_threads() -> usize {

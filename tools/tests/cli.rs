@@ -611,3 +611,30 @@ fn rramc_compiles_a_hand_written_module_whole_or_writes_nothing() {
         assert_eq!(nn, std::fs::read_to_string(&module).unwrap());
     }
 }
+
+#[test]
+fn a_compiled_network_with_its_input_runs_with_values_in_rram_sim() {
+    let dir = tempfile::tempdir().unwrap();
+    let (full, input) = (model("lenet5.full.onnx"), model("lenet5.input.txt"));
+    for (numeric, extra) in
+        [("f32", vec![]), ("int8", vec!["--int8", "--network-sync", "pipelined", "--set", "sync.registers=3"])]
+    {
+        let out = dir.path().join(numeric).to_string_lossy().into_owned();
+        let args = [vec!["compile", "--import-onnx", &full, "--input", &input, "-o", &out], extra].concat();
+        let compiled = run_tool("rramc", &args);
+        assert!(compiled.status.success(), "{}", stderr(&compiled));
+        let program = Path::new(&out).join("program").to_string_lossy().into_owned();
+        let simulated = run_tool("rram-sim", &[&program, &format!("--functional={numeric}")]);
+        assert!(simulated.status.success(), "{numeric}: {}", stderr(&simulated));
+    }
+    let module = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/lit/graph/hand-written.mlir");
+    let out = dir.path().join("module").to_string_lossy().into_owned();
+    let refused = run_tool("rramc", &["compile", &module.to_string_lossy(), "--input", &input, "-o", &out]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        stderr(&refused).contains("holds no weights: --input needs --zoo or --import-onnx"),
+        "{}",
+        stderr(&refused)
+    );
+    assert!(!Path::new(&out).exists());
+}
