@@ -20,19 +20,27 @@
 //! order, each layer from a fresh core.
 //!
 //! **Vector layers** (max and average pooling, global average pooling,
-//! residual add) run on the vector units of [`NetChip::vector_cores`]
-//! cores from the first core of the layer that feeds them: they move every
-//! input word over the bus and compute little, so a few cores keep the bus
-//! busy and more would only queue. Pooling windows that reach into the
-//! padding are cut into regions of equal valid taps, so that max pooling
-//! never sees a padded value and average pooling divides by the taps it
-//! read (or by the whole kernel where the model counts the padding).
+//! residual add) run on the vector units of up to
+//! [`NetChip::vector_cores`] cores, core `k` of `K` taking output rows `k,
+//! k + K, ...` (a global pooling: a share of the channels): they move
+//! every input word over the bus and compute little, so a few cores keep
+//! the bus busy and more would only queue. Pooling windows that reach into
+//! the padding are cut into regions of equal valid taps, so that max
+//! pooling never sees a padded value and average pooling divides by the
+//! taps it read (or by the whole kernel where the model counts the
+//! padding).
 //!
-//! **Layer-by-layer synchronization:** after each layer every core that
-//! still has work arrives at a barrier, so a layer starts when the ones
-//! before it are done. A crossbar layer's hand-offs use the sequence
-//! registers; since a register only grows, each layer's values on a core
-//! count on from the highest value earlier layers raised it to.
+//! **Synchronization between layers** ([`NetworkSync`]): layer by layer,
+//! every core that still has work arrives at a barrier after each layer,
+//! vector layers run on the cores of the layer feeding them (idle by
+//! then), and since a sequence register only grows, each layer's values on
+//! a core count on from the highest value earlier layers raised it to.
+//! Pipelined, every layer has cores of its own and a core starts an output
+//! row once the input rows it reads are written ([`RowEdges`]).
+//!
+//! **Int8 networks** carry a `REQUANT` shift per layer
+//! ([`NetLayer::requant`]): the last owner of an output vector applies it
+//! after the bias, before the activation.
 //!
 //! The host places the network input (and, for a functional run, the
 //! weights, biases and zero borders) and reads the outputs; a final softmax
