@@ -109,12 +109,35 @@ pub fn compile_network(
 /// [`compile_network`] does; `values` the network it was written from and
 /// its evaluation, for a functional run.
 pub fn compile_module(
-    mut module: Module,
+    module: Module,
     arch: &Architecture,
     cores: Cores,
     sync: NetworkSync,
     values: Option<(&Network, Values)>,
 ) -> Result<CompiledNetwork, WholeNetworkError> {
+    compile_lowered(lower_module(module, arch, values)?, arch, cores, sync)
+}
+
+/// A network as the whole-network compiler reads it, before it is compiled
+/// ([`compile_lowered`]): what a pass such as weight duplication changes.
+#[derive(Debug, Clone)]
+pub struct Lowered {
+    pub net: Net,
+    /// Per layer of `net`, its kind as the layer graph names it.
+    pub kinds: Vec<&'static str>,
+    pub host_softmax: bool,
+    /// In int8, the fractional bits of its feature maps.
+    pub frac: Option<i32>,
+}
+
+/// The network of an `nn` module (folded and checked here) in the plain
+/// data of `rram_passes::network`, tiled for `arch`; with `values`, its
+/// data (quantized in int8).
+pub fn lower_module(
+    mut module: Module,
+    arch: &Architecture,
+    values: Option<(&Network, Values)>,
+) -> Result<Lowered, WholeNetworkError> {
     let failed = |e: &dyn std::fmt::Display| WholeNetworkError(e.to_string());
     Pipeline::parse("builtin.module(nn-fold-batchnorm,nn-verify-shapes)")
         .and_then(|pipeline| pipeline.run(&mut module, RunOptions::default(), |_, _| {}))
@@ -128,6 +151,18 @@ pub fn compile_module(
         }
         _ => (net, None),
     };
+    Ok(Lowered { net, kinds, host_softmax, frac })
+}
+
+/// Compiles a lowered network for `arch`, its layers synchronized as
+/// `sync` says.
+pub fn compile_lowered(
+    lowered: Lowered,
+    arch: &Architecture,
+    cores: Cores,
+    sync: NetworkSync,
+) -> Result<CompiledNetwork, WholeNetworkError> {
+    let Lowered { net, kinds, host_softmax, frac } = lowered;
     let chip = NetChip {
         cores: match cores {
             Cores::Chip => i64::from(arch.core.count),
@@ -139,7 +174,7 @@ pub fn compile_module(
         vector_cores: VECTOR_CORES,
         registers: i64::from(arch.sync.registers),
     };
-    let compiled = compile(&net, &chip, sync).map_err(|e| failed(&e))?;
+    let compiled = compile(&net, &chip, sync).map_err(|e| WholeNetworkError(e.to_string()))?;
     let mut arch = arch.clone();
     if cores == Cores::Auto {
         arch.core.count = compiled.program.cores.iter().map(|c| c.core + 1).max().unwrap_or(1);
@@ -200,7 +235,7 @@ fn net_of(
                     .map(|(network, v)| conv_data(network, v, &layer.name))
                     .transpose()
                     .map_err(|e| unsupported(&e))?;
-                NetOp::Conv { plan: plan(&matrix, rows, cols), matrix, window, bias: *bias, data }
+                NetOp::Conv { plan: plan(&matrix, rows, cols), matrix, window, bias: *bias, data, replicas: 1 }
             }
             LayerKind::Dense { bias } => {
                 // A conv whose kernel covers the map it reads: NCHW flatten
@@ -220,7 +255,7 @@ fn net_of(
                     .map(|(network, v)| conv_data(network, v, &layer.name))
                     .transpose()
                     .map_err(|e| unsupported(&e))?;
-                NetOp::Conv { plan: plan(&matrix, rows, cols), matrix, window, bias: *bias, data }
+                NetOp::Conv { plan: plan(&matrix, rows, cols), matrix, window, bias: *bias, data, replicas: 1 }
             }
             LayerKind::MaxPool(pool) | LayerKind::AvgPool { pool, .. } => {
                 let kind = match layer.kind {

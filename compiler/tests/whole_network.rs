@@ -13,7 +13,9 @@ use rram_compiler::frontend::{zoo, Network};
 use rram_compiler::quantize::evaluate_int8;
 use rram_compiler::reference::{evaluate, pseudo_random, pseudo_random_weights};
 use rram_compiler::sim::{simulate, NumericMode, SimOptions};
-use rram_compiler::whole_network::{compile_network, Cores, NetworkSync, Values};
+use rram_compiler::whole_network::{compile_lowered, lower_module, Cores, NetworkSync, Values};
+use rram_dialects::Context;
+use rram_passes::network::NetOp;
 
 fn numbers(name: &str) -> Vec<f64> {
     let text = std::fs::read_to_string(models::dir().join(name)).unwrap();
@@ -31,9 +33,32 @@ fn run_on_chip(
     numeric: NumericMode,
     input: &[f64],
 ) -> (Vec<f64>, Vec<f64>) {
+    run_duplicated(network, arch, sync, numeric, input, &[1])
+}
+
+/// As [`run_on_chip`], the `k`-th crossbar layer in `replicas[k %
+/// replicas.len()]` replicas (at most one per output row).
+fn run_duplicated(
+    network: &Network,
+    arch: &Architecture,
+    sync: NetworkSync,
+    numeric: NumericMode,
+    input: &[f64],
+    replicas: &[i64],
+) -> (Vec<f64>, Vec<f64>) {
     let evaluation = evaluate(network, input).unwrap_or_else(|e| panic!("{e}"));
     let values = Values { evaluation: &evaluation, numeric };
-    let compiled = compile_network(network, arch, Cores::Chip, sync, Some(values)).unwrap_or_else(|e| panic!("{e}"));
+    let context = Context::new().unwrap();
+    let module = context.parse(&network.to_mlir(), &network.name).unwrap();
+    let mut lowered = lower_module(module, arch, Some((network, values))).unwrap_or_else(|e| panic!("{e}"));
+    let convs = lowered.net.layers.iter_mut().filter_map(|layer| match &mut layer.op {
+        NetOp::Conv { replicas, .. } => Some((replicas, layer.shape[1])),
+        _ => None,
+    });
+    for (k, (replicas_of, height)) in convs.enumerate() {
+        *replicas_of = replicas[k % replicas.len()].min(height);
+    }
+    let compiled = compile_lowered(lowered, arch, Cores::Chip, sync).unwrap_or_else(|e| panic!("{e}"));
     let options = SimOptions { functional: Some(numeric), trace: false };
     let result = simulate(arch, &compiled.compiled.program, &options).unwrap_or_else(|e| panic!("{e}"));
     let shared = result.shared.expect("a functional run keeps shared memory");
@@ -65,7 +90,7 @@ const BOTH: [NetworkSync; 2] = [NetworkSync::LayerByLayer, NetworkSync::Pipeline
 
 /// `chip` with enough sequence registers for pipelined networks.
 fn with_registers(chip: Architecture) -> Architecture {
-    chip.with_settings(&[("sync.registers".to_string(), "8".to_string())]).unwrap()
+    chip.with_settings(&[("sync.registers".to_string(), "64".to_string())]).unwrap()
 }
 
 #[test]
@@ -116,15 +141,17 @@ proptest! {
     #[test]
     fn random_networks_on_the_chip_compute_their_reference_output(
         steps in prop::collection::vec(step(), 1..8), channels in 1i64..5, size in 5i64..10,
+        replicas in prop::collection::vec(1i64..4, 1..4),
     ) {
         let (mut network, _) = random_network(&steps, [1, channels, size, size]);
         let missing = pseudo_random_weights(&network).unwrap();
         network.weights.extend(missing);
         let input = pseudo_random((channels * size * size) as usize, 3);
         for sync in BOTH {
-            let (chip, reference) = run_on_chip(&network, &small_chip(), sync, NumericMode::F32, &input);
+            let (chip, reference) = run_duplicated(&network, &small_chip(), sync, NumericMode::F32, &input, &replicas);
             assert_close(&chip, &reference, 1e-5);
-            let (chip, reference) = run_on_chip(&network, &small_chip(), sync, NumericMode::Int8, &input);
+            let (chip, reference) =
+                run_duplicated(&network, &small_chip(), sync, NumericMode::Int8, &input, &replicas);
             prop_assert_eq!(chip, reference);
         }
     }

@@ -93,12 +93,15 @@ pub enum NetOp {
     },
     /// A conv on crossbars, tiled by `plan`; `weights` in the layout
     /// `[Cout, Cin / groups, Kh, Kw]` and the bias, for a functional run.
+    /// `replicas` copies of its tiles, on cores of their own, each compute
+    /// a band of its output rows ([`bands`]).
     Conv {
         matrix: KernelMatrix,
         plan: TilePlan,
         window: Window,
         bias: bool,
         data: Option<ConvData>,
+        replicas: i64,
     },
     /// Max or average pooling; `pads` top, left, bottom, right.
     Pool {
@@ -252,6 +255,13 @@ impl NetworkSync {
     }
 }
 
+/// The output rows each of `replicas` copies of a layer of `height` rows
+/// computes: contiguous bands, as even as they come, so that a window
+/// slides within one replica and a replica's finished rows are one count.
+pub fn bands(height: i64, replicas: i64) -> Vec<Range<i64>> {
+    (0..replicas).map(|r| r * height / replicas..(r + 1) * height / replicas).collect()
+}
+
 /// Compiles `net` for `chip`, its layers synchronized as `sync` says.
 pub fn compile(net: &Net, chip: &NetChip, sync: NetworkSync) -> Result<NetProgram, NetError> {
     check_structure(net)?;
@@ -263,7 +273,10 @@ pub fn compile(net: &Net, chip: &NetChip, sync: NetworkSync) -> Result<NetProgra
     let crossbars_used: i64 = net
         .layers
         .iter()
-        .map(|layer| if let NetOp::Conv { plan, .. } = &layer.op { plan.tiles.len() as i64 } else { 0 })
+        .map(|layer| match &layer.op {
+            NetOp::Conv { plan, replicas, .. } => plan.tiles.len() as i64 * replicas,
+            _ => 0,
+        })
         .sum();
     if i64::from(needed) > chip.cores {
         let vector_layers = match sync {
@@ -286,7 +299,7 @@ pub fn compile(net: &Net, chip: &NetChip, sync: NetworkSync) -> Result<NetProgra
     let mut phases: Vec<Vec<CoreProgram>> = Vec::new();
     for (index, layer) in net.layers.iter().enumerate() {
         let located = |e: String| NetError { message: format!("layer '{}': {e}", layer.name) };
-        let layer_edges = edges.as_ref().map(|e| e.of(index) as &dyn RowSync);
+        let layer_edges = edges.as_ref().and_then(|e| e.of(index, 0)).map(|e| e as &dyn RowSync);
         let first = first_core[index];
         let vector = |op, sources: Vec<usize>, outputs| VectorLayer {
             op,
@@ -313,7 +326,7 @@ pub fn compile(net: &Net, chip: &NetChip, sync: NetworkSync) -> Result<NetProgra
                     .unzip();
                 vector(&layer.op, inputs, outputs).programs(first, chip, layer_edges).map_err(located)?
             }
-            NetOp::Conv { matrix, plan, window, bias, data } => {
+            NetOp::Conv { matrix, plan, window, bias, data, replicas } => {
                 let [channels, height, width] = layer.shape;
                 let bias_at = next;
                 if *bias {
@@ -322,27 +335,32 @@ pub fn compile(net: &Net, chip: &NetChip, sync: NetworkSync) -> Result<NetProgra
                         memory.push(MemoryInit { address: bias_at as u64, values: values.clone() });
                     }
                 }
-                let io = Io {
-                    width,
-                    windows: Windows::Map { map: maps[layer.inputs[0]], window: *window },
-                    output: maps[index],
-                    bias: bias_at,
-                };
-                let shape = Layer {
-                    pixels: height * width,
-                    channels,
-                    slices: matrix.slices,
-                    window: matrix.rows(),
-                    bias: *bias,
-                    activation: layer.activation,
-                    requant: layer.requant,
-                };
                 let weights = |tile: usize| {
                     data.as_ref().map(|d| tile_weights(&d.weights, matrix, window, plan, &plan.tiles[tile]))
                 };
-                let mut cores = layer_cores(&shape, &io, plan, scheme, chip.crossbars, &weights, layer_edges)
-                    .map_err(|e| located(e.to_string()))?;
-                relocate(&mut cores, first);
+                let per_replica = core_counts[index] / *replicas as u32;
+                let mut cores = Vec::new();
+                for (r, band) in bands(height, *replicas).into_iter().enumerate() {
+                    // The replica's own rows: the maps seen from its first row.
+                    let (input, output) = (maps[layer.inputs[0]], maps[index]);
+                    let input = MapView { base: input.base + band.start * window.stride[0] * input.row, ..input };
+                    let output = MapView { base: output.base + band.start * output.row, ..output };
+                    let io = Io { width, windows: Windows::Map { map: input, window: *window }, output, bias: bias_at };
+                    let shape = Layer {
+                        pixels: (band.end - band.start) * width,
+                        channels,
+                        slices: matrix.slices,
+                        window: matrix.rows(),
+                        bias: *bias,
+                        activation: layer.activation,
+                        requant: layer.requant,
+                    };
+                    let replica_edges = edges.as_ref().and_then(|e| e.of(index, r)).map(|e| e as &dyn RowSync);
+                    let mut replica = layer_cores(&shape, &io, plan, scheme, chip.crossbars, &weights, replica_edges)
+                        .map_err(|e| located(e.to_string()))?;
+                    relocate(&mut replica, first + r as u32 * per_replica);
+                    cores.extend(replica);
+                }
                 cores
             }
             op => vector(op, layer.inputs.clone(), vec![maps[index]])
@@ -423,7 +441,7 @@ fn allocate_cores(net: &Net, copies: &[Vec<(usize, i64)>], chip: &NetChip, sync:
         };
         count[index] = match &layer.op {
             NetOp::Input { .. } => 0,
-            NetOp::Conv { plan, .. } => core_tiles(plan, chip.crossbars).len() as u32,
+            NetOp::Conv { plan, replicas, .. } => (core_tiles(plan, chip.crossbars).len() as i64 * replicas) as u32,
             NetOp::Concat if copies[index].is_empty() => 0,
             _ => vector.core_count(chip) as u32,
         };
@@ -440,9 +458,10 @@ fn allocate_cores(net: &Net, copies: &[Vec<(usize, i64)>], chip: &NetChip, sync:
 /// on the sequence registers of each core: register 0 holds a crossbar
 /// layer's own hand-offs (as layer by layer); register 1 passes "rows
 /// finished" along the cores that finish a layer's rows; register `2 + k`
-/// of a core that reads maps counts the rows its `k`-th producer (a layer
-/// writing a map it reads, or one of the inputs of a concat it reads) has
-/// finished.
+/// of a core that reads maps counts the rows its `k`-th producer has
+/// finished: a layer writing a map it reads (or one of the inputs of a
+/// concat it reads), each replica of a duplicated layer a producer of its
+/// own, counting the rows of its band.
 ///
 /// A crossbar layer in the linear scheme finishes rows in order at the
 /// last core of each column block: those cores form a chain, each passing a
@@ -453,21 +472,23 @@ fn allocate_cores(net: &Net, copies: &[Vec<(usize, i64)>], chip: &NetChip, sync:
 /// writes counts rows all finished, so several writers of one register
 /// never overstate). The readers are every core of the consumers (each
 /// loads its own slice of the windows): before an output row they wait
-/// until the input rows its windows reach are counted. No core waits for a
-/// later layer, so no DAG deadlocks.
+/// until each producer has counted the rows of its band that the row's
+/// windows reach. No core waits for a later layer, so no DAG deadlocks.
 struct RowEdges {
-    layers: Vec<LayerEdges>,
+    /// Per layer, per replica (one for all but duplicated crossbar layers).
+    layers: Vec<Vec<LayerEdges>>,
 }
 
-/// What one layer does at the edges of its rows.
+/// What one replica of a layer does at the edges of its rows.
 #[derive(Debug, Clone)]
 struct LayerEdges {
-    /// The layers it waits for; the `k`-th counts in register `2 + k`.
-    producers: Vec<usize>,
-    /// Input rows output row `y` needs: `min(height, stride * y + offset)`.
+    /// The bands of rows it waits for, as `(first row, rows)` of each
+    /// producer's output: the `k`-th counts in register `2 + k`.
+    producers: Vec<(i64, i64)>,
+    /// Output row `y` (of this replica) reads input rows below
+    /// `stride * y + offset`.
     stride: i64,
     offset: i64,
-    height: i64,
     /// Its first core, and how its cores pass finished rows on.
     first: u32,
     finish: Finish,
@@ -493,51 +514,50 @@ impl RowEdges {
         count: &[u32],
         chip: &NetChip,
     ) -> Result<Self, NetError> {
-        // The layers that write a layer's output: itself, or for a concat,
-        // whoever writes its inputs (in place or read by its copies) and
-        // its copies.
-        let mut writers: Vec<Vec<usize>> = Vec::with_capacity(net.layers.len());
+        let replicas = |l: usize| match net.layers[l].op {
+            NetOp::Conv { replicas, .. } => replicas,
+            _ => 1,
+        };
+        let band = |l: usize, r: i64| bands(net.layers[l].shape[1], replicas(l))[r as usize].clone();
+        // The replicas that write a layer's output: its own, or for a
+        // concat, whoever writes its inputs (in place or read by its
+        // copies) and its copies.
+        let mut writers: Vec<Vec<(usize, i64)>> = Vec::with_capacity(net.layers.len());
         for (index, layer) in net.layers.iter().enumerate() {
-            let mut own: Vec<usize> = Vec::new();
+            let mut own: Vec<(usize, i64)> = Vec::new();
             if layer.op == NetOp::Concat {
                 own.extend(layer.inputs.iter().flat_map(|&input| writers[input].iter().copied()));
             }
             if count[index] > 0 {
-                own.push(index);
+                own.extend((0..replicas(index)).map(|r| (index, r)));
             }
             own.sort_unstable();
             own.dedup();
             writers.push(own);
         }
-        let idle = LayerEdges {
-            producers: Vec::new(),
-            stride: 0,
-            offset: 0,
-            height: 0,
-            first: 0,
-            finish: Finish::Ring { count: 0 },
-            readers: Vec::new(),
-        };
-        let mut layers = vec![idle; net.layers.len()];
+        let mut layers: Vec<Vec<LayerEdges>> = Vec::with_capacity(net.layers.len());
+        let mut producers_of: Vec<Vec<(usize, i64)>> = Vec::with_capacity(net.layers.len());
         for (index, layer) in net.layers.iter().enumerate() {
             if count[index] == 0 {
+                layers.push(Vec::new());
+                producers_of.push(Vec::new());
                 continue;
             }
             let read: Vec<usize> = match layer.op {
                 NetOp::Concat => copies[index].iter().map(|&(input, _)| input).collect(),
                 _ => layer.inputs.clone(),
             };
-            let mut producers: Vec<usize> = Vec::new();
+            let mut producers: Vec<(usize, i64)> = Vec::new();
             for &writer in read.iter().flat_map(|&input| &writers[input]) {
-                if writer != index && !producers.contains(&writer) {
+                if writer.0 != index && !producers.contains(&writer) {
                     producers.push(writer);
                 }
             }
             let height = read.first().map_or(0, |&input| net.layers[input].shape[1]);
             let ([stride, offset], finish) = match &layer.op {
-                NetOp::Conv { plan, window, .. } => {
+                NetOp::Conv { plan, window, replicas, .. } => {
                     let h_count = group_members(plan.h, chip.crossbars);
-                    let blocks = count[index] / h_count as u32;
+                    let blocks = count[index] / *replicas as u32 / h_count as u32;
                     (reach(window), Finish::Blocks { count: blocks, h_count })
                 }
                 NetOp::Pool { kernel, stride, dilation, pads, .. } => {
@@ -553,33 +573,52 @@ impl RowEdges {
                 NetOp::GlobalAvgPool => ([0, height], Finish::Blocks { count: count[index], h_count: 1 }),
                 _ => ([1, 1], Finish::Ring { count: count[index] }),
             };
-            layers[index] =
-                LayerEdges { producers, stride, offset, height, first: first[index], finish, readers: Vec::new() };
+            let per_replica = count[index] / replicas(index) as u32;
+            let edges = (0..replicas(index))
+                .map(|r| LayerEdges {
+                    producers: producers
+                        .iter()
+                        .map(|&(p, pr)| {
+                            let rows = band(p, pr);
+                            (rows.start, rows.end - rows.start)
+                        })
+                        .collect(),
+                    stride,
+                    offset: offset + stride * band(index, r).start,
+                    first: first[index] + r as u32 * per_replica,
+                    finish,
+                    readers: Vec::new(),
+                })
+                .collect();
+            layers.push(edges);
+            producers_of.push(producers);
         }
-        let widest = (0..net.layers.len()).max_by_key(|&l| layers[l].producers.len()).unwrap_or(0);
-        let registers = 2 + layers.get(widest).map_or(0, |l| l.producers.len()) as i64;
+        let widest = (0..net.layers.len()).max_by_key(|&l| producers_of[l].len()).unwrap_or(0);
+        let registers = 2 + producers_of.get(widest).map_or(0, Vec::len) as i64;
         if registers > chip.registers {
             return error(format!(
                 "pipelined synchronization needs {registers} sequence registers per core (sync.registers): two, and \
-                 one per producer of layer '{}', which waits for {}; the chip has {}",
+                 one per producer (a replica of a duplicated layer counts as one) of layer '{}', which waits for \
+                 {}; the chip has {}",
                 net.layers[widest].name,
-                layers[widest].producers.len(),
+                producers_of[widest].len(),
                 chip.registers
             ));
         }
         // Tell each producer who reads it, and on which register.
         for consumer in 0..net.layers.len() {
             let reading: Vec<u32> = (first[consumer]..first[consumer] + count[consumer]).collect();
-            for (k, &producer) in layers[consumer].producers.clone().iter().enumerate() {
+            for (k, &(producer, replica)) in producers_of[consumer].iter().enumerate() {
                 let register = 2 + k as u32;
-                layers[producer].readers.extend(reading.iter().map(|&core| (core, register)));
+                layers[producer][replica as usize].readers.extend(reading.iter().map(|&core| (core, register)));
             }
         }
         Ok(RowEdges { layers })
     }
 
-    fn of(&self, layer: usize) -> &LayerEdges {
-        &self.layers[layer]
+    /// The edges of a replica of a layer that has cores.
+    fn of(&self, layer: usize, replica: usize) -> Option<&LayerEdges> {
+        self.layers[layer].get(replica)
     }
 }
 
@@ -589,25 +628,26 @@ fn reach(window: &Window) -> [i64; 2] {
     [window.stride[0], (window.kernel[0] - 1) * window.dilation[0] + 1 - window.pad[0]]
 }
 
-impl LayerEdges {
-    /// Input rows output row `y` needs (affine over its loop, whose first
-    /// row is `y`'s constant: loops are cut at [`RowSync::breaks`]).
-    fn need(&self, y: &Affine) -> Affine {
-        if self.stride * y.constant + self.offset >= self.height {
-            Affine::constant(self.height)
-        } else {
-            Affine {
-                constant: self.offset + self.stride * y.constant,
-                terms: y.terms.iter().map(|(v, c)| (v.clone(), c * self.stride)).collect(),
-            }
-        }
-    }
-}
-
 impl RowSync for LayerEdges {
+    /// Waits until each producer has counted the rows of its band that
+    /// output row `y` reaches: `clamp(stride * y + offset - first, 0,
+    /// rows)`, affine over `y`'s loop (whose first row is `y`'s constant:
+    /// loops are cut at [`RowSync::breaks`], where a count starts or stops
+    /// growing); none where no row of the band is reached.
     fn before_row(&self, _: RowSeat, y: &Affine) -> Vec<Instr> {
-        let need = self.need(y);
-        (0..self.producers.len()).map(|k| Instr::Wait { register: 2 + k as u32, value: need.clone() }).collect()
+        let mut waits = Vec::new();
+        for (k, &(first, rows)) in self.producers.iter().enumerate() {
+            let reached = self.stride * y.constant + self.offset - first;
+            let value = if reached >= rows {
+                Affine::constant(rows)
+            } else if reached <= 0 {
+                continue;
+            } else {
+                Affine { constant: reached, terms: y.terms.iter().map(|(v, c)| (v.clone(), c * self.stride)).collect() }
+            };
+            waits.push(Instr::Wait { register: 2 + k as u32, value });
+        }
+        waits
     }
 
     fn after_row(&self, seat: RowSeat, y: &Affine) -> Vec<Instr> {
@@ -651,12 +691,20 @@ impl RowSync for LayerEdges {
         body
     }
 
+    /// For each producer, the first row that reaches its band and the
+    /// first that reaches all of it.
     fn breaks(&self) -> Vec<i64> {
-        if self.stride > 0 {
-            vec![(self.height - self.offset + self.stride - 1).div_euclid(self.stride)]
-        } else {
-            Vec::new()
+        if self.stride == 0 {
+            return Vec::new();
         }
+        let first_reaching = |count: i64| {
+            (count - self.offset).div_euclid(self.stride)
+                + i64::from((count - self.offset).rem_euclid(self.stride) != 0)
+        };
+        self.producers
+            .iter()
+            .flat_map(|&(first, rows)| [first_reaching(first + 1), first_reaching(first + rows)])
+            .collect()
     }
 }
 
@@ -679,6 +727,9 @@ fn check_structure(net: &Net) -> Result<(), NetError> {
         }
         let shapes: Vec<[i64; 3]> = layer.inputs.iter().map(|&p| net.layers[p].shape).collect();
         match &layer.op {
+            NetOp::Conv { replicas, .. } if !(1..=layer.shape[1]).contains(replicas) => {
+                return wrong(format!("{replicas} replicas of {} output rows", layer.shape[1]))
+            }
             NetOp::Add if shapes[0] != layer.shape || shapes[1] != layer.shape => {
                 return wrong(format!("adds maps of shapes {shapes:?} into {:?}", layer.shape))
             }
