@@ -13,8 +13,10 @@ use crate::reference::Evaluation;
 use petgraph::graph::NodeIndex;
 use rram_dialects::nn::NnOp;
 use rram_dialects::{Context, Module};
+use rram_passes::duplicate::{exact, greedy, Stage};
 pub use rram_passes::network::NetworkSync;
 use rram_passes::network::{compile, ConvData, Net, NetChip, NetLayer, NetOp, NetProgram, PoolKind};
+use rram_passes::schedule::{core_tiles, group_members};
 use rram_passes::schedule::{Activation, Window};
 use rram_passes::tiling::{plan, KernelMatrix};
 use rram_sim::NumericMode;
@@ -43,6 +45,8 @@ pub struct CompiledNetwork {
     /// In int8, the fractional bits of its feature maps: an output word
     /// `q` stands for `q / 2^frac`.
     pub frac: Option<i32>,
+    /// Per layer, the stage time weight duplication's cost model predicts.
+    pub stage_cycles: Vec<Option<f64>>,
 }
 
 /// How many cores the chip has.
@@ -96,13 +100,14 @@ pub fn compile_network(
     arch: &Architecture,
     cores: Cores,
     sync: NetworkSync,
+    duplication: Duplication,
     values: Option<Values>,
 ) -> Result<CompiledNetwork, WholeNetworkError> {
     let context = Context::new().map_err(|e| WholeNetworkError(e.to_string()))?;
     let module = context
         .parse(&network.to_mlir(), &network.name)
         .map_err(|e| WholeNetworkError(format!("internal error: the network does not verify: {e}")))?;
-    compile_module(module, arch, cores, sync, values.map(|values| (network, values)))
+    compile_module(module, arch, cores, sync, duplication, values.map(|values| (network, values)))
 }
 
 /// Compiles the network of an `nn` module (folded and checked here) as
@@ -113,9 +118,135 @@ pub fn compile_module(
     arch: &Architecture,
     cores: Cores,
     sync: NetworkSync,
+    duplication: Duplication,
     values: Option<(&Network, Values)>,
 ) -> Result<CompiledNetwork, WholeNetworkError> {
-    compile_lowered(lower_module(module, arch, values)?, arch, cores, sync)
+    let mut lowered = lower_module(module, arch, values)?;
+    duplicate(&mut lowered, arch, cores, sync, duplication)?;
+    compile_lowered(lowered, arch, cores, sync)
+}
+
+/// How crossbar layers are replicated ([`duplicate`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Duplication {
+    /// One copy of each layer's weights.
+    None,
+    /// The slowest layer gets another replica while one fits and helps.
+    Greedy,
+    /// The fewest replicas that make the slowest layer as fast as the
+    /// budget allows (`rram_passes::duplicate::exact`).
+    Exact,
+}
+
+/// A crossbar layer's stage as weight duplication sees it, from the chip's
+/// costs: a replica computes a row of pixels, each taking the MVMs of the
+/// core with the most crossbars of the layer (run one after another) and
+/// that core's own transfers (its slice of the window, its partial sums and
+/// outputs), while the bus carries every core's transfers: a floor that
+/// replicas, sharing the bus, cannot lower.
+pub fn stage(layer: &NetLayer, arch: &Architecture) -> Option<Stage> {
+    let NetOp::Conv { plan, .. } = &layer.op else { return None };
+    let crossbars = i64::from(arch.core.crossbars);
+    let cores = core_tiles(plan, crossbars);
+    let members = group_members(plan.h, crossbars) as u64;
+    let [channels, height, width] = layer.shape;
+    let input_bytes = u64::from(arch.crossbar.input_bits.div_ceil(8));
+    let partial_bytes = u64::from(arch.crossbar.output_bits.div_ceil(8));
+    let rows = |tiles: &[rram_passes::tiling::Tile]| -> u64 {
+        tiles.iter().map(|t| (t.rows[1] - t.rows[0]) as u64).max().unwrap_or(0) * tiles.len() as u64
+    };
+    let busiest = cores.iter().map(|range| range.len()).max().unwrap_or(1) as u64;
+    let widest = cores.iter().map(|range| rows(&plan.tiles[range.clone()])).max().unwrap_or(0);
+    // A core's own transfers per pixel: its window slice, a partial sum
+    // read and written, an output vector (at most).
+    let vector = (channels as u64 / plan.v.max(1) as u64).max(1);
+    let own = arch.bus_transfer_cycles(widest * input_bytes)
+        + 2 * arch.bus_transfer_cycles(vector * partial_bytes)
+        + arch.bus_transfer_cycles(vector * input_bytes);
+    let pixel = busiest * arch.mvm_latency_cycles() + own;
+    // Every core's transfers per pixel on the shared bus.
+    let all_inputs: u64 = cores.iter().map(|range| rows(&plan.tiles[range.clone()])).sum::<u64>() * input_bytes;
+    let partials = 2 * members.saturating_sub(1) * channels as u64 * partial_bytes;
+    let bus = arch.bus_occupancy_cycles(all_inputs + partials + channels as u64 * input_bytes);
+    Some(Stage {
+        rows: height,
+        row_cycles: (width as u64 * pixel) as f64,
+        floor: (height * width) as f64 * bus as f64,
+        cost: cores.len() as i64,
+        limit: height,
+    })
+}
+
+/// Sets the replicas of `lowered`'s crossbar layers as `duplication` says,
+/// within the cores the chip has for them: its cores less those of the
+/// pooling and residual layers (pipelined, they have their own); with
+/// [`Cores::Auto`], twice the cores the network needs without duplication.
+/// Records each crossbar layer's predicted stage time.
+pub fn duplicate(
+    lowered: &mut Lowered,
+    arch: &Architecture,
+    cores: Cores,
+    sync: NetworkSync,
+    duplication: Duplication,
+) -> Result<(), WholeNetworkError> {
+    // Pipelined, a consumer counts each replica of its producers on a
+    // register of its own: replicas are limited so that the layer reading
+    // the most maps has enough.
+    let limit = match sync {
+        NetworkSync::Pipelined => {
+            // The layers writing each layer's output: itself, or a concat's inputs'.
+            let layers = &lowered.net.layers;
+            let mut writers: Vec<i64> = Vec::with_capacity(layers.len());
+            for layer in layers {
+                let count = match layer.op {
+                    NetOp::Concat => layer.inputs.iter().map(|&i| writers[i]).sum::<i64>() + 1,
+                    _ => 1,
+                };
+                writers.push(count);
+            }
+            let fan_in = layers.iter().map(|l| l.inputs.iter().map(|&i| writers[i]).sum::<i64>()).max().unwrap_or(1);
+            ((i64::from(arch.sync.registers) - 2) / fan_in.max(1)).max(1)
+        }
+        NetworkSync::LayerByLayer => i64::MAX,
+    };
+    let crossbar_layers: Vec<(usize, Stage)> = lowered
+        .net
+        .layers
+        .iter()
+        .enumerate()
+        .filter_map(|(index, layer)| Some((index, Stage { limit, ..stage(layer, arch)? })))
+        .collect();
+    let stages: Vec<Stage> = crossbar_layers.iter().map(|(_, stage)| *stage).collect();
+    let needed: i64 = stages.iter().map(|s| s.cost).sum();
+    let vector_cores = match sync {
+        NetworkSync::Pipelined => lowered
+            .net
+            .layers
+            .iter()
+            .filter(|l| !matches!(l.op, NetOp::Conv { .. } | NetOp::Input { .. } | NetOp::Concat))
+            .map(|l| {
+                let units = if l.op == NetOp::GlobalAvgPool { l.shape[0] } else { l.shape[1] };
+                units.min(VECTOR_CORES)
+            })
+            .sum::<i64>(),
+        NetworkSync::LayerByLayer => 0,
+    };
+    let budget = match cores {
+        Cores::Chip => i64::from(arch.core.count) - vector_cores,
+        Cores::Auto => 2 * needed,
+    };
+    let replicas = match duplication {
+        Duplication::None => vec![1; stages.len()],
+        Duplication::Greedy => greedy(&stages, budget).map_err(WholeNetworkError)?,
+        Duplication::Exact => exact(&stages, budget).map_err(WholeNetworkError)?,
+    };
+    for (&(index, stage), &count) in crossbar_layers.iter().zip(&replicas) {
+        if let NetOp::Conv { replicas, .. } = &mut lowered.net.layers[index].op {
+            *replicas = count;
+        }
+        lowered.stage_cycles[index] = Some(stage.time(count));
+    }
+    Ok(())
 }
 
 /// A network as the whole-network compiler reads it, before it is compiled
@@ -128,6 +259,9 @@ pub struct Lowered {
     pub host_softmax: bool,
     /// In int8, the fractional bits of its feature maps.
     pub frac: Option<i32>,
+    /// Per layer, the stage time weight duplication predicted for it
+    /// (crossbar layers, once [`duplicate`] has run).
+    pub stage_cycles: Vec<Option<f64>>,
 }
 
 /// The network of an `nn` module (folded and checked here) in the plain
@@ -151,7 +285,8 @@ pub fn lower_module(
         }
         _ => (net, None),
     };
-    Ok(Lowered { net, kinds, host_softmax, frac })
+    let stage_cycles = vec![None; net.layers.len()];
+    Ok(Lowered { net, kinds, host_softmax, frac, stage_cycles })
 }
 
 /// Compiles a lowered network for `arch`, its layers synchronized as
@@ -162,7 +297,7 @@ pub fn compile_lowered(
     cores: Cores,
     sync: NetworkSync,
 ) -> Result<CompiledNetwork, WholeNetworkError> {
-    let Lowered { net, kinds, host_softmax, frac } = lowered;
+    let Lowered { net, kinds, host_softmax, frac, stage_cycles } = lowered;
     let chip = NetChip {
         cores: match cores {
             Cores::Chip => i64::from(arch.core.count),
@@ -179,7 +314,7 @@ pub fn compile_lowered(
     if cores == Cores::Auto {
         arch.core.count = compiled.program.cores.iter().map(|c| c.core + 1).max().unwrap_or(1);
     }
-    Ok(CompiledNetwork { net, kinds, compiled, host_softmax, arch, sync, frac })
+    Ok(CompiledNetwork { net, kinds, compiled, host_softmax, arch, sync, frac, stage_cycles })
 }
 
 /// The graph's layers as a [`Net`], their kinds, and whether a softmax is

@@ -4,6 +4,7 @@
 //! returns an error located at the op it could not handle. Passes only use
 //! the safe layer of `rram-dialects`.
 
+pub mod duplicate;
 mod fold_batchnorm;
 pub mod network;
 mod place;

@@ -10,7 +10,9 @@ use rram_compiler::frontend::Network;
 use rram_compiler::pipeline::{Pipeline, RunOptions};
 use rram_compiler::reference::{evaluate, pseudo_random_weights, EvalError, Evaluation};
 use rram_compiler::report::network::NetworkReport;
-use rram_compiler::whole_network::{compile_module, compile_network, CompiledNetwork, Cores, NetworkSync, Values};
+use rram_compiler::whole_network::{
+    compile_module, compile_network, CompiledNetwork, Cores, Duplication, NetworkSync, Values,
+};
 use rram_dialects::{Context, Module};
 use rram_sim::{simulate, NumericMode, SimOptions};
 use std::path::Path;
@@ -106,10 +108,16 @@ impl Source {
     }
 
     /// Compiled for timing (no data) for `chip`.
-    fn compile(&self, chip: &Architecture, cores: Cores, sync: NetworkSync) -> Result<CompiledNetwork, String> {
+    fn compile(
+        &self,
+        chip: &Architecture,
+        cores: Cores,
+        sync: NetworkSync,
+        duplication: Duplication,
+    ) -> Result<CompiledNetwork, String> {
         let context = Context::new().map_err(|e| e.to_string())?;
-        let compiled = compile_module(self.module(&context)?, chip, cores, sync, None).map_err(|e| e.to_string());
-        compiled
+        let compiled = compile_module(self.module(&context)?, chip, cores, sync, duplication, None);
+        compiled.map_err(|e| e.to_string())
     }
 }
 
@@ -126,6 +134,33 @@ pub struct ChipArgs {
     /// also simulates layer-by-layer, for the speedup)
     #[arg(long, value_enum, default_value = "layer-by-layer")]
     network_sync: SyncArg,
+    /// Replicate the slow crossbar layers on the cores to spare, each replica a band of
+    /// output rows
+    #[arg(long, value_enum, default_value = "none")]
+    duplicate: DuplicateArg,
+}
+
+/// `--duplicate`: how many replicas the crossbar layers get.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DuplicateArg {
+    /// One copy of each layer's weights
+    None,
+    /// The slowest layer gets another replica while one fits and helps (the heuristic of
+    /// PIMCOMP-NN and CLSA-CIM)
+    Greedy,
+    /// The fewest replicas that make the slowest layer as fast as the cores to spare allow,
+    /// solved exactly for the cost model
+    Exact,
+}
+
+impl DuplicateArg {
+    fn duplication(self) -> Duplication {
+        match self {
+            DuplicateArg::None => Duplication::None,
+            DuplicateArg::Greedy => Duplication::Greedy,
+            DuplicateArg::Exact => Duplication::Exact,
+        }
+    }
 }
 
 /// The data of a functional run: the input, where the weights come from,
@@ -183,7 +218,9 @@ pub fn read_numbers(path: &Path) -> Result<Vec<f64>, String> {
 /// where they say `auto`.
 pub fn chip_for(source: &Source, args: &ChipArgs) -> Result<Architecture, String> {
     match chip(args)? {
-        (chip, Cores::Auto) => Ok(source.compile(&chip, Cores::Auto, args.network_sync.sync())?.arch),
+        (chip, Cores::Auto) => {
+            Ok(source.compile(&chip, Cores::Auto, args.network_sync.sync(), args.duplicate.duplication())?.arch)
+        }
         (chip, Cores::Chip) => Ok(chip),
     }
 }
@@ -223,12 +260,14 @@ pub fn compile_to_dir(
     progress.set_message(format!("compiling {}", source.name()));
     let started = Instant::now();
     let compiled = match (input, source) {
-        (None, _) => source.compile(&chip, cores, sync.sync())?,
+        (None, _) => source.compile(&chip, cores, sync.sync(), args.duplicate.duplication())?,
         (Some((input, data)), Source::Network(network)) => {
             let mut network = network.clone();
             let evaluation = data.evaluate(&mut network, input)?;
             let values = Values { evaluation: &evaluation, numeric: data.numeric() };
-            compile_network(&network, &chip, cores, sync.sync(), Some(values)).map_err(|e| e.to_string())?
+            let duplication = args.duplicate.duplication();
+            compile_network(&network, &chip, cores, sync.sync(), duplication, Some(values))
+                .map_err(|e| e.to_string())?
         }
         (Some(_), Source::Module { name, .. }) => {
             return Err(format!("'{name}' holds no weights: --input needs --zoo or --import-onnx"))
@@ -249,7 +288,7 @@ pub fn compile_to_dir(
         SyncArg::Pipelined => {
             progress.set_message("compiling and simulating the layer-by-layer baseline");
             let layered = source
-                .compile(&compiled.arch, Cores::Chip, NetworkSync::LayerByLayer)
+                .compile(&compiled.arch, Cores::Chip, NetworkSync::LayerByLayer, args.duplicate.duplication())
                 .map_err(|e| format!("the layer-by-layer baseline: {e}"))?;
             let stats = simulate(&compiled.arch, &layered.compiled.program, &SimOptions::default())
                 .map_err(|e| format!("the layer-by-layer baseline: {e}"))?
@@ -309,7 +348,9 @@ pub fn run(network: &NetworkArgs, args: &ChipArgs, input: &Path, data: &DataArgs
     let progress = progress::steps();
     progress.set_message(format!("compiling {}", network.name));
     let values = Values { evaluation: &evaluation, numeric };
-    let compiled = compile_network(&network, &chip, cores, sync.sync(), Some(values)).map_err(|e| e.to_string())?;
+    let duplication = args.duplicate.duplication();
+    let compiled =
+        compile_network(&network, &chip, cores, sync.sync(), duplication, Some(values)).map_err(|e| e.to_string())?;
     progress.set_message(format!("simulating with values on {} cores", compiled.compiled.program.cores.len()));
     let options = SimOptions { functional: Some(numeric), trace: false };
     let result = simulate(&compiled.arch, &compiled.compiled.program, &options).map_err(|e| e.to_string())?;

@@ -638,3 +638,32 @@ fn a_compiled_network_with_its_input_runs_with_values_in_rram_sim() {
     );
     assert!(!Path::new(&out).exists());
 }
+
+#[test]
+fn duplication_replicates_the_slow_layers_and_keeps_the_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let cycles = |duplicate: &str| {
+        let out = dir.path().join(duplicate).to_string_lossy().into_owned();
+        let compiled = run_tool("rramc", &["compile", "--zoo", "testnet", "--duplicate", duplicate, "-o", &out]);
+        assert!(compiled.status.success(), "{}", stderr(&compiled));
+        let report: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(Path::new(&out).join("report.json")).unwrap()).unwrap();
+        let replicas: Vec<i64> =
+            report["layers"].as_array().unwrap().iter().filter_map(|l| l["duplication"].as_i64()).collect();
+        (report["latency_cycles"].as_u64().unwrap(), replicas)
+    };
+    let (none, replicas) = cycles("none");
+    assert!(replicas.iter().all(|&d| d == 1));
+    let (greedy, _) = cycles("greedy");
+    let (exact, replicas) = cycles("exact");
+    assert!(replicas.iter().any(|&d| d > 1), "{replicas:?}");
+    assert!(exact < none && greedy < none, "none {none}, greedy {greedy}, exact {exact}");
+
+    let (full, input) = (model("lenet5.full.onnx"), model("lenet5.input.txt"));
+    let run = run_tool("rramc", &["run", "--import-onnx", &full, "--input", &input, "--duplicate", "exact"]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    let expected = numbers(&std::fs::read_to_string(model("lenet5.output.txt")).unwrap());
+    for (a, e) in numbers(&String::from_utf8_lossy(&run.stdout)).iter().zip(&expected) {
+        assert!((a - e).abs() <= 1e-4 * e.abs().max(1e-3), "chip {a}, reference {e}");
+    }
+}

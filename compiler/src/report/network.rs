@@ -23,6 +23,11 @@ pub struct LayerReport {
     pub v: Option<i64>,
     /// Crossbar layers: the cores sharing an output, its parallelism limit.
     pub pv: Option<i64>,
+    /// Crossbar layers: the replicas of its tiles, each computing a band of
+    /// its output rows.
+    pub duplication: Option<i64>,
+    /// Crossbar layers: the stage time the duplication cost model predicts.
+    pub stage_cycles: Option<f64>,
     pub start_cycle: u64,
     pub end_cycle: u64,
 }
@@ -84,9 +89,11 @@ impl NetworkReport {
                 }
             };
             previous_end = end;
-            let (h, v, pv) = match &layer.op {
-                NetOp::Conv { plan, .. } => (Some(plan.h), Some(plan.v), Some(group_members(plan.h, crossbars))),
-                _ => (None, None, None),
+            let (h, v, pv, duplication) = match &layer.op {
+                NetOp::Conv { plan, replicas, .. } => {
+                    (Some(plan.h), Some(plan.v), Some(group_members(plan.h, crossbars)), Some(*replicas))
+                }
+                _ => (None, None, None, None),
             };
             let kind = network.kinds[index].to_string();
             layers.push(LayerReport {
@@ -96,6 +103,8 @@ impl NetworkReport {
                 h,
                 v,
                 pv,
+                duplication,
+                stage_cycles: network.stage_cycles[index],
                 start_cycle: start,
                 end_cycle: end,
             });
@@ -178,20 +187,21 @@ impl NetworkReport {
             self.simulate_seconds,
             if self.host_softmax { " The final softmax is left to the host." } else { "" },
         );
-        text.push_str("| layer | kind | cores | h | v | PV | start | end | cycles | % of latency |\n");
-        text.push_str("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        text.push_str("| layer | kind | cores | h | v | PV | replicas | start | end | cycles | % of latency |\n");
+        text.push_str("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         let or_dash = |value: Option<i64>| value.map_or("-".to_string(), |v| v.to_string());
         for layer in &self.layers {
             let cycles = layer.end_cycle - layer.start_cycle;
             let _ = writeln!(
                 text,
-                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {:.1} |",
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {:.1} |",
                 layer.name,
                 layer.kind,
                 layer.cores,
                 or_dash(layer.h),
                 or_dash(layer.v),
                 or_dash(layer.pv),
+                or_dash(layer.duplication),
                 layer.start_cycle,
                 layer.end_cycle,
                 cycles,
