@@ -173,7 +173,6 @@ pub fn stage(layer: &NetLayer, arch: &Architecture) -> Option<Stage> {
         row_cycles: (width as u64 * pixel) as f64,
         floor: (height * width) as f64 * bus as f64,
         cost: cores.len() as i64,
-        limit: height,
     })
 }
 
@@ -189,33 +188,8 @@ pub fn duplicate(
     sync: NetworkSync,
     duplication: Duplication,
 ) -> Result<(), WholeNetworkError> {
-    // Pipelined, a consumer counts each replica of its producers on a
-    // register of its own: replicas are limited so that the layer reading
-    // the most maps has enough.
-    let limit = match sync {
-        NetworkSync::Pipelined => {
-            // The layers writing each layer's output: itself, or a concat's inputs'.
-            let layers = &lowered.net.layers;
-            let mut writers: Vec<i64> = Vec::with_capacity(layers.len());
-            for layer in layers {
-                let count = match layer.op {
-                    NetOp::Concat => layer.inputs.iter().map(|&i| writers[i]).sum::<i64>() + 1,
-                    _ => 1,
-                };
-                writers.push(count);
-            }
-            let fan_in = layers.iter().map(|l| l.inputs.iter().map(|&i| writers[i]).sum::<i64>()).max().unwrap_or(1);
-            ((i64::from(arch.sync.registers) - 2) / fan_in.max(1)).max(1)
-        }
-        NetworkSync::LayerByLayer => i64::MAX,
-    };
-    let crossbar_layers: Vec<(usize, Stage)> = lowered
-        .net
-        .layers
-        .iter()
-        .enumerate()
-        .filter_map(|(index, layer)| Some((index, Stage { limit, ..stage(layer, arch)? })))
-        .collect();
+    let crossbar_layers: Vec<(usize, Stage)> =
+        lowered.net.layers.iter().enumerate().filter_map(|(index, layer)| Some((index, stage(layer, arch)?))).collect();
     let stages: Vec<Stage> = crossbar_layers.iter().map(|(_, stage)| *stage).collect();
     let needed: i64 = stages.iter().map(|s| s.cost).sum();
     let vector_cores = match sync {

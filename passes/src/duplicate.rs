@@ -27,8 +27,6 @@ pub struct Stage {
     pub floor: f64,
     /// Cores one replica takes.
     pub cost: i64,
-    /// The most replicas it may have (at most `rows`).
-    pub limit: i64,
 }
 
 impl Stage {
@@ -38,14 +36,9 @@ impl Stage {
         (rows as f64 * self.row_cycles).max(self.floor)
     }
 
-    /// The most replicas it may have.
-    fn most(&self) -> i64 {
-        self.limit.clamp(1, self.rows)
-    }
-
     /// The fewest replicas that bring the stage within `bound`, if any do.
     fn fewest_within(&self, bound: f64) -> Option<i64> {
-        if self.time(self.most()) > bound {
+        if self.time(self.rows) > bound {
             return None;
         }
         // Rows per replica that fit the bound, then replicas for them.
@@ -67,7 +60,7 @@ pub fn exact(stages: &[Stage], budget: i64) -> Result<Vec<i64>, String> {
         .iter()
         .flat_map(|s| {
             // A stage's times: one per distinct rows-per-replica count.
-            let mut times: Vec<f64> = (1..=s.most()).map(|d| s.time(d)).collect();
+            let mut times: Vec<f64> = (1..=s.rows).map(|d| s.time(d)).collect();
             times.dedup();
             times
         })
@@ -104,7 +97,7 @@ pub fn greedy(stages: &[Stage], budget: i64) -> Result<Vec<i64>, String> {
             (0..stages.len()).max_by(|&a, &b| stages[a].time(replicas[a]).total_cmp(&stages[b].time(replicas[b])));
         let Some(l) = slowest else { return Ok(replicas) };
         let (stage, d) = (stages[l], replicas[l]);
-        if d == stage.most() || used + stage.cost > budget || stage.time(d + 1) >= stage.time(d) {
+        if d == stage.rows || used + stage.cost > budget || stage.time(d + 1) >= stage.time(d) {
             return Ok(replicas);
         }
         replicas[l] += 1;
@@ -122,7 +115,7 @@ mod tests {
     use super::*;
 
     fn stage(rows: i64, row_cycles: f64, floor: f64, cost: i64) -> Stage {
-        Stage { rows, row_cycles, floor, cost, limit: rows }
+        Stage { rows, row_cycles, floor, cost }
     }
 
     #[test]
@@ -149,13 +142,6 @@ mod tests {
         let stages = [stage(10, 10.0, 200.0, 1), stage(10, 10.0, 0.0, 1)];
         assert_eq!(exact(&stages, 100).unwrap()[0], 1);
         assert_eq!(greedy(&stages, 100).unwrap()[0], 1);
-    }
-
-    #[test]
-    fn replicas_stay_within_their_limit() {
-        let stages = [Stage { limit: 2, ..stage(8, 10.0, 0.0, 1) }];
-        assert_eq!(exact(&stages, 100).unwrap(), [2]);
-        assert_eq!(greedy(&stages, 100).unwrap(), [2]);
     }
 
     #[test]

@@ -93,8 +93,8 @@ pub enum NetOp {
     },
     /// A conv on crossbars, tiled by `plan`; `weights` in the layout
     /// `[Cout, Cin / groups, Kh, Kw]` and the bias, for a functional run.
-    /// `replicas` copies of its tiles, on cores of their own, each compute
-    /// a band of its output rows ([`bands`]).
+    /// `replicas` copies of its tiles, on cores of their own, take its
+    /// output rows in turn: replica `r` of `d` computes rows `r, r + d, ...`.
     Conv {
         matrix: KernelMatrix,
         plan: TilePlan,
@@ -255,13 +255,6 @@ impl NetworkSync {
     }
 }
 
-/// The output rows each of `replicas` copies of a layer of `height` rows
-/// computes: contiguous bands, as even as they come, so that a window
-/// slides within one replica and a replica's finished rows are one count.
-pub fn bands(height: i64, replicas: i64) -> Vec<Range<i64>> {
-    (0..replicas).map(|r| r * height / replicas..(r + 1) * height / replicas).collect()
-}
-
 /// Compiles `net` for `chip`, its layers synchronized as `sync` says.
 pub fn compile(net: &Net, chip: &NetChip, sync: NetworkSync) -> Result<NetProgram, NetError> {
     check_structure(net)?;
@@ -340,14 +333,22 @@ pub fn compile(net: &Net, chip: &NetChip, sync: NetworkSync) -> Result<NetProgra
                 };
                 let per_replica = core_counts[index] / *replicas as u32;
                 let mut cores = Vec::new();
-                for (r, band) in bands(height, *replicas).into_iter().enumerate() {
-                    // The replica's own rows: the maps seen from its first row.
-                    let (input, output) = (maps[layer.inputs[0]], maps[index]);
-                    let input = MapView { base: input.base + band.start * window.stride[0] * input.row, ..input };
-                    let output = MapView { base: output.base + band.start * output.row, ..output };
-                    let io = Io { width, windows: Windows::Map { map: input, window: *window }, output, bias: bias_at };
+                for r in 0..*replicas {
+                    // Replica r's row y is the layer's row r + d * y: its
+                    // maps and window seen that way.
+                    let output = maps[index];
+                    let output = MapView { base: output.base + r * output.row, row: output.row * replicas, ..output };
+                    let mut replica_window = *window;
+                    replica_window.stride[0] *= replicas;
+                    replica_window.pad[0] -= r * window.stride[0];
+                    let io = Io {
+                        width,
+                        windows: Windows::Map { map: maps[layer.inputs[0]], window: replica_window },
+                        output,
+                        bias: bias_at,
+                    };
                     let shape = Layer {
-                        pixels: (band.end - band.start) * width,
+                        pixels: (height - r + replicas - 1) / replicas * width,
                         channels,
                         slices: matrix.slices,
                         window: matrix.rows(),
@@ -355,7 +356,7 @@ pub fn compile(net: &Net, chip: &NetChip, sync: NetworkSync) -> Result<NetProgra
                         activation: layer.activation,
                         requant: layer.requant,
                     };
-                    let replica_edges = edges.as_ref().and_then(|e| e.of(index, r)).map(|e| e as &dyn RowSync);
+                    let replica_edges = edges.as_ref().and_then(|e| e.of(index, r as usize)).map(|e| e as &dyn RowSync);
                     let mut replica = layer_cores(&shape, &io, plan, scheme, chip.crossbars, &weights, replica_edges)
                         .map_err(|e| located(e.to_string()))?;
                     relocate(&mut replica, first + r as u32 * per_replica);
@@ -456,54 +457,63 @@ fn allocate_cores(net: &Net, copies: &[Vec<(usize, i64)>], chip: &NetChip, sync:
 
 /// Row synchronization of a pipelined network ([`NetworkSync::Pipelined`]),
 /// on the sequence registers of each core: register 0 holds a crossbar
-/// layer's own hand-offs (as layer by layer); register 1 passes "rows
-/// finished" along the cores that finish a layer's rows; register `2 + k`
-/// of a core that reads maps counts the rows its `k`-th producer has
-/// finished: a layer writing a map it reads (or one of the inputs of a
-/// concat it reads), each replica of a duplicated layer a producer of its
-/// own, counting the rows of its band.
+/// layer's own hand-offs (as layer by layer); register 1 passes finished
+/// rows along the cores that finish a layer's rows; register `2 + k` of a
+/// core that reads maps counts the rows its `k`-th producer has finished (a
+/// layer writing a map it reads, or one of the inputs of a concat it reads).
 ///
-/// A crossbar layer in the linear scheme finishes rows in order at the
-/// last core of each column block: those cores form a chain, each passing a
-/// row on once it and the ones before have finished it, and the last tells
-/// the readers. A vector layer's core `k` of `K` computes rows `k, k + K,
-/// ...`: a ring, each core waiting for the row before its own to be
-/// finished, then telling the next core and the readers (each value it
-/// writes counts rows all finished, so several writers of one register
-/// never overstate). The readers are every core of the consumers (each
-/// loads its own slice of the windows): before an output row they wait
-/// until each producer has counted the rows of its band that the row's
-/// windows reach. No core waits for a later layer, so no DAG deadlocks.
+/// The cores that finish a layer's rows take them in turn and form a ring:
+/// for a crossbar layer, the last core of each column block of each
+/// replica (replica `r` of `d` computes rows `r, r + d, ...`), in the order
+/// replica by replica, block by block; for a vector layer, its cores (core
+/// `k` of `K` computes rows `k, k + K, ...`); for a global pooling, its
+/// cores, each a share of the channels of its one row. Member `m` of a ring
+/// of `M` members (`V` per replica), having finished its part of row `y`,
+/// waits until its register 1 holds `y * V + v` (rows before `y` finished
+/// and the blocks before its own of row `y`), then raises its successor's
+/// to one more; the last block of a replica also tells the readers `y + 1`.
+/// Each register 1 has one writer; each value a reader is told counts rows
+/// all finished, so that several writers of one register never overstate.
+/// The readers are every core of the consumers (each loads its own slice
+/// of the windows): before an output row they wait until each producer has
+/// counted the input rows its windows reach. No core waits for a later
+/// layer, so no DAG deadlocks.
 struct RowEdges {
-    /// Per layer, per replica (one for all but duplicated crossbar layers).
+    /// Per layer, per replica (one for all but duplicated crossbar layers;
+    /// none for layers without cores).
     layers: Vec<Vec<LayerEdges>>,
 }
 
 /// What one replica of a layer does at the edges of its rows.
 #[derive(Debug, Clone)]
 struct LayerEdges {
-    /// The bands of rows it waits for, as `(first row, rows)` of each
-    /// producer's output: the `k`-th counts in register `2 + k`.
-    producers: Vec<(i64, i64)>,
-    /// Output row `y` (of this replica) reads input rows below
-    /// `stride * y + offset`.
+    /// The producers it waits for: the `k`-th counts in register `2 + k`.
+    producers: usize,
+    /// Its row `y` reads input rows below `min(height, stride * y +
+    /// offset)`.
     stride: i64,
     offset: i64,
-    /// Its first core, and how its cores pass finished rows on.
-    first: u32,
+    height: i64,
+    /// Its row `y` is the layer's row `row_first + row_step * y` (a
+    /// replica's rows, or a vector core's, which are the layer's already).
+    row_first: i64,
+    row_step: i64,
     finish: Finish,
     /// The cores told when a row is finished, each with its register.
     readers: Vec<(u32, u32)>,
 }
 
-/// How a layer's cores pass finished rows on (register 1).
-#[derive(Debug, Clone, Copy)]
-enum Finish {
-    /// `count` column blocks of `h_count` cores (a global pooling: one
-    /// core each), whose last cores pass each row along the blocks.
-    Blocks { count: u32, h_count: i64 },
-    /// `count` cores taking rows in turn.
-    Ring { count: u32 },
+/// The ring of the cores that finish a layer's rows ([`RowEdges`]).
+#[derive(Debug, Clone)]
+struct Finish {
+    /// The ring's members, in order: `blocks` of each turn.
+    members: Vec<u32>,
+    blocks: u32,
+    /// Cores per block: only the last of a block finishes its rows.
+    h_count: i64,
+    /// This replica's first member; a core is member `first_member + its
+    /// block` (a vector core: block `k`, of its own turn).
+    first_member: u32,
 }
 
 impl RowEdges {
@@ -514,29 +524,24 @@ impl RowEdges {
         count: &[u32],
         chip: &NetChip,
     ) -> Result<Self, NetError> {
-        let replicas = |l: usize| match net.layers[l].op {
-            NetOp::Conv { replicas, .. } => replicas,
-            _ => 1,
-        };
-        let band = |l: usize, r: i64| bands(net.layers[l].shape[1], replicas(l))[r as usize].clone();
-        // The replicas that write a layer's output: its own, or for a
-        // concat, whoever writes its inputs (in place or read by its
-        // copies) and its copies.
-        let mut writers: Vec<Vec<(usize, i64)>> = Vec::with_capacity(net.layers.len());
+        // The layers that write a layer's output: itself, or for a concat,
+        // whoever writes its inputs (in place or read by its copies) and
+        // its copies.
+        let mut writers: Vec<Vec<usize>> = Vec::with_capacity(net.layers.len());
         for (index, layer) in net.layers.iter().enumerate() {
-            let mut own: Vec<(usize, i64)> = Vec::new();
+            let mut own: Vec<usize> = Vec::new();
             if layer.op == NetOp::Concat {
                 own.extend(layer.inputs.iter().flat_map(|&input| writers[input].iter().copied()));
             }
             if count[index] > 0 {
-                own.extend((0..replicas(index)).map(|r| (index, r)));
+                own.push(index);
             }
             own.sort_unstable();
             own.dedup();
             writers.push(own);
         }
         let mut layers: Vec<Vec<LayerEdges>> = Vec::with_capacity(net.layers.len());
-        let mut producers_of: Vec<Vec<(usize, i64)>> = Vec::with_capacity(net.layers.len());
+        let mut producers_of: Vec<Vec<usize>> = Vec::with_capacity(net.layers.len());
         for (index, layer) in net.layers.iter().enumerate() {
             if count[index] == 0 {
                 layers.push(Vec::new());
@@ -547,18 +552,20 @@ impl RowEdges {
                 NetOp::Concat => copies[index].iter().map(|&(input, _)| input).collect(),
                 _ => layer.inputs.clone(),
             };
-            let mut producers: Vec<(usize, i64)> = Vec::new();
+            let mut producers: Vec<usize> = Vec::new();
             for &writer in read.iter().flat_map(|&input| &writers[input]) {
-                if writer.0 != index && !producers.contains(&writer) {
+                if writer != index && !producers.contains(&writer) {
                     producers.push(writer);
                 }
             }
             let height = read.first().map_or(0, |&input| net.layers[input].shape[1]);
-            let ([stride, offset], finish) = match &layer.op {
+            let cores = first[index]..first[index] + count[index];
+            // The window's reach, the turns (replicas, or vector cores
+            // taking rows in turn), the blocks of a turn and their cores.
+            let ([stride, offset], turns, blocks, h_count) = match &layer.op {
                 NetOp::Conv { plan, window, replicas, .. } => {
                     let h_count = group_members(plan.h, chip.crossbars);
-                    let blocks = count[index] / *replicas as u32 / h_count as u32;
-                    (reach(window), Finish::Blocks { count: blocks, h_count })
+                    (reach(window), *replicas, count[index] / *replicas as u32 / h_count as u32, h_count)
                 }
                 NetOp::Pool { kernel, stride, dilation, pads, .. } => {
                     let window = Window {
@@ -568,26 +575,28 @@ impl RowEdges {
                         pad: [pads[0], pads[1]],
                         group_channels: 1,
                     };
-                    (reach(&window), Finish::Ring { count: count[index] })
+                    (reach(&window), i64::from(count[index]), 1, 1)
                 }
-                NetOp::GlobalAvgPool => ([0, height], Finish::Blocks { count: count[index], h_count: 1 }),
-                _ => ([1, 1], Finish::Ring { count: count[index] }),
+                NetOp::GlobalAvgPool => ([0, height], 1, count[index], 1),
+                _ => ([1, 1], i64::from(count[index]), 1, 1),
             };
-            let per_replica = count[index] / replicas(index) as u32;
-            let edges = (0..replicas(index))
-                .map(|r| LayerEdges {
-                    producers: producers
-                        .iter()
-                        .map(|&(p, pr)| {
-                            let rows = band(p, pr);
-                            (rows.start, rows.end - rows.start)
-                        })
-                        .collect(),
-                    stride,
-                    offset: offset + stride * band(index, r).start,
-                    first: first[index] + r as u32 * per_replica,
-                    finish,
-                    readers: Vec::new(),
+            let members: Vec<u32> = cores.clone().skip(h_count as usize - 1).step_by(h_count as usize).collect();
+            let edges = (0..turns)
+                .map(|r| {
+                    // A crossbar layer's replica walks its own rows; a
+                    // vector core's rows are the layer's.
+                    let (row_first, row_step) =
+                        if matches!(layer.op, NetOp::Conv { .. }) { (r, turns) } else { (0, 1) };
+                    LayerEdges {
+                        producers: producers.len(),
+                        stride: stride * row_step,
+                        offset: offset + stride * row_first,
+                        height,
+                        row_first,
+                        row_step,
+                        finish: Finish { members: members.clone(), blocks, h_count, first_member: r as u32 * blocks },
+                        readers: Vec::new(),
+                    }
                 })
                 .collect();
             layers.push(edges);
@@ -598,8 +607,7 @@ impl RowEdges {
         if registers > chip.registers {
             return error(format!(
                 "pipelined synchronization needs {registers} sequence registers per core (sync.registers): two, and \
-                 one per producer (a replica of a duplicated layer counts as one) of layer '{}', which waits for \
-                 {}; the chip has {}",
+                 one per producer of layer '{}', which waits for {}; the chip has {}",
                 net.layers[widest].name,
                 producers_of[widest].len(),
                 chip.registers
@@ -608,9 +616,11 @@ impl RowEdges {
         // Tell each producer who reads it, and on which register.
         for consumer in 0..net.layers.len() {
             let reading: Vec<u32> = (first[consumer]..first[consumer] + count[consumer]).collect();
-            for (k, &(producer, replica)) in producers_of[consumer].iter().enumerate() {
+            for (k, &producer) in producers_of[consumer].iter().enumerate() {
                 let register = 2 + k as u32;
-                layers[producer][replica as usize].readers.extend(reading.iter().map(|&core| (core, register)));
+                for edges in &mut layers[producer] {
+                    edges.readers.extend(reading.iter().map(|&core| (core, register)));
+                }
             }
         }
         Ok(RowEdges { layers })
@@ -629,82 +639,67 @@ fn reach(window: &Window) -> [i64; 2] {
 }
 
 impl RowSync for LayerEdges {
-    /// Waits until each producer has counted the rows of its band that
-    /// output row `y` reaches: `clamp(stride * y + offset - first, 0,
-    /// rows)`, affine over `y`'s loop (whose first row is `y`'s constant:
-    /// loops are cut at [`RowSync::breaks`], where a count starts or stops
-    /// growing); none where no row of the band is reached.
+    /// Waits until each producer has counted the input rows that row `y`
+    /// reaches: `min(height, stride * y + offset)`, affine over `y`'s loop
+    /// (whose first row is `y`'s constant: loops are cut at
+    /// [`RowSync::breaks`], where the count stops growing); none where no
+    /// input row is reached.
     fn before_row(&self, _: RowSeat, y: &Affine) -> Vec<Instr> {
-        let mut waits = Vec::new();
-        for (k, &(first, rows)) in self.producers.iter().enumerate() {
-            let reached = self.stride * y.constant + self.offset - first;
-            let value = if reached >= rows {
-                Affine::constant(rows)
-            } else if reached <= 0 {
-                continue;
-            } else {
-                Affine { constant: reached, terms: y.terms.iter().map(|(v, c)| (v.clone(), c * self.stride)).collect() }
-            };
-            waits.push(Instr::Wait { register: 2 + k as u32, value });
-        }
-        waits
+        let reached = self.stride * y.constant + self.offset;
+        let value = if reached >= self.height {
+            Affine::constant(self.height)
+        } else if reached <= 0 {
+            return Vec::new();
+        } else {
+            Affine { constant: reached, terms: y.terms.iter().map(|(v, c)| (v.clone(), c * self.stride)).collect() }
+        };
+        (0..self.producers).map(|k| Instr::Wait { register: 2 + k as u32, value: value.clone() }).collect()
     }
 
     fn after_row(&self, seat: RowSeat, y: &Affine) -> Vec<Instr> {
-        if self.readers.is_empty() {
+        let Finish { members, blocks, h_count, first_member } = &self.finish;
+        if self.readers.is_empty() || seat.h != h_count - 1 {
             return Vec::new();
         }
-        let done = offset(y, 1);
-        let tell = |body: &mut Vec<Instr>| {
+        // The layer's row, and this core's place in the ring.
+        let row = Affine {
+            constant: self.row_first + self.row_step * y.constant,
+            terms: y.terms.iter().map(|(v, c)| (v.clone(), c * self.row_step)).collect(),
+        };
+        let block = seat.block as u32 % blocks;
+        let member = (first_member + seat.block as u32) as usize;
+        let turn = |extra: i64| Affine {
+            constant: row.constant * i64::from(*blocks) + i64::from(block) + extra,
+            terms: row.terms.iter().map(|(v, c)| (v.clone(), c * i64::from(*blocks))).collect(),
+        };
+        let mut body = Vec::new();
+        if members.len() > 1 {
+            body.push(Instr::Wait { register: 1, value: turn(0) });
+            let next = members[(member + 1) % members.len()];
+            body.push(Instr::Call { core: next, register: 1, value: turn(1) });
+        }
+        if block + 1 == *blocks {
+            let done = offset(&row, 1);
             body.extend(self.readers.iter().map(|&(core, register)| Instr::Call {
                 core,
                 register,
                 value: done.clone(),
-            }))
-        };
-        let mut body = Vec::new();
-        match self.finish {
-            Finish::Blocks { count, h_count } => {
-                if seat.h != h_count - 1 {
-                    return body;
-                }
-                let block = seat.block as u32;
-                if block > 0 {
-                    body.push(Instr::Wait { register: 1, value: done.clone() });
-                }
-                if block + 1 < count {
-                    let next = self.first + (block + 1) * h_count as u32 + h_count as u32 - 1;
-                    body.push(Instr::Call { core: next, register: 1, value: done.clone() });
-                } else {
-                    tell(&mut body);
-                }
-            }
-            Finish::Ring { count: cores } => {
-                if cores > 1 {
-                    body.push(Instr::Wait { register: 1, value: y.clone() });
-                    let next = self.first + (seat.core as u32 + 1) % cores;
-                    body.push(Instr::Call { core: next, register: 1, value: done.clone() });
-                }
-                tell(&mut body);
-            }
+            }));
         }
         body
     }
 
-    /// For each producer, the first row that reaches its band and the
-    /// first that reaches all of it.
+    /// The first row whose windows reach an input row, and the first that
+    /// reach every input row.
     fn breaks(&self) -> Vec<i64> {
-        if self.stride == 0 {
+        if self.stride == 0 || self.producers == 0 {
             return Vec::new();
         }
-        let first_reaching = |count: i64| {
-            (count - self.offset).div_euclid(self.stride)
-                + i64::from((count - self.offset).rem_euclid(self.stride) != 0)
+        let first_reaching = |rows: i64| {
+            let beyond = rows - self.offset;
+            beyond.div_euclid(self.stride) + i64::from(beyond.rem_euclid(self.stride) != 0)
         };
-        self.producers
-            .iter()
-            .flat_map(|&(first, rows)| [first_reaching(first + 1), first_reaching(first + rows)])
-            .collect()
+        vec![first_reaching(1), first_reaching(self.height)]
     }
 }
 

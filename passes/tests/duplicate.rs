@@ -5,22 +5,20 @@ use rram_passes::duplicate::{bottleneck, exact, greedy, Stage};
 
 fn stages() -> impl Strategy<Value = Vec<Stage>> {
     prop::collection::vec(
-        (1i64..7, 1u32..20, 0u32..60, 1i64..4, 1i64..7).prop_map(|(rows, row_cycles, floor, cost, limit)| Stage {
+        (1i64..7, 1u32..20, 0u32..60, 1i64..4).prop_map(|(rows, row_cycles, floor, cost)| Stage {
             rows,
             row_cycles: f64::from(row_cycles),
             floor: f64::from(floor),
             cost,
-            limit,
         }),
         1..4,
     )
 }
 
-/// Every assignment of replicas (1..=min(rows, limit) each).
+/// Every assignment of replicas (1..=rows each).
 fn assignments(stages: &[Stage]) -> Vec<Vec<i64>> {
     stages.iter().fold(vec![Vec::new()], |partial, stage| {
-        let most = stage.limit.min(stage.rows);
-        partial.iter().flat_map(|p| (1..=most).map(move |d| [p.clone(), vec![d]].concat())).collect()
+        partial.iter().flat_map(|p| (1..=stage.rows).map(move |d| [p.clone(), vec![d]].concat())).collect()
     })
 }
 
@@ -34,7 +32,7 @@ proptest! {
         let best = exact(&stages, budget).unwrap();
         let heuristic = greedy(&stages, budget).unwrap();
         prop_assert!(cost(&best) <= budget && cost(&heuristic) <= budget);
-        prop_assert!(best.iter().zip(&stages).all(|(&d, s)| (1..=s.rows.min(s.limit)).contains(&d)));
+        prop_assert!(best.iter().zip(&stages).all(|(&d, s)| (1..=s.rows).contains(&d)));
         prop_assert!(bottleneck(&stages, &best) <= bottleneck(&stages, &heuristic));
         for replicas in assignments(&stages).iter().filter(|r| cost(r) <= budget) {
             prop_assert!(bottleneck(&stages, replicas) >= bottleneck(&stages, &best), "{:?} beats {:?}", replicas, best);
