@@ -164,8 +164,7 @@ impl Builder {
         pad: i64,
         rounding: Rounding,
     ) -> Result<Ref, NetworkError> {
-        let window = Window { kernel: [kernel; 2], strides: [stride; 2], pads: [pad; 4], dilations: [1, 1] };
-        let pool = Pool { window, ceil_mode: matches!(rounding, Rounding::Ceil) };
+        let pool = Pool { window: square_window(kernel, stride, pad), ceil_mode: matches!(rounding, Rounding::Ceil) };
         self.net.add(name, NnOp::MaxPool2d(pool), &[x])
     }
 
@@ -196,8 +195,7 @@ impl Builder {
         pad: i64,
         count_include_pad: bool,
     ) -> Result<Ref, NetworkError> {
-        let window = Window { kernel: [kernel; 2], strides: [stride; 2], pads: [pad; 4], dilations: [1, 1] };
-        self.avg_pool_window(name, x, window, count_include_pad)
+        self.avg_pool_window(name, x, square_window(kernel, stride, pad), count_include_pad)
     }
 
     fn avg_pool_window(&mut self, name: &str, x: Ref, window: Window, count: bool) -> Result<Ref, NetworkError> {
@@ -235,4 +233,10 @@ impl Builder {
         self.net.outputs = vec![output];
         self.net
     }
+}
+
+/// A pooling window of `kernel x kernel`, the same stride and padding on
+/// every side.
+fn square_window(kernel: i64, stride: i64, pad: i64) -> Window {
+    Window { kernel: [kernel; 2], strides: [stride; 2], pads: [pad; 4], dilations: [1, 1] }
 }
