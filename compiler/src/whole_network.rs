@@ -152,8 +152,10 @@ pub fn stage(layer: &NetLayer, arch: &Architecture) -> Option<Stage> {
     let [channels, height, width] = layer.shape;
     let input_bytes = u64::from(arch.crossbar.input_bits.div_ceil(8));
     let partial_bytes = u64::from(arch.crossbar.output_bits.div_ceil(8));
+    // The input words a core loads per pixel: the span of its tiles' rows.
     let rows = |tiles: &[rram_passes::tiling::Tile]| -> u64 {
-        tiles.iter().map(|t| (t.rows[1] - t.rows[0]) as u64).max().unwrap_or(0) * tiles.len() as u64
+        let first = tiles.iter().map(|t| t.rows[0]).min().unwrap_or(0);
+        (tiles.iter().map(|t| t.rows[1]).max().unwrap_or(0) - first) as u64
     };
     let busiest = cores.iter().map(|range| range.len()).max().unwrap_or(1) as u64;
     let widest = cores.iter().map(|range| rows(&plan.tiles[range.clone()])).max().unwrap_or(0);
