@@ -45,8 +45,8 @@ pub struct CompiledNetwork {
     /// In int8, the fractional bits of its feature maps: an output word
     /// `q` stands for `q / 2^frac`.
     pub frac: Option<i32>,
-    /// Per layer, the stage time weight duplication's cost model predicts.
-    pub stage_cycles: Vec<Option<f64>>,
+    /// Per layer, its stage as weight duplication's cost model sees it.
+    pub stages: Vec<Option<Stage>>,
 }
 
 /// How many cores the chip has.
@@ -182,7 +182,7 @@ pub fn stage(layer: &NetLayer, arch: &Architecture) -> Option<Stage> {
 /// within the cores the chip has for them: its cores less those of the
 /// pooling and residual layers (pipelined, they have their own); with
 /// [`Cores::Auto`], twice the cores the network needs without duplication.
-/// Records each crossbar layer's predicted stage time.
+/// Records each crossbar layer's stage.
 pub fn duplicate(
     lowered: &mut Lowered,
     arch: &Architecture,
@@ -220,7 +220,7 @@ pub fn duplicate(
         if let NetOp::Conv { replicas, .. } = &mut lowered.net.layers[index].op {
             *replicas = count;
         }
-        lowered.stage_cycles[index] = Some(stage.time(count));
+        lowered.stages[index] = Some(stage);
     }
     Ok(())
 }
@@ -235,9 +235,9 @@ pub struct Lowered {
     pub host_softmax: bool,
     /// In int8, the fractional bits of its feature maps.
     pub frac: Option<i32>,
-    /// Per layer, the stage time weight duplication predicted for it
+    /// Per layer, its stage as weight duplication's cost model sees it
     /// (crossbar layers, once [`duplicate`] has run).
-    pub stage_cycles: Vec<Option<f64>>,
+    pub stages: Vec<Option<Stage>>,
 }
 
 /// The network of an `nn` module (folded and checked here) in the plain
@@ -261,8 +261,8 @@ pub fn lower_module(
         }
         _ => (net, None),
     };
-    let stage_cycles = vec![None; net.layers.len()];
-    Ok(Lowered { net, kinds, host_softmax, frac, stage_cycles })
+    let stages = vec![None; net.layers.len()];
+    Ok(Lowered { net, kinds, host_softmax, frac, stages })
 }
 
 /// Compiles a lowered network for `arch`, its layers synchronized as
@@ -273,7 +273,7 @@ pub fn compile_lowered(
     cores: Cores,
     sync: NetworkSync,
 ) -> Result<CompiledNetwork, WholeNetworkError> {
-    let Lowered { net, kinds, host_softmax, frac, stage_cycles } = lowered;
+    let Lowered { net, kinds, host_softmax, frac, stages } = lowered;
     let chip = NetChip {
         cores: match cores {
             Cores::Chip => i64::from(arch.core.count),
@@ -290,7 +290,7 @@ pub fn compile_lowered(
     if cores == Cores::Auto {
         arch.core.count = compiled.program.cores.iter().map(|c| c.core + 1).max().unwrap_or(1);
     }
-    Ok(CompiledNetwork { net, kinds, compiled, host_softmax, arch, sync, frac, stage_cycles })
+    Ok(CompiledNetwork { net, kinds, compiled, host_softmax, arch, sync, frac, stages })
 }
 
 /// The graph's layers as a [`Net`], their kinds, and whether a softmax is

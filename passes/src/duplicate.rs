@@ -36,6 +36,13 @@ impl Stage {
         (rows as f64 * self.row_cycles).max(self.floor)
     }
 
+    /// Whether, in `replicas` replicas, the bus sets the stage's time: more
+    /// replicas would not shorten it.
+    pub fn bus_bound(&self, replicas: i64) -> bool {
+        let rows = (self.rows + replicas - 1) / replicas;
+        self.floor >= rows as f64 * self.row_cycles
+    }
+
     /// The fewest replicas that bring the stage within `bound`, if any do.
     fn fewest_within(&self, bound: f64) -> Option<i64> {
         if self.time(self.rows) > bound {

@@ -28,6 +28,9 @@ pub struct LayerReport {
     pub duplication: Option<i64>,
     /// Crossbar layers: the stage time the duplication cost model predicts.
     pub stage_cycles: Option<f64>,
+    /// Crossbar layers: whether the model finds the bus sets that time, so
+    /// that more replicas would not shorten it.
+    pub bus_bound: Option<bool>,
     pub start_cycle: u64,
     pub end_cycle: u64,
 }
@@ -89,6 +92,10 @@ impl NetworkReport {
                 }
             };
             previous_end = end;
+            let stage = network.stages[index].zip(match layer.op {
+                NetOp::Conv { replicas, .. } => Some(replicas),
+                _ => None,
+            });
             let (h, v, pv, duplication) = match &layer.op {
                 NetOp::Conv { plan, replicas, .. } => {
                     (Some(plan.h), Some(plan.v), Some(group_members(plan.h, crossbars)), Some(*replicas))
@@ -104,7 +111,8 @@ impl NetworkReport {
                 v,
                 pv,
                 duplication,
-                stage_cycles: network.stage_cycles[index],
+                stage_cycles: stage.map(|(s, d)| s.time(d)),
+                bus_bound: stage.map(|(s, d)| s.bus_bound(d)),
                 start_cycle: start,
                 end_cycle: end,
             });
@@ -187,14 +195,16 @@ impl NetworkReport {
             self.simulate_seconds,
             if self.host_softmax { " The final softmax is left to the host." } else { "" },
         );
-        text.push_str("| layer | kind | cores | h | v | PV | replicas | start | end | cycles | % of latency |\n");
-        text.push_str("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        text.push_str(
+            "| layer | kind | cores | h | v | PV | replicas | bound by | start | end | cycles | % of latency |\n",
+        );
+        text.push_str("|---|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|\n");
         let or_dash = |value: Option<i64>| value.map_or("-".to_string(), |v| v.to_string());
         for layer in &self.layers {
             let cycles = layer.end_cycle - layer.start_cycle;
             let _ = writeln!(
                 text,
-                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {:.1} |",
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {:.1} |",
                 layer.name,
                 layer.kind,
                 layer.cores,
@@ -202,6 +212,11 @@ impl NetworkReport {
                 or_dash(layer.v),
                 or_dash(layer.pv),
                 or_dash(layer.duplication),
+                match layer.bus_bound {
+                    Some(true) => "bus",
+                    Some(false) => "MVMs",
+                    None => "-",
+                },
                 layer.start_cycle,
                 layer.end_cycle,
                 cycles,
