@@ -132,10 +132,20 @@ pub enum Duplication {
     /// One copy of each layer's weights.
     None,
     /// The slowest layer gets another replica while one fits and helps.
-    Greedy,
+    Greedy(Budget),
     /// The fewest replicas that make the slowest layer as fast as the
     /// budget allows (`rram_passes::duplicate::exact`).
-    Exact,
+    Exact(Budget),
+}
+
+/// The cores the replicas of the crossbar layers may take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Budget {
+    /// The chip's cores less those of the pooling and residual layers
+    /// (pipelined, they have their own); with [`Cores::Auto`], twice the
+    /// cores the network needs without duplication.
+    Chip,
+    Cores(i64),
 }
 
 /// A crossbar layer's stage as weight duplication sees it, from the chip's
@@ -179,10 +189,7 @@ pub fn stage(layer: &NetLayer, arch: &Architecture) -> Option<Stage> {
 }
 
 /// Sets the replicas of `lowered`'s crossbar layers as `duplication` says,
-/// within the cores the chip has for them: its cores less those of the
-/// pooling and residual layers (pipelined, they have their own); with
-/// [`Cores::Auto`], twice the cores the network needs without duplication.
-/// Records each crossbar layer's stage.
+/// within its budget ([`Budget`]). Records each crossbar layer's stage.
 pub fn duplicate(
     lowered: &mut Lowered,
     arch: &Architecture,
@@ -207,14 +214,15 @@ pub fn duplicate(
             .sum::<i64>(),
         NetworkSync::LayerByLayer => 0,
     };
-    let budget = match cores {
-        Cores::Chip => i64::from(arch.core.count) - vector_cores,
-        Cores::Auto => 2 * needed,
+    let budget = |budget: Budget| match (budget, cores) {
+        (Budget::Cores(cores), _) => cores,
+        (Budget::Chip, Cores::Chip) => i64::from(arch.core.count) - vector_cores,
+        (Budget::Chip, Cores::Auto) => 2 * needed,
     };
     let replicas = match duplication {
         Duplication::None => vec![1; stages.len()],
-        Duplication::Greedy => greedy(&stages, budget).map_err(WholeNetworkError)?,
-        Duplication::Exact => exact(&stages, budget).map_err(WholeNetworkError)?,
+        Duplication::Greedy(limit) => greedy(&stages, budget(limit)).map_err(WholeNetworkError)?,
+        Duplication::Exact(limit) => exact(&stages, budget(limit)).map_err(WholeNetworkError)?,
     };
     for (&(index, stage), &count) in crossbar_layers.iter().zip(&replicas) {
         if let NetOp::Conv { replicas, .. } = &mut lowered.net.layers[index].op {

@@ -11,7 +11,7 @@ use rram_compiler::pipeline::{Pipeline, RunOptions};
 use rram_compiler::reference::{evaluate, pseudo_random_weights, EvalError, Evaluation};
 use rram_compiler::report::network::NetworkReport;
 use rram_compiler::whole_network::{
-    compile_module, compile_network, CompiledNetwork, Cores, Duplication, NetworkSync, Values,
+    compile_module, compile_network, Budget, CompiledNetwork, Cores, Duplication, NetworkSync, Values,
 };
 use rram_dialects::{Context, Module};
 use rram_sim::{simulate, NumericMode, SimOptions};
@@ -134,10 +134,15 @@ pub struct ChipArgs {
     /// also simulates layer-by-layer, for the speedup)
     #[arg(long, value_enum, default_value = "layer-by-layer")]
     network_sync: SyncArg,
-    /// Replicate the slow crossbar layers on the cores to spare, each replica a band of
-    /// output rows
+    /// Replicate the slow crossbar layers on the cores to spare, the replicas of a layer
+    /// taking its output rows in turn
     #[arg(long, value_enum, default_value = "none")]
     duplicate: DuplicateArg,
+    /// The cores the replicas of the crossbar layers may take (default: the chip's, less
+    /// the pooling and residual layers'; with --cores auto, twice what the network needs
+    /// without duplication)
+    #[arg(long, value_name = "CORES", requires = "duplicate", value_parser = clap::value_parser!(i64).range(1..))]
+    budget: Option<i64>,
 }
 
 /// `--duplicate`: how many replicas the crossbar layers get.
@@ -153,12 +158,14 @@ pub enum DuplicateArg {
     Exact,
 }
 
-impl DuplicateArg {
-    fn duplication(self) -> Duplication {
-        match self {
+impl ChipArgs {
+    /// The duplication the options ask for.
+    fn duplication(&self) -> Duplication {
+        let budget = self.budget.map_or(Budget::Chip, Budget::Cores);
+        match self.duplicate {
             DuplicateArg::None => Duplication::None,
-            DuplicateArg::Greedy => Duplication::Greedy,
-            DuplicateArg::Exact => Duplication::Exact,
+            DuplicateArg::Greedy => Duplication::Greedy(budget),
+            DuplicateArg::Exact => Duplication::Exact(budget),
         }
     }
 }
@@ -219,7 +226,7 @@ pub fn read_numbers(path: &Path) -> Result<Vec<f64>, String> {
 pub fn chip_for(source: &Source, args: &ChipArgs) -> Result<Architecture, String> {
     match chip(args)? {
         (chip, Cores::Auto) => {
-            Ok(source.compile(&chip, Cores::Auto, args.network_sync.sync(), args.duplicate.duplication())?.arch)
+            Ok(source.compile(&chip, Cores::Auto, args.network_sync.sync(), args.duplication())?.arch)
         }
         (chip, Cores::Chip) => Ok(chip),
     }
@@ -260,12 +267,12 @@ pub fn compile_to_dir(
     progress.set_message(format!("compiling {}", source.name()));
     let started = Instant::now();
     let compiled = match (input, source) {
-        (None, _) => source.compile(&chip, cores, sync.sync(), args.duplicate.duplication())?,
+        (None, _) => source.compile(&chip, cores, sync.sync(), args.duplication())?,
         (Some((input, data)), Source::Network(network)) => {
             let mut network = network.clone();
             let evaluation = data.evaluate(&mut network, input)?;
             let values = Values { evaluation: &evaluation, numeric: data.numeric() };
-            let duplication = args.duplicate.duplication();
+            let duplication = args.duplication();
             compile_network(&network, &chip, cores, sync.sync(), duplication, Some(values))
                 .map_err(|e| e.to_string())?
         }
@@ -288,7 +295,7 @@ pub fn compile_to_dir(
         SyncArg::Pipelined => {
             progress.set_message("compiling and simulating the layer-by-layer baseline");
             let layered = source
-                .compile(&compiled.arch, Cores::Chip, NetworkSync::LayerByLayer, args.duplicate.duplication())
+                .compile(&compiled.arch, Cores::Chip, NetworkSync::LayerByLayer, args.duplication())
                 .map_err(|e| format!("the layer-by-layer baseline: {e}"))?;
             let stats = simulate(&compiled.arch, &layered.compiled.program, &SimOptions::default())
                 .map_err(|e| format!("the layer-by-layer baseline: {e}"))?
@@ -348,7 +355,7 @@ pub fn run(network: &NetworkArgs, args: &ChipArgs, input: &Path, data: &DataArgs
     let progress = progress::steps();
     progress.set_message(format!("compiling {}", network.name));
     let values = Values { evaluation: &evaluation, numeric };
-    let duplication = args.duplicate.duplication();
+    let duplication = args.duplication();
     let compiled =
         compile_network(&network, &chip, cores, sync.sync(), duplication, Some(values)).map_err(|e| e.to_string())?;
     progress.set_message(format!("simulating with values on {} cores", compiled.compiled.program.cores.len()));

@@ -659,6 +659,19 @@ fn duplication_replicates_the_slow_layers_and_keeps_the_output() {
     assert!(replicas.iter().any(|&d| d > 1), "{replicas:?}");
     assert!(exact < none && greedy < none, "none {none}, greedy {greedy}, exact {exact}");
 
+    // A budget bounds the replicas' cores; one below a copy of each layer is an error.
+    let out = dir.path().join("budget").to_string_lossy().into_owned();
+    let args = ["compile", "--zoo", "testnet", "--duplicate", "exact", "--budget", "12", "-o", &out];
+    let compiled = run_tool("rramc", &args);
+    assert!(compiled.status.success(), "{}", stderr(&compiled));
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(Path::new(&out).join("report.json")).unwrap()).unwrap();
+    assert!(report["cores_used"].as_u64().unwrap() <= 12, "{report}");
+    let args = ["compile", "--zoo", "testnet", "--duplicate", "greedy", "--budget", "3", "-o", &out];
+    let refused = run_tool("rramc", &args);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(stderr(&refused).contains("the layers need 5 cores with one replica each, the budget is 3"));
+
     let (full, input) = (model("lenet5.full.onnx"), model("lenet5.input.txt"));
     let run = run_tool("rramc", &["run", "--import-onnx", &full, "--input", &input, "--duplicate", "exact"]);
     assert!(run.status.success(), "{}", stderr(&run));
