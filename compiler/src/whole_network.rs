@@ -15,7 +15,7 @@ use rram_dialects::nn::NnOp;
 use rram_dialects::{Context, Module};
 use rram_passes::duplicate::{exact, greedy, Stage};
 pub use rram_passes::network::NetworkSync;
-use rram_passes::network::{compile, ConvData, Net, NetChip, NetLayer, NetOp, NetProgram, PoolKind};
+use rram_passes::network::{compile, vector_cores, ConvData, Net, NetChip, NetLayer, NetOp, NetProgram, PoolKind};
 use rram_passes::schedule::{core_tiles, group_members};
 use rram_passes::schedule::{Activation, Window};
 use rram_passes::tiling::{plan, KernelMatrix};
@@ -201,19 +201,7 @@ pub fn duplicate(
         lowered.net.layers.iter().enumerate().filter_map(|(index, layer)| Some((index, stage(layer, arch)?))).collect();
     let stages: Vec<Stage> = crossbar_layers.iter().map(|(_, stage)| *stage).collect();
     let needed: i64 = stages.iter().map(|s| s.cost).sum();
-    let vector_cores = match sync {
-        NetworkSync::Pipelined => lowered
-            .net
-            .layers
-            .iter()
-            .filter(|l| !matches!(l.op, NetOp::Conv { .. } | NetOp::Input { .. } | NetOp::Concat))
-            .map(|l| {
-                let units = if l.op == NetOp::GlobalAvgPool { l.shape[0] } else { l.shape[1] };
-                units.min(VECTOR_CORES)
-            })
-            .sum::<i64>(),
-        NetworkSync::LayerByLayer => 0,
-    };
+    let vector_cores = vector_cores(&lowered.net, &net_chip(arch, cores), sync);
     let budget = |budget: Budget| match (budget, cores) {
         (Budget::Cores(cores), _) => cores,
         (Budget::Chip, Cores::Chip) => i64::from(arch.core.count) - vector_cores,
@@ -273,16 +261,10 @@ pub fn lower_module(
     Ok(Lowered { net, kinds, host_softmax, frac, stages })
 }
 
-/// Compiles a lowered network for `arch`, its layers synchronized as
-/// `sync` says.
-pub fn compile_lowered(
-    lowered: Lowered,
-    arch: &Architecture,
-    cores: Cores,
-    sync: NetworkSync,
-) -> Result<CompiledNetwork, WholeNetworkError> {
-    let Lowered { net, kinds, host_softmax, frac, stages } = lowered;
-    let chip = NetChip {
+/// What the whole-network compiler needs to know of `arch`; with
+/// [`Cores::Auto`], as many cores as an architecture may have.
+fn net_chip(arch: &Architecture, cores: Cores) -> NetChip {
+    NetChip {
         cores: match cores {
             Cores::Chip => i64::from(arch.core.count),
             Cores::Auto => MAX_CORES as i64,
@@ -292,8 +274,19 @@ pub fn compile_lowered(
         shared_words: (arch.shared_memory.size_bytes / 4) as i64,
         vector_cores: VECTOR_CORES,
         registers: i64::from(arch.sync.registers),
-    };
-    let compiled = compile(&net, &chip, sync).map_err(|e| WholeNetworkError(e.to_string()))?;
+    }
+}
+
+/// Compiles a lowered network for `arch`, its layers synchronized as
+/// `sync` says.
+pub fn compile_lowered(
+    lowered: Lowered,
+    arch: &Architecture,
+    cores: Cores,
+    sync: NetworkSync,
+) -> Result<CompiledNetwork, WholeNetworkError> {
+    let Lowered { net, kinds, host_softmax, frac, stages } = lowered;
+    let compiled = compile(&net, &net_chip(arch, cores), sync).map_err(|e| WholeNetworkError(e.to_string()))?;
     let mut arch = arch.clone();
     if cores == Cores::Auto {
         arch.core.count = compiled.program.cores.iter().map(|c| c.core + 1).max().unwrap_or(1);

@@ -703,6 +703,23 @@ impl RowSync for LayerEdges {
     }
 }
 
+/// The cores of the layers without crossbars (pooling, residual adds,
+/// concats that copy) that no crossbar layer shares: pipelined, they have
+/// cores of their own; layer by layer, they use their producers' cores.
+pub fn vector_cores(net: &Net, chip: &NetChip, sync: NetworkSync) -> i64 {
+    if sync == NetworkSync::LayerByLayer {
+        return 0;
+    }
+    let (_, copies) = storage(net);
+    let (_, count) = allocate_cores(net, &copies, chip, sync);
+    net.layers
+        .iter()
+        .zip(count)
+        .filter(|(layer, _)| !matches!(layer.op, NetOp::Conv { .. }))
+        .map(|(_, cores)| i64::from(cores))
+        .sum()
+}
+
 /// Checks that every layer reads earlier layers, as many as its op takes,
 /// of shapes it can read.
 fn check_structure(net: &Net) -> Result<(), NetError> {
