@@ -320,6 +320,22 @@ fn net_of(
                 _ => Err(unsupported(&format!("a feature map of shape {shape:?}: batch 1, NCHW or NC"))),
             }
         };
+        // A layer on crossbars: weights `[M, C/groups, KH, KW]` read through `window`.
+        let crossbar_op = |weight_shape: [i64; 4], groups: i64, window: Window, bias: bool| {
+            let matrix = KernelMatrix::conv(weight_shape, groups, slices).map_err(|e| unsupported(&e))?;
+            let data = values
+                .map(|(network, v)| conv_data(network, v, &layer.name))
+                .transpose()
+                .map_err(|e| unsupported(&e))?;
+            Ok::<_, WholeNetworkError>(NetOp::Conv {
+                plan: plan(&matrix, rows, cols),
+                matrix,
+                window,
+                bias,
+                data,
+                replicas: 1,
+            })
+        };
         let inputs: Vec<usize> = producers.iter().map(|p| index_of[p]).collect();
         let op = match &layer.kind {
             LayerKind::Output { .. } => {
@@ -335,7 +351,6 @@ fn net_of(
             LayerKind::Conv { conv, kernel, bias } => {
                 let source = map_shape(&layer.inputs[0])?;
                 let weight_shape = [layer.output[1], source[0] / conv.groups, kernel[0], kernel[1]];
-                let matrix = KernelMatrix::conv(weight_shape, conv.groups, slices).map_err(|e| unsupported(&e))?;
                 let window = Window {
                     kernel: *kernel,
                     stride: conv.strides,
@@ -343,19 +358,12 @@ fn net_of(
                     pad: [conv.pads[0], conv.pads[1]],
                     group_channels: source[0] / conv.groups,
                 };
-                let data = values
-                    .map(|(network, v)| conv_data(network, v, &layer.name))
-                    .transpose()
-                    .map_err(|e| unsupported(&e))?;
-                NetOp::Conv { plan: plan(&matrix, rows, cols), matrix, window, bias: *bias, data, replicas: 1 }
+                crossbar_op(weight_shape, conv.groups, window, *bias)?
             }
             LayerKind::Dense { bias } => {
                 // A conv whose kernel covers the map it reads: NCHW flatten
                 // order is the weights' own `[M, C, H, W]` layout.
                 let [channels, height, width] = layers[inputs[0]].shape;
-                let outputs = layer.output[1];
-                let matrix =
-                    KernelMatrix::conv([outputs, channels, height, width], 1, slices).map_err(|e| unsupported(&e))?;
                 let window = Window {
                     kernel: [height, width],
                     stride: [1, 1],
@@ -363,11 +371,7 @@ fn net_of(
                     pad: [0, 0],
                     group_channels: channels,
                 };
-                let data = values
-                    .map(|(network, v)| conv_data(network, v, &layer.name))
-                    .transpose()
-                    .map_err(|e| unsupported(&e))?;
-                NetOp::Conv { plan: plan(&matrix, rows, cols), matrix, window, bias: *bias, data, replicas: 1 }
+                crossbar_op([layer.output[1], channels, height, width], 1, window, *bias)?
             }
             LayerKind::MaxPool(pool) | LayerKind::AvgPool { pool, .. } => {
                 let kind = match layer.kind {
