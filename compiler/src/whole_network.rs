@@ -45,8 +45,6 @@ pub struct CompiledNetwork {
     /// In int8, the fractional bits of its feature maps: an output word
     /// `q` stands for `q / 2^frac`.
     pub frac: Option<i32>,
-    /// Per layer, its stage as weight duplication's cost model sees it.
-    pub stages: Vec<Option<Stage>>,
 }
 
 /// How many cores the chip has.
@@ -141,9 +139,9 @@ pub enum Duplication {
 /// The cores the replicas of the crossbar layers may take.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Budget {
-    /// The chip's cores less those of the pooling and residual layers
-    /// (pipelined, they have their own); with [`Cores::Auto`], twice the
-    /// cores the network needs without duplication.
+    /// The chip's cores less those of the layers without crossbars
+    /// (pipelined, they have their own: [`vector_cores`]); with
+    /// [`Cores::Auto`], twice the cores the network needs without duplication.
     Chip,
     Cores(i64),
 }
@@ -189,7 +187,7 @@ pub fn stage(layer: &NetLayer, arch: &Architecture) -> Option<Stage> {
 }
 
 /// Sets the replicas of `lowered`'s crossbar layers as `duplication` says,
-/// within its budget ([`Budget`]). Records each crossbar layer's stage.
+/// within its budget ([`Budget`]).
 pub fn duplicate(
     lowered: &mut Lowered,
     arch: &Architecture,
@@ -197,9 +195,8 @@ pub fn duplicate(
     sync: NetworkSync,
     duplication: Duplication,
 ) -> Result<(), WholeNetworkError> {
-    let crossbar_layers: Vec<(usize, Stage)> =
-        lowered.net.layers.iter().enumerate().filter_map(|(index, layer)| Some((index, stage(layer, arch)?))).collect();
-    let stages: Vec<Stage> = crossbar_layers.iter().map(|(_, stage)| *stage).collect();
+    let (crossbar_layers, stages): (Vec<usize>, Vec<Stage>) =
+        lowered.net.layers.iter().enumerate().filter_map(|(index, layer)| Some((index, stage(layer, arch)?))).unzip();
     let needed: i64 = stages.iter().map(|s| s.cost).sum();
     let vector_cores = vector_cores(&lowered.net, &net_chip(arch, cores), sync);
     let budget = |budget: Budget| match (budget, cores) {
@@ -212,11 +209,10 @@ pub fn duplicate(
         Duplication::Greedy(limit) => greedy(&stages, budget(limit)).map_err(WholeNetworkError)?,
         Duplication::Exact(limit) => exact(&stages, budget(limit)).map_err(WholeNetworkError)?,
     };
-    for (&(index, stage), &count) in crossbar_layers.iter().zip(&replicas) {
+    for (&index, &count) in crossbar_layers.iter().zip(&replicas) {
         if let NetOp::Conv { replicas, .. } = &mut lowered.net.layers[index].op {
             *replicas = count;
         }
-        lowered.stages[index] = Some(stage);
     }
     Ok(())
 }
@@ -231,9 +227,6 @@ pub struct Lowered {
     pub host_softmax: bool,
     /// In int8, the fractional bits of its feature maps.
     pub frac: Option<i32>,
-    /// Per layer, its stage as weight duplication's cost model sees it
-    /// (crossbar layers, once [`duplicate`] has run).
-    pub stages: Vec<Option<Stage>>,
 }
 
 /// The network of an `nn` module (folded and checked here) in the plain
@@ -257,8 +250,7 @@ pub fn lower_module(
         }
         _ => (net, None),
     };
-    let stages = vec![None; net.layers.len()];
-    Ok(Lowered { net, kinds, host_softmax, frac, stages })
+    Ok(Lowered { net, kinds, host_softmax, frac })
 }
 
 /// What the whole-network compiler needs to know of `arch`; with
@@ -285,13 +277,13 @@ pub fn compile_lowered(
     cores: Cores,
     sync: NetworkSync,
 ) -> Result<CompiledNetwork, WholeNetworkError> {
-    let Lowered { net, kinds, host_softmax, frac, stages } = lowered;
+    let Lowered { net, kinds, host_softmax, frac } = lowered;
     let compiled = compile(&net, &net_chip(arch, cores), sync).map_err(|e| WholeNetworkError(e.to_string()))?;
     let mut arch = arch.clone();
     if cores == Cores::Auto {
         arch.core.count = compiled.program.cores.iter().map(|c| c.core + 1).max().unwrap_or(1);
     }
-    Ok(CompiledNetwork { net, kinds, compiled, host_softmax, arch, sync, frac, stages })
+    Ok(CompiledNetwork { net, kinds, compiled, host_softmax, arch, sync, frac })
 }
 
 /// The graph's layers as a [`Net`], their kinds, and whether a softmax is

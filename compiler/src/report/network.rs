@@ -3,8 +3,8 @@
 //! the memories, as JSON for scripts (`report.json`), Markdown for people
 //! (`report.md`), an SVG timeline of the layers and a Perfetto trace.
 
-use crate::whole_network::CompiledNetwork;
 use crate::whole_network::NetworkSync;
+use crate::whole_network::{stage, CompiledNetwork};
 use rram_passes::network::NetOp;
 use rram_passes::schedule::group_members;
 use rram_sim::{BusBytes, CoreStats, Stats};
@@ -92,16 +92,13 @@ impl NetworkReport {
                 }
             };
             previous_end = end;
-            let stage = network.stages[index].zip(match layer.op {
-                NetOp::Conv { replicas, .. } => Some(replicas),
-                _ => None,
-            });
             let (h, v, pv, duplication) = match &layer.op {
                 NetOp::Conv { plan, replicas, .. } => {
                     (Some(plan.h), Some(plan.v), Some(group_members(plan.h, crossbars)), Some(*replicas))
                 }
                 _ => (None, None, None, None),
             };
+            let stage = stage(layer, &network.arch).zip(duplication);
             let kind = network.kinds[index].to_string();
             layers.push(LayerReport {
                 name: layer.name.clone(),
