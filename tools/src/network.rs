@@ -139,8 +139,8 @@ pub struct ChipArgs {
     #[arg(long, value_enum, default_value = "none")]
     duplicate: DuplicateArg,
     /// The cores the replicas of the crossbar layers may take (default: the chip's, less
-    /// the pooling and residual layers'; with --cores auto, twice what the network needs
-    /// without duplication)
+    /// those of the layers without crossbars when pipelined; with --cores auto, twice what
+    /// the network needs without duplication)
     #[arg(long, value_name = "CORES", requires = "duplicate", value_parser = clap::value_parser!(i64).range(1..))]
     budget: Option<i64>,
 }
@@ -191,6 +191,22 @@ impl DataArgs {
         } else {
             NumericMode::F32
         }
+    }
+
+    /// `network` compiled for `chip` as `args` say, with the weights asked
+    /// for and the numbers in `input`, for a functional run.
+    fn compile(
+        &self,
+        mut network: Network,
+        chip: &Architecture,
+        cores: Cores,
+        args: &ChipArgs,
+        input: &Path,
+    ) -> Result<CompiledNetwork, String> {
+        let evaluation = self.evaluate(&mut network, input)?;
+        let values = Values { evaluation: &evaluation, numeric: self.numeric() };
+        compile_network(&network, chip, cores, args.network_sync.sync(), args.duplication(), Some(values))
+            .map_err(|e| e.to_string())
     }
 
     /// `network` with the weights asked for, evaluated by the reference
@@ -268,14 +284,7 @@ pub fn compile_to_dir(
     let started = Instant::now();
     let compiled = match (input, source) {
         (None, _) => source.compile(&chip, cores, sync.sync(), args.duplication())?,
-        (Some((input, data)), Source::Network(network)) => {
-            let mut network = network.clone();
-            let evaluation = data.evaluate(&mut network, input)?;
-            let values = Values { evaluation: &evaluation, numeric: data.numeric() };
-            let duplication = args.duplication();
-            compile_network(&network, &chip, cores, sync.sync(), duplication, Some(values))
-                .map_err(|e| e.to_string())?
-        }
+        (Some((input, data)), Source::Network(network)) => data.compile(network.clone(), &chip, cores, args, input)?,
         (Some(_), Source::Module { name, .. }) => {
             return Err(format!("'{name}' holds no weights: --input needs --zoo or --import-onnx"))
         }
@@ -347,19 +356,13 @@ pub fn with_xbar_module<T>(source: &Source, arch: &Architecture, show: impl FnOn
 /// throughout), one number a line in NCHW order of each output, after the
 /// host's softmax where the network ends in one.
 pub fn run(network: &NetworkArgs, args: &ChipArgs, input: &Path, data: &DataArgs) -> Result<String, String> {
-    let mut network = network.network()?;
+    let network = network.network()?;
     let (chip, cores) = chip(args)?;
-    let sync = args.network_sync;
-    let evaluation = data.evaluate(&mut network, input)?;
-    let numeric = data.numeric();
     let progress = progress::steps();
     progress.set_message(format!("compiling {}", network.name));
-    let values = Values { evaluation: &evaluation, numeric };
-    let duplication = args.duplication();
-    let compiled =
-        compile_network(&network, &chip, cores, sync.sync(), duplication, Some(values)).map_err(|e| e.to_string())?;
+    let compiled = data.compile(network, &chip, cores, args, input)?;
     progress.set_message(format!("simulating with values on {} cores", compiled.compiled.program.cores.len()));
-    let options = SimOptions { functional: Some(numeric), trace: false };
+    let options = SimOptions { functional: Some(data.numeric()), trace: false };
     let result = simulate(&compiled.arch, &compiled.compiled.program, &options).map_err(|e| e.to_string())?;
     let shared = result.shared.ok_or("internal error: a functional run kept no shared memory")?;
     let mut text = String::new();
