@@ -76,7 +76,7 @@ fn whole_network_msg_module_round_trips_through_upstream_mlir_opt() {
     let chip = Architecture::default().with_settings(&[("sync.registers".into(), "8".into())]).unwrap();
     let irdl = irdl_file();
     for sync in [NetworkSync::LayerByLayer, NetworkSync::Pipelined] {
-        let compiled = compile_network(&network, &chip, Cores::Chip, sync, Duplication::None, None)
+        let compiled = compile_network(&network, &chip, Cores::Chip, sync, Duplication::NONE, None)
             .unwrap_or_else(|e| panic!("{e}"));
         let context = Context::new().unwrap();
         // As rram-opt prints a module: on lines of its own.

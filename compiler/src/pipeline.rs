@@ -16,8 +16,8 @@ pub enum Step {
     /// One of our passes, with its options applied.
     Ours { name: String, pass: Box<dyn Pass> },
     /// One of our passes with options that stand for quantities of the
-    /// chip ([`PassInfo::chip`]), or that writes programs, which must fit
-    /// the chip: created when it runs, its chip options given the values
+    /// chip ([`PassInfo::chip`]), that reads the chip's costs, or that
+    /// writes programs, which must fit the chip: created when it runs, its chip options given the values
     /// of the one chip the pipeline compiles for ([`Pipeline::run`]).
     OnChip { info: &'static PassInfo, options: PassOptions },
     /// An upstream pass, in pipeline syntax (options included).
@@ -30,8 +30,8 @@ impl Step {
         if let Some(info) = rram_passes::lookup(name) {
             let options = PassOptions::parse(options.unwrap_or(""))?;
             // Unknown options and malformed values are errors before anything runs.
-            let pass = info.create(&options)?;
-            if !info.chip.is_empty() || info.writes_programs {
+            let pass = info.create(&options, &Architecture::default())?;
+            if !info.chip.is_empty() || info.writes_programs || info.reads_chip {
                 return Ok(Step::OnChip { info, options });
             }
             return Ok(Step::Ours { name: name.to_string(), pass });
@@ -70,6 +70,15 @@ impl Default for RunOptions {
     fn default() -> Self {
         RunOptions { verify_each: true }
     }
+}
+
+/// What a pipeline run has to tell the user besides errors.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Messages {
+    /// Pass options that override the chip the module carries.
+    pub warnings: Vec<String>,
+    /// What passes report on the module they ran on (explanations).
+    pub remarks: Vec<String>,
 }
 
 /// A sequence of passes run one after another on a module.
@@ -124,27 +133,32 @@ impl Pipeline {
     /// (for `--print-ir-after-all`). When a pass needs a chip, the module is
     /// first given the one chip the pipeline compiles for (`chip`). Stops
     /// at the first error; returns the warnings (pass options that override
-    /// the chip).
+    /// the chip) and the passes' remarks ([`rram_passes::Pass::remarks`]).
     pub fn run(
         &self,
         module: &mut Module,
         options: RunOptions,
         mut after_pass: impl FnMut(&str, &Module),
-    ) -> Result<Vec<String>, Error> {
-        let mut warnings = Vec::new();
-        let chip = self.chip(module, &mut warnings)?;
+    ) -> Result<Messages, Error> {
+        let mut messages = Messages::default();
+        let chip = self.chip(module, &mut messages.warnings)?;
         if let Some(chip) = &chip {
             arch::attach_to(chip, module)?;
         }
         for step in &self.steps {
             match (step, &chip) {
-                (Step::Ours { pass, .. }, _) => pass.run(module)?,
+                (Step::Ours { pass, .. }, _) => {
+                    pass.run(module)?;
+                    messages.remarks.extend(pass.remarks(module));
+                }
                 (Step::OnChip { info, options }, Some(chip)) => {
                     let mut resolved = options.clone();
                     for &(option, field) in info.chip {
                         resolved.0.insert(option.to_string(), chip_value(chip, field).to_string());
                     }
-                    info.create(&resolved)?.run(module)?;
+                    let pass = info.create(&resolved, chip)?;
+                    pass.run(module)?;
+                    messages.remarks.extend(pass.remarks(module));
                     if info.writes_programs {
                         let program = crate::lower_msg::program(module)?;
                         check_fit(&program, chip).map_err(|e| Error::Pipeline(format!("{}: {e}", info.name)))?;
@@ -160,7 +174,7 @@ impl Pipeline {
             }
             after_pass(step.name(), module);
         }
-        Ok(warnings)
+        Ok(messages)
     }
 
     /// The one chip the whole pipeline compiles for, if a pass needs one:

@@ -13,10 +13,10 @@ use crate::reference::Evaluation;
 use petgraph::graph::NodeIndex;
 use rram_dialects::nn::NnOp;
 use rram_dialects::{Context, Module};
-use rram_passes::duplicate::{exact, greedy, Stage};
+pub use rram_passes::duplication::Mode;
+use rram_passes::duplication::{self, Stage};
 pub use rram_passes::network::NetworkSync;
 use rram_passes::network::{compile, vector_cores, ConvData, Net, NetChip, NetLayer, NetOp, NetProgram, PoolKind};
-use rram_passes::schedule::{core_tiles, group_members};
 use rram_passes::schedule::{Activation, Window};
 use rram_passes::tiling::{plan, KernelMatrix};
 use rram_sim::NumericMode;
@@ -45,6 +45,9 @@ pub struct CompiledNetwork {
     /// In int8, the fractional bits of its feature maps: an output word
     /// `q` stands for `q / 2^frac`.
     pub frac: Option<i32>,
+    /// How the replicas were chosen: the mode and the cores they could
+    /// take (`None` when the compiled network skipped [`duplicate`]).
+    pub duplication: Option<(Mode, i64)>,
 }
 
 /// How many cores the chip has.
@@ -124,16 +127,17 @@ pub fn compile_module(
     compile_lowered(lowered, arch, cores, sync)
 }
 
-/// How crossbar layers are replicated ([`duplicate`]).
+/// How crossbar layers are replicated ([`duplicate`]): the mode, and the
+/// cores its replicas may take.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Duplication {
+pub struct Duplication {
+    pub mode: Mode,
+    pub budget: Budget,
+}
+
+impl Duplication {
     /// One copy of each layer's weights.
-    None,
-    /// The slowest layer gets another replica while one fits and helps.
-    Greedy(Budget),
-    /// The fewest replicas that make the slowest layer as fast as the
-    /// budget allows (`rram_passes::duplicate::exact`).
-    Exact(Budget),
+    pub const NONE: Duplication = Duplication { mode: Mode::None, budget: Budget::Chip };
 }
 
 /// The cores the replicas of the crossbar layers may take.
@@ -146,48 +150,15 @@ pub enum Budget {
     Cores(i64),
 }
 
-/// A crossbar layer's stage as weight duplication sees it, from the chip's
-/// costs: a replica computes a row of pixels, each taking the MVMs of the
-/// core with the most crossbars of the layer (run one after another) and
-/// that core's own transfers (its slice of the window, its partial sums and
-/// outputs), while the bus carries every core's transfers: a floor that
-/// replicas, sharing the bus, cannot lower.
+/// A crossbar layer's stage as weight duplication sees it
+/// ([`rram_passes::duplication::stage`]); `None` for a layer without crossbars.
 pub fn stage(layer: &NetLayer, arch: &Architecture) -> Option<Stage> {
     let NetOp::Conv { plan, .. } = &layer.op else { return None };
-    let crossbars = i64::from(arch.core.crossbars);
-    let cores = core_tiles(plan, crossbars);
-    let members = group_members(plan.h, crossbars) as u64;
-    let [channels, height, width] = layer.shape;
-    let input_bytes = u64::from(arch.crossbar.input_bits.div_ceil(8));
-    let partial_bytes = u64::from(arch.crossbar.output_bits.div_ceil(8));
-    // The input words a core loads per pixel: the span of its tiles' rows.
-    let rows = |tiles: &[rram_passes::tiling::Tile]| -> u64 {
-        let first = tiles.iter().map(|t| t.rows[0]).min().unwrap_or(0);
-        (tiles.iter().map(|t| t.rows[1]).max().unwrap_or(0) - first) as u64
-    };
-    let busiest = cores.iter().map(|range| range.len()).max().unwrap_or(1) as u64;
-    let widest = cores.iter().map(|range| rows(&plan.tiles[range.clone()])).max().unwrap_or(0);
-    // A core's own transfers per pixel: its window slice, a partial sum
-    // read and written, an output vector (at most).
-    let vector = (channels as u64 / plan.v.max(1) as u64).max(1);
-    let own = arch.bus_transfer_cycles(widest * input_bytes)
-        + 2 * arch.bus_transfer_cycles(vector * partial_bytes)
-        + arch.bus_transfer_cycles(vector * input_bytes);
-    let pixel = busiest * arch.mvm_latency_cycles() + own;
-    // Every core's transfers per pixel on the shared bus.
-    let all_inputs: u64 = cores.iter().map(|range| rows(&plan.tiles[range.clone()])).sum::<u64>() * input_bytes;
-    let partials = 2 * members.saturating_sub(1) * channels as u64 * partial_bytes;
-    let bus = arch.bus_occupancy_cycles(all_inputs + partials + channels as u64 * input_bytes);
-    Some(Stage {
-        rows: height,
-        row_cycles: (width as u64 * pixel) as f64,
-        floor: (height * width) as f64 * bus as f64,
-        cost: cores.len() as i64,
-    })
+    Some(duplication::stage(plan, layer.shape, arch))
 }
 
 /// Sets the replicas of `lowered`'s crossbar layers as `duplication` says,
-/// within its budget ([`Budget`]).
+/// within its budget ([`Budget`]), which it records resolved.
 pub fn duplicate(
     lowered: &mut Lowered,
     arch: &Architecture,
@@ -199,21 +170,22 @@ pub fn duplicate(
         lowered.net.layers.iter().enumerate().filter_map(|(index, layer)| Some((index, stage(layer, arch)?))).unzip();
     let needed: i64 = stages.iter().map(|s| s.cost).sum();
     let vector_cores = vector_cores(&lowered.net, &net_chip(arch, cores), sync);
-    let budget = |budget: Budget| match (budget, cores) {
+    let budget = match (duplication.budget, cores) {
         (Budget::Cores(cores), _) => cores,
         (Budget::Chip, Cores::Chip) => i64::from(arch.core.count) - vector_cores,
         (Budget::Chip, Cores::Auto) => 2 * needed,
     };
-    let replicas = match duplication {
-        Duplication::None => vec![1; stages.len()],
-        Duplication::Greedy(limit) => greedy(&stages, budget(limit)).map_err(WholeNetworkError)?,
-        Duplication::Exact(limit) => exact(&stages, budget(limit)).map_err(WholeNetworkError)?,
+    // Without duplication the compiler, not the budget, says whether the network fits.
+    let replicas = match duplication.mode {
+        Mode::None => vec![1; stages.len()],
+        mode => mode.solve(&stages, budget).map_err(WholeNetworkError)?,
     };
     for (&index, &count) in crossbar_layers.iter().zip(&replicas) {
         if let NetOp::Conv { replicas, .. } = &mut lowered.net.layers[index].op {
             *replicas = count;
         }
     }
+    lowered.duplication = Some((duplication.mode, budget));
     Ok(())
 }
 
@@ -227,6 +199,9 @@ pub struct Lowered {
     pub host_softmax: bool,
     /// In int8, the fractional bits of its feature maps.
     pub frac: Option<i32>,
+    /// How [`duplicate`] chose the replicas: the mode and the cores they
+    /// could take; `None` before it ran.
+    pub duplication: Option<(Mode, i64)>,
 }
 
 /// The network of an `nn` module (folded and checked here) in the plain
@@ -250,7 +225,7 @@ pub fn lower_module(
         }
         _ => (net, None),
     };
-    Ok(Lowered { net, kinds, host_softmax, frac })
+    Ok(Lowered { net, kinds, host_softmax, frac, duplication: None })
 }
 
 /// What the whole-network compiler needs to know of `arch`; with
@@ -277,13 +252,13 @@ pub fn compile_lowered(
     cores: Cores,
     sync: NetworkSync,
 ) -> Result<CompiledNetwork, WholeNetworkError> {
-    let Lowered { net, kinds, host_softmax, frac } = lowered;
+    let Lowered { net, kinds, host_softmax, frac, duplication } = lowered;
     let compiled = compile(&net, &net_chip(arch, cores), sync).map_err(|e| WholeNetworkError(e.to_string()))?;
     let mut arch = arch.clone();
     if cores == Cores::Auto {
         arch.core.count = compiled.program.cores.iter().map(|c| c.core + 1).max().unwrap_or(1);
     }
-    Ok(CompiledNetwork { net, kinds, compiled, host_softmax, arch, sync, frac })
+    Ok(CompiledNetwork { net, kinds, compiled, host_softmax, arch, sync, frac, duplication })
 }
 
 /// The graph's layers as a [`Net`], their kinds, and whether a softmax is

@@ -20,8 +20,8 @@ use rram_passes::tiling::{plan, KernelMatrix};
 use rram_sim::NumericMode;
 
 fn run(module: &mut Module, pipeline: &str) {
-    let warnings = Pipeline::parse(pipeline).unwrap().run(module, RunOptions::default(), |_, _| {}).unwrap();
-    assert!(warnings.is_empty(), "{warnings:?}");
+    let messages = Pipeline::parse(pipeline).unwrap().run(module, RunOptions::default(), |_, _| {}).unwrap();
+    assert!(messages.warnings.is_empty(), "{:?}", messages.warnings);
 }
 
 /// A chip of `xbar` x `xbar` crossbars holding weights of `slices` cells,

@@ -30,7 +30,7 @@ fn timing(network: &Network) -> CompiledNetwork {
 }
 
 fn compile_in(network: &Network, sync: NetworkSync) -> CompiledNetwork {
-    compile_network(network, &chip(), Cores::Chip, sync, Duplication::None, None).unwrap_or_else(|e| panic!("{e}"))
+    compile_network(network, &chip(), Cores::Chip, sync, Duplication::NONE, None).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// The programs as the IR holds them: crossbars without their weights, no
@@ -82,7 +82,7 @@ fn testnet_with_its_weights_round_trips_without_them() {
         &chip(),
         Cores::Chip,
         NetworkSync::LayerByLayer,
-        Duplication::None,
+        Duplication::NONE,
         Some(Values { evaluation: &values, numeric: NumericMode::F32 }),
     )
     .unwrap_or_else(|e| panic!("{e}"));

@@ -274,6 +274,11 @@ impl<'m> Op<'m> {
         Ok(())
     }
 
+    /// The operation after this one in its block, if any.
+    pub fn next(&self) -> Option<Op<'m>> {
+        self.operation_ref().next_in_block().map(|next| Op { raw: next.to_raw(), module: self.module })
+    }
+
     /// The operation this one is nested in (a `func.func`, an `scf.for`, ...).
     pub fn parent(&self) -> Option<Op<'m>> {
         // SAFETY: plain getter; a null result means no parent.

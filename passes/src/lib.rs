@@ -4,7 +4,8 @@
 //! returns an error located at the op it could not handle. Passes only use
 //! the safe layer of `rram-dialects`.
 
-pub mod duplicate;
+mod duplicate;
+pub mod duplication;
 mod fold_batchnorm;
 pub mod network;
 mod place;
@@ -15,9 +16,11 @@ mod tile;
 pub mod tiling;
 mod verify_shapes;
 
+use rram_arch::Architecture;
 use rram_dialects::{Error, Module};
 use std::collections::BTreeMap;
 
+pub use duplicate::DuplicateLayers;
 pub use fold_batchnorm::FoldBatchnorm;
 pub use place::Place;
 pub use sync::{write_msg_program, Synchronize};
@@ -27,6 +30,13 @@ pub use verify_shapes::VerifyShapes;
 /// A transformation or check over a whole module.
 pub trait Pass {
     fn run(&self, module: &mut Module) -> Result<(), Error>;
+
+    /// What the pass has to tell the user about the module it has run on
+    /// (e.g. `rram-duplicate{explain=true}`'s table); `rram-opt` prints it
+    /// on stderr.
+    fn remarks(&self, _module: &Module) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 /// `key=value` options given to a pass in a pipeline: `name{key=value ...}`.
@@ -88,12 +98,17 @@ pub struct PassInfo {
     /// Whether the pass writes per-core programs (`msg`), which must fit
     /// the chip.
     pub writes_programs: bool,
-    create: fn(&PassOptions) -> Result<Box<dyn Pass>, Error>,
+    /// Whether the pass reads the chip's costs (given to `create`).
+    pub reads_chip: bool,
+    create: CreatePass,
 }
 
+/// Creates a pass from its options, for a chip.
+type CreatePass = fn(&PassOptions, &Architecture) -> Result<Box<dyn Pass>, Error>;
+
 impl PassInfo {
-    /// Creates the pass, rejecting options it does not know.
-    pub fn create(&self, options: &PassOptions) -> Result<Box<dyn Pass>, Error> {
+    /// Creates the pass for `chip`, rejecting options it does not know.
+    pub fn create(&self, options: &PassOptions, chip: &Architecture) -> Result<Box<dyn Pass>, Error> {
         if let Some(unknown) = options.0.keys().find(|k| !self.options.iter().any(|(o, _)| o == k)) {
             let names: Vec<&str> = self.options.iter().map(|(option, _)| *option).collect();
             let known = match names.as_slice() {
@@ -106,7 +121,7 @@ impl PassInfo {
                 did_you_mean(unknown, names)
             )));
         }
-        (self.create)(options)
+        (self.create)(options, chip)
     }
 }
 
@@ -132,14 +147,15 @@ pub fn lookup(name: &str) -> Option<&'static PassInfo> {
     REGISTRY.iter().find(|p| p.name == name)
 }
 
-static REGISTRY: [PassInfo; 5] = [
+static REGISTRY: [PassInfo; 6] = [
     PassInfo {
         name: "nn-fold-batchnorm",
         summary: "Fold each nn.batchnorm that follows an nn.conv2d into the conv's weights and bias",
         options: &[],
         chip: &[],
         writes_programs: false,
-        create: |_| Ok(Box::new(FoldBatchnorm)),
+        reads_chip: false,
+        create: |_, _| Ok(Box::new(FoldBatchnorm)),
     },
     PassInfo {
         name: "rram-tile",
@@ -159,7 +175,28 @@ static REGISTRY: [PassInfo; 5] = [
             ("crossbars", ChipField::CrossbarsPerCore),
         ],
         writes_programs: false,
-        create: |options| TileLayers::from_options(options).map(|pass| Box::new(pass) as Box<dyn Pass>),
+        reads_chip: false,
+        create: |options, _| TileLayers::from_options(options).map(|pass| Box::new(pass) as Box<dyn Pass>),
+    },
+    PassInfo {
+        name: "rram-duplicate",
+        summary: "Replicate the slow layers' tile grids on the cores to spare, so that the slowest layer is as fast \
+                  as the budget allows (xbar -> xbar, before rram-place)",
+        options: &[
+            (
+                "mode",
+                "exact (the best bottleneck for the cost model), greedy (duplicate the slowest layer while it \
+                      helps) or none (default exact)",
+            ),
+            ("budget", "cores all replicas may take (default: the chip's core.count)"),
+            ("explain", "true: print each layer's replicas, stage cycles and the bottleneck (default false)"),
+        ],
+        chip: &[],
+        writes_programs: false,
+        reads_chip: true,
+        create: |options, chip| {
+            DuplicateLayers::from_options(options, chip).map(|pass| Box::new(pass) as Box<dyn Pass>)
+        },
     },
     PassInfo {
         name: "rram-place",
@@ -170,7 +207,8 @@ static REGISTRY: [PassInfo; 5] = [
         ],
         chip: &[("cores", ChipField::Cores), ("crossbars", ChipField::CrossbarsPerCore)],
         writes_programs: false,
-        create: |options| Place::from_options(options).map(|pass| Box::new(pass) as Box<dyn Pass>),
+        reads_chip: false,
+        create: |options, _| Place::from_options(options).map(|pass| Box::new(pass) as Box<dyn Pass>),
     },
     PassInfo {
         name: "rram-sync",
@@ -186,7 +224,8 @@ static REGISTRY: [PassInfo; 5] = [
         ],
         chip: &[],
         writes_programs: true,
-        create: |options| Synchronize::from_options(options).map(|pass| Box::new(pass) as Box<dyn Pass>),
+        reads_chip: false,
+        create: |options, _| Synchronize::from_options(options).map(|pass| Box::new(pass) as Box<dyn Pass>),
     },
     PassInfo {
         name: "nn-verify-shapes",
@@ -194,7 +233,8 @@ static REGISTRY: [PassInfo; 5] = [
         options: &[],
         chip: &[],
         writes_programs: false,
-        create: |_| Ok(Box::new(VerifyShapes)),
+        reads_chip: false,
+        create: |_, _| Ok(Box::new(VerifyShapes)),
     },
 ];
 
@@ -218,7 +258,12 @@ mod tests {
     fn an_unknown_option_names_the_ones_the_pass_takes() {
         let error = |pass: &str, text: &str| {
             let options = PassOptions::parse(text).unwrap();
-            lookup(pass).unwrap().create(&options).err().map(|e| e.to_string()).unwrap_or_default()
+            lookup(pass)
+                .unwrap()
+                .create(&options, &Architecture::default())
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default()
         };
         assert_eq!(
             error("rram-tile", "row=32"),

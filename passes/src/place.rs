@@ -1,8 +1,9 @@
 //! `rram-place{cores=N crossbars=K}`: puts every crossbar tile on a core of
 //! a chip of `N` cores with `K` crossbars each, in program order, so that
 //! the tiles of a horizontal group (adjacent in the IR, as `rram-tile`
-//! writes them) sit on consecutive cores and crossbars. Each layer, and
-//! each group of several tiles, fills cores of its own ([`core_slots`]): a
+//! writes them) sit on consecutive cores and crossbars. Each layer (each
+//! replica of a duplicated layer, whose tiles `rram-duplicate` writes
+//! together), and each group of several tiles, fills cores of its own ([`core_slots`]): a
 //! core holds adjacent tiles of one group, which `rram-sync` adds up
 //! locally, or single-tile groups of one layer, which need no
 //! synchronization.
@@ -37,17 +38,20 @@ impl Pass for Place {
         let mut groups = Vec::with_capacity(tiles.len());
         let mut grids = Vec::new();
         for tile in &tiles {
-            let h = |op: &rram_dialects::Op| op.attribute("h").and_then(|a| a.as_i64());
+            let attribute = |op: &rram_dialects::Op, name| op.attribute(name).and_then(|a| a.as_i64());
             let grid = tile.operand(0).and_then(|grid| grid.defining_op());
-            match (h(tile), grid.as_ref().and_then(h)) {
-                (Some(h), Some(group)) => {
-                    let grid = grid.expect("a grid has an 'h'").id();
-                    if grids.last() != Some(&grid) {
-                        grids.push(grid);
+            match (attribute(tile, "h"), attribute(tile, "replica"), grid.as_ref().and_then(|g| attribute(g, "h"))) {
+                (Some(h), Some(replica), Some(group)) => {
+                    // Each replica of a layer is a layer of its own.
+                    let layer = (grid.expect("a grid has an 'h'").id(), replica);
+                    if grids.last() != Some(&layer) {
+                        grids.push(layer);
                     }
                     groups.push((grids.len(), h, group))
                 }
-                _ => return Err(tile.error("rram-place: a tile needs its 'h' and the grid it belongs to")),
+                _ => {
+                    return Err(tile.error("rram-place: a tile needs its 'h', its 'replica' and the grid it belongs to"))
+                }
             }
         }
         let slots = core_slots(groups, self.crossbars_per_core);

@@ -1,9 +1,10 @@
 //! Properties of the passes over randomly shaped layers.
 
 use proptest::prelude::*;
+use rram_arch::Architecture;
 use rram_dialects::{Context, Module};
 use rram_passes::tiling::{plan, KernelMatrix, Tile};
-use rram_passes::{FoldBatchnorm, Pass, PassOptions, Place, TileLayers, VerifyShapes};
+use rram_passes::{DuplicateLayers, FoldBatchnorm, Pass, PassOptions, Place, TileLayers, VerifyShapes};
 
 /// A conv layer's geometry; `out_hw` is computed by the test, independently
 /// of the dialect's shape inference.
@@ -186,6 +187,49 @@ proptest! {
             let message = result.unwrap_err().to_string();
             prop_assert!(message.starts_with("layer.mlir:8:"), "{}", message);
             prop_assert!(message.contains("'nn.conv2d' op result shape"), "{}", message);
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Every replica holds each of the layer's tiles exactly once, on cores
+    /// of its own, and all replicas fit the budget's cores.
+    #[test]
+    fn duplication_copies_every_tile_once_per_replica_within_the_budget(
+        conv in conv(), spare in 0i64..24, crossbars in 1i64..4, greedy in any::<bool>()
+    ) {
+        let context = Context::new().unwrap();
+        let mut module = context.parse(&conv.module(conv.out_hw()), "layer.mlir").unwrap();
+        let options = |text: &str| PassOptions::parse(text).unwrap();
+        TileLayers::from_options(&options("rows=16 cols=16 slices=2")).unwrap().run(&mut module).unwrap();
+        let int = |op: &rram_dialects::Op, name: &str| op.attribute(name).unwrap().as_i64().unwrap();
+        let array = |op: &rram_dialects::Op, name: &str| op.attribute(name).unwrap().as_i64_array().unwrap();
+        let tile_of = |t: &rram_dialects::Op| (int(t, "h"), int(t, "v"), array(t, "rows"), array(t, "cols"));
+        let original: Vec<_> = module.operations_named("xbar.tile").iter().map(tile_of).collect();
+        // One replica needs as many cores as placing the layer takes.
+        Place::from_options(&options(&format!("cores=100000 crossbars={crossbars}"))).unwrap().run(&mut module).unwrap();
+        let needed = module.operations_named("xbar.tile").iter().map(|t| int(t, "core")).max().unwrap() + 1;
+        let budget = needed + spare;
+        let mut chip = Architecture::default();
+        chip.core.crossbars = crossbars as u32;
+        let mode = if greedy { "greedy" } else { "exact" };
+        let duplicate = DuplicateLayers::from_options(&options(&format!("mode={mode} budget={budget}")), &chip).unwrap();
+        duplicate.run(&mut module).unwrap();
+        let place = Place::from_options(&options(&format!("cores={budget} crossbars={crossbars}"))).unwrap();
+        place.run(&mut module).unwrap();
+        module.verify().unwrap();
+        let replicas = int(&module.operations_named("xbar.grid")[0], "replicas");
+        prop_assert!(replicas >= 1 && replicas <= conv.out_hw());
+        let mut cores_of_replica = std::collections::HashMap::new();
+        for r in 0..replicas {
+            let tiles: Vec<_> = module.operations_named("xbar.tile").into_iter().filter(|t| int(t, "replica") == r).collect();
+            prop_assert_eq!(tiles.iter().map(tile_of).collect::<Vec<_>>(), original.clone(), "replica {}", r);
+            for tile in &tiles {
+                let owner = *cores_of_replica.entry(int(tile, "core")).or_insert(r);
+                prop_assert_eq!(owner, r, "core {} holds tiles of two replicas", int(tile, "core"));
+            }
         }
     }
 }

@@ -11,7 +11,7 @@ use rram_compiler::pipeline::{Pipeline, RunOptions};
 use rram_compiler::reference::{evaluate, pseudo_random_weights, EvalError, Evaluation};
 use rram_compiler::report::network::NetworkReport;
 use rram_compiler::whole_network::{
-    compile_module, compile_network, Budget, CompiledNetwork, Cores, Duplication, NetworkSync, Values,
+    compile_module, compile_network, Budget, CompiledNetwork, Cores, Duplication, Mode, NetworkSync, Values,
 };
 use rram_dialects::{Context, Module};
 use rram_sim::{simulate, NumericMode, SimOptions};
@@ -162,11 +162,12 @@ impl ChipArgs {
     /// The duplication the options ask for.
     fn duplication(&self) -> Duplication {
         let budget = self.budget.map_or(Budget::Chip, Budget::Cores);
-        match self.duplicate {
-            DuplicateArg::None => Duplication::None,
-            DuplicateArg::Greedy => Duplication::Greedy(budget),
-            DuplicateArg::Exact => Duplication::Exact(budget),
-        }
+        let mode = match self.duplicate {
+            DuplicateArg::None => Mode::None,
+            DuplicateArg::Greedy => Mode::Greedy,
+            DuplicateArg::Exact => Mode::Exact,
+        };
+        Duplication { mode, budget }
     }
 }
 
@@ -237,15 +238,10 @@ pub fn read_numbers(path: &Path) -> Result<Vec<f64>, String> {
         .collect()
 }
 
-/// The chip the options ask for, with as many cores as `source` needs
-/// where they say `auto`.
-pub fn chip_for(source: &Source, args: &ChipArgs) -> Result<Architecture, String> {
-    match chip(args)? {
-        (chip, Cores::Auto) => {
-            Ok(source.compile(&chip, Cores::Auto, args.network_sync.sync(), args.duplication())?.arch)
-        }
-        (chip, Cores::Chip) => Ok(chip),
-    }
+/// `source` compiled for timing (no weights) as `args` say.
+pub fn compile_timing(source: &Source, args: &ChipArgs) -> Result<CompiledNetwork, String> {
+    let (chip, cores) = chip(args)?;
+    source.compile(&chip, cores, args.network_sync.sync(), args.duplication())
 }
 
 /// The chip the options ask for, and whether its cores are the network's.
@@ -275,8 +271,9 @@ pub fn compile_to_dir(
     source: &Source,
     args: &ChipArgs,
     input: Option<(&Path, &DataArgs)>,
+    explain: bool,
     dir: &Path,
-) -> Result<String, String> {
+) -> Result<(String, Vec<String>), String> {
     let (chip, cores) = chip(args)?;
     let sync = args.network_sync;
     let progress = progress::steps();
@@ -289,7 +286,7 @@ pub fn compile_to_dir(
             return Err(format!("'{name}' holds no weights: --input needs --zoo or --import-onnx"))
         }
     };
-    let xbar = xbar_module(source, &compiled.arch)?;
+    let (xbar, remarks) = with_xbar_module(source, &compiled, explain, |module| module.print_with_locations() + "\n")?;
     let context = Context::new().map_err(|e| e.to_string())?;
     let msg = compiled.msg_module(&context).map_err(|e| format!("internal error: the msg module: {e}"))?.print() + "\n";
     let compile_seconds = started.elapsed().as_secs_f64();
@@ -331,25 +328,34 @@ pub fn compile_to_dir(
         }
         write_program_files(&staged.join(PROGRAM_DIR), &compiled.compiled.program, &compiled.arch)
     })?;
-    Ok(report.headline())
+    Ok((report.headline(), remarks))
 }
 
-/// The network folded, tiled and placed for `arch`, printed with locations.
-fn xbar_module(source: &Source, arch: &Architecture) -> Result<String, String> {
-    with_xbar_module(source, arch, |module| module.print_with_locations() + "\n")
-}
-
-/// `show` of the network folded, tiled and placed for `arch` (fold
-/// batchnorms, check shapes, tile every conv for the chip's crossbars,
-/// place the tiles on its cores).
-pub fn with_xbar_module<T>(source: &Source, arch: &Architecture, show: impl FnOnce(&Module) -> T) -> Result<T, String> {
+/// `show` of the network folded, tiled, duplicated and placed as
+/// `compiled` was (fold batchnorms, check shapes, tile every conv for the
+/// chip's crossbars, replicate with `compiled`'s mode and budget, place
+/// the tiles on its cores), and the remarks of the passes: with `explain`,
+/// rram-duplicate's table.
+pub fn with_xbar_module<T>(
+    source: &Source,
+    compiled: &CompiledNetwork,
+    explain: bool,
+    show: impl FnOnce(&Module) -> T,
+) -> Result<(T, Vec<String>), String> {
     let context = Context::new().map_err(|e| e.to_string())?;
     let mut module = source.module(&context)?;
-    rram_compiler::arch::attach_to(arch, &module).map_err(|e| e.to_string())?;
-    let pipeline = Pipeline::parse("builtin.module(nn-fold-batchnorm,nn-verify-shapes,rram-tile,rram-place)")
+    rram_compiler::arch::attach_to(&compiled.arch, &module).map_err(|e| e.to_string())?;
+    let (mode, budget) = compiled.duplication.unwrap_or((Mode::None, i64::from(compiled.arch.core.count)));
+    let explain = if explain { " explain=true" } else { "" };
+    let pipeline = format!(
+        "builtin.module(nn-fold-batchnorm,nn-verify-shapes,rram-tile,rram-duplicate{{mode={} budget={budget}{explain}}},\
+         rram-place)",
+        mode.name()
+    );
+    let messages = Pipeline::parse(&pipeline)
+        .and_then(|pipeline| pipeline.run(&mut module, RunOptions::default(), |_, _| {}))
         .map_err(|e| e.to_string())?;
-    pipeline.run(&mut module, RunOptions::default(), |_, _| {}).map_err(|e| e.to_string())?;
-    Ok(show(&module))
+    Ok((show(&module), messages.remarks))
 }
 
 /// The network's output as the simulated chip computes it on `input` (f32

@@ -174,13 +174,16 @@ fn run_matches(
     for chunk in &chunks {
         let result = context.parse(chunk, &source_name).and_then(|mut module| {
             compile_for(&module, &chip)?;
-            let warnings = pipeline.run(&mut module, options, |pass, module| {
+            let messages = pipeline.run(&mut module, options, |pass, module| {
                 if print_after_all {
                     let _ = writeln!(stderr, "// -----// IR Dump After {pass} //----- //\n{}", print(module));
                 }
             })?;
-            for warning in warnings {
+            for warning in messages.warnings {
                 let _ = writeln!(stderr, "warning: {warning}");
+            }
+            for remark in messages.remarks {
+                let _ = writeln!(stderr, "remark: {}", remark.trim_end());
             }
             // mlir-opt ends each module with an empty line; so do we, for identical text.
             Ok(print(&module) + "\n")

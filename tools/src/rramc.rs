@@ -91,6 +91,11 @@ enum Command {
         /// Print a table per layer (tiles, horizontal group size, cores) instead of MLIR
         #[arg(long, conflicts_with = "output")]
         summary: bool,
+        /// Print on stderr how the crossbar layers were replicated: each layer's replicas,
+        /// stage cycles and what bounds it, the bottleneck, and what the other --duplicate
+        /// modes would reach
+        #[arg(long)]
+        explain: bool,
         /// Write the compilation and its report into this directory (replaced as a whole)
         #[arg(short = 'o', value_name = "DIR")]
         output: Option<PathBuf>,
@@ -211,10 +216,16 @@ pub fn run(
         Command::Graph { file, network, dot } => {
             finish("rramc", graph(file.as_deref(), network, *dot), None, stdout, stderr)
         }
-        Command::Compile { file, network, chip, summary, output, input, data } => {
+        Command::Compile { file, network, chip, summary, explain, output, input, data } => {
             let result = Source::read(file.as_deref(), network).and_then(|source| match output {
-                Some(dir) => network::compile_to_dir(&source, chip, input.as_deref().map(|i| (i, data)), dir),
-                None => compile(&source, chip, *summary),
+                Some(dir) => network::compile_to_dir(&source, chip, input.as_deref().map(|i| (i, data)), *explain, dir),
+                None => compile(&source, chip, *summary, *explain),
+            });
+            let result = result.map(|(text, remarks)| {
+                for remark in remarks {
+                    let _ = writeln!(stderr, "remark: {}", remark.trim_end());
+                }
+                text
             });
             finish("rramc", result, None, stdout, stderr)
         }
@@ -293,11 +304,12 @@ fn layer_graph(mut module: Module) -> Result<LayerGraph, Error> {
 }
 
 /// Folds batchnorms, checks shapes, tiles every conv for the chip's
-/// crossbars and places the tiles on its cores.
-fn compile(source: &Source, chip: &ChipArgs, summary: bool) -> Result<String, String> {
-    let arch = network::chip_for(source, chip)?;
-    network::with_xbar_module(source, &arch, |module| match summary {
-        true => placement_summary(module, source.name(), &arch),
+/// crossbars, replicates the slow layers as asked and places the tiles on
+/// its cores; the module (or its summary) and the passes' remarks.
+fn compile(source: &Source, chip: &ChipArgs, summary: bool, explain: bool) -> Result<(String, Vec<String>), String> {
+    let compiled = network::compile_timing(source, chip)?;
+    network::with_xbar_module(source, &compiled, explain, |module| match summary {
+        true => placement_summary(module, source.name(), &compiled.arch),
         false => module.print_with_locations() + "\n",
     })
 }
@@ -475,8 +487,11 @@ fn placement_summary(module: &Module, network: &str, arch: &Architecture) -> Str
     let int = |op: &Op, name: &str| op.attribute(name).and_then(|a| a.as_i64()).unwrap_or(0);
     let pair = |op: &Op, name: &str| op.attribute(name).and_then(|a| a.as_i64_array()).unwrap_or_default();
     let mut text = format!("{network} on {}\n", arch.name);
-    let _ =
-        writeln!(text, "{:<48} {:>11} {:>7} {:>5} {:>6} {:>11}", "layer", "matrix", "h x v", "PV", "tiles", "cores");
+    let _ = writeln!(
+        text,
+        "{:<48} {:>11} {:>7} {:>5} {:>8} {:>6} {:>11}",
+        "layer", "matrix", "h x v", "PV", "replicas", "tiles", "cores"
+    );
     let mut total = 0;
     for grid in module.operations_named("xbar.grid") {
         let layer = grid.attribute("layer").and_then(|a| a.as_string()).unwrap_or_default();
@@ -486,11 +501,12 @@ fn placement_summary(module: &Module, network: &str, arch: &Architecture) -> Str
         let matrix = pair(&grid, "matrix");
         let _ = writeln!(
             text,
-            "{:<48} {:>11} {:>7} {:>5} {:>6} {:>11}",
+            "{:<48} {:>11} {:>7} {:>5} {:>8} {:>6} {:>11}",
             layer,
             format!("{}x{}", matrix.first().unwrap_or(&0), matrix.get(1).unwrap_or(&0)),
             format!("{}x{}", int(&grid, "h"), int(&grid, "v")),
             int(&grid, "h"),
+            int(&grid, "replicas"),
             tiles.len(),
             format!("{first}-{last}")
         );

@@ -644,12 +644,34 @@ fn duplication_replicates_the_slow_layers_and_keeps_the_output() {
     let dir = tempfile::tempdir().unwrap();
     let cycles = |duplicate: &str| {
         let out = dir.path().join(duplicate).to_string_lossy().into_owned();
-        let compiled = run_tool("rramc", &["compile", "--zoo", "testnet", "--duplicate", duplicate, "-o", &out]);
+        let args = ["compile", "--zoo", "testnet", "--duplicate", duplicate, "--explain", "-o", &out];
+        let compiled = run_tool("rramc", &args);
         assert!(compiled.status.success(), "{}", stderr(&compiled));
+        let explained = format!("remark: rram-duplicate: {duplicate}: ");
+        assert!(stderr(&compiled).starts_with(&explained), "{}", stderr(&compiled));
         let report: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(Path::new(&out).join("report.json")).unwrap()).unwrap();
-        let replicas: Vec<i64> =
-            report["layers"].as_array().unwrap().iter().filter_map(|l| l["duplication"].as_i64()).collect();
+        let replicas: Vec<(String, i64)> = report["layers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|l| Some((l["name"].as_str()?.to_string(), l["duplication"].as_i64()?)))
+            .collect();
+        // xbar.mlir's grids (rram-duplicate) carry the replicas the programs have.
+        let xbar = std::fs::read_to_string(Path::new(&out).join("xbar.mlir")).unwrap();
+        let attribute = |line: &str, name: &str| line.split(&format!("{name} = ")).nth(1).map(|rest| rest.to_string());
+        let grids: Vec<(String, i64)> = xbar
+            .lines()
+            .filter(|line| line.contains("\"xbar.grid\""))
+            .map(|line| {
+                let layer = attribute(line, "layer").unwrap();
+                let replicas = attribute(line, "replicas").unwrap();
+                let layer = layer.trim_start_matches('"').split('"').next().unwrap().to_string();
+                (layer, replicas.split(' ').next().unwrap().parse().unwrap())
+            })
+            .collect();
+        assert_eq!(grids, replicas, "xbar.mlir against report.json");
+        let replicas: Vec<i64> = replicas.into_iter().map(|(_, d)| d).collect();
         (report["latency_cycles"].as_u64().unwrap(), replicas)
     };
     let (none, replicas) = cycles("none");

@@ -1,7 +1,7 @@
 //! Weight duplication against every assignment of small problems.
 
 use proptest::prelude::*;
-use rram_passes::duplicate::{bottleneck, exact, greedy, Stage};
+use rram_passes::duplication::{bottleneck, exact, greedy, Stage};
 
 fn stages() -> impl Strategy<Value = Vec<Stage>> {
     prop::collection::vec(
