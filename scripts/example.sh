@@ -4,8 +4,10 @@
 # sequence registers per core), every layer on the chip (convs and the dense
 # layer on crossbars, pooling and residual adds on vector units), in both
 # modes: layer by layer (a barrier after each layer) and pipelined (a core
-# starts an output row once the input rows it reads are written). One
-# inference of each is simulated. Prints each headline (latency, cores, bus,
+# starts an output row once the input rows it reads are written), the slow
+# layers replicated on the cores to spare (exact weight duplication, the
+# default; --duplicate none keeps one copy of each). One inference of each
+# is simulated. Prints each headline (latency, cores, bus,
 # the speedup of pipelined over layer by layer, the layers that take longest)
 # and the pipelined per-layer table. Everything stays in out/example/<mode>:
 # nn.mlir, xbar.mlir, msg.mlir, the per-core programs, report.json,

@@ -175,9 +175,11 @@ pub fn duplicate(
         (Budget::Chip, Cores::Chip) => i64::from(arch.core.count) - vector_cores,
         (Budget::Chip, Cores::Auto) => 2 * needed,
     };
-    // Without duplication the compiler, not the budget, says whether the network fits.
+    // Without duplication, or on a chip too small for one copy of each
+    // layer, the compiler says whether and why the network does not fit.
     let replicas = match duplication.mode {
         Mode::None => vec![1; stages.len()],
+        _ if duplication.budget == Budget::Chip && needed > budget => vec![1; stages.len()],
         mode => mode.solve(&stages, budget).map_err(WholeNetworkError)?,
     };
     for (&index, &count) in crossbar_layers.iter().zip(&replicas) {

@@ -136,12 +136,12 @@ pub struct ChipArgs {
     network_sync: SyncArg,
     /// Replicate the slow crossbar layers on the cores to spare, the replicas of a layer
     /// taking its output rows in turn
-    #[arg(long, value_enum, default_value = "none")]
+    #[arg(long, value_enum, default_value = "exact")]
     duplicate: DuplicateArg,
     /// The cores the replicas of the crossbar layers may take (default: the chip's, less
     /// those of the layers without crossbars when pipelined; with --cores auto, twice what
     /// the network needs without duplication)
-    #[arg(long, value_name = "CORES", requires = "duplicate", value_parser = clap::value_parser!(i64).range(1..))]
+    #[arg(long, value_name = "CORES", value_parser = clap::value_parser!(i64).range(1..))]
     budget: Option<i64>,
 }
 
@@ -246,6 +246,9 @@ pub fn compile_timing(source: &Source, args: &ChipArgs) -> Result<CompiledNetwor
 
 /// The chip the options ask for, and whether its cores are the network's.
 fn chip(args: &ChipArgs) -> Result<(Architecture, Cores), String> {
+    if args.duplicate == DuplicateArg::None && args.budget.is_some() {
+        return Err("--budget bounds the replicas of --duplicate greedy or exact; --duplicate none makes none".into());
+    }
     let mut chip = args.arch.architecture(None)?;
     match args.cores {
         Some(CoresArg::Auto) => Ok((chip, Cores::Auto)),

@@ -693,6 +693,10 @@ fn duplication_replicates_the_slow_layers_and_keeps_the_output() {
     let refused = run_tool("rramc", &args);
     assert_eq!(refused.status.code(), Some(1));
     assert!(stderr(&refused).contains("the layers need 5 cores with one replica each, the budget is 3"));
+    let refused =
+        run_tool("rramc", &["compile", "--zoo", "testnet", "--duplicate", "none", "--budget", "9", "-o", &out]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(stderr(&refused).contains("--budget bounds the replicas of --duplicate greedy or exact"));
 
     let (full, input) = (model("lenet5.full.onnx"), model("lenet5.input.txt"));
     let run = run_tool("rramc", &["run", "--import-onnx", &full, "--input", &input, "--duplicate", "exact"]);
