@@ -4,7 +4,7 @@
 
 use rram_compiler::arch::Architecture;
 use rram_compiler::frontend::zoo;
-use rram_compiler::whole_network::{compile_network, Cores, Duplication, NetworkSync};
+use rram_compiler::whole_network::{compile_network, NetworkSync, Options};
 use rram_dialects::Context;
 use rram_tests::{lit_files, LitTest, Tool};
 use std::io::Write;
@@ -76,8 +76,7 @@ fn whole_network_msg_module_round_trips_through_upstream_mlir_opt() {
     let chip = Architecture::default().with_settings(&[("sync.registers".into(), "8".into())]).unwrap();
     let irdl = irdl_file();
     for sync in [NetworkSync::LayerByLayer, NetworkSync::Pipelined] {
-        let compiled = compile_network(&network, &chip, Cores::Chip, sync, Duplication::NONE, None)
-            .unwrap_or_else(|e| panic!("{e}"));
+        let compiled = compile_network(&network, &chip, Options::new(sync), None).unwrap_or_else(|e| panic!("{e}"));
         let context = Context::new().unwrap();
         // As rram-opt prints a module: on lines of its own.
         let text = format!("{}\n", compiled.msg_module(&context).unwrap_or_else(|e| panic!("{e}")).print());

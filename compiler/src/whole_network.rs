@@ -42,6 +42,9 @@ pub struct CompiledNetwork {
     pub arch: Architecture,
     /// How its layers are synchronized with each other.
     pub sync: NetworkSync,
+    /// Inputs streamed through its programs back to back; inference `i`'s
+    /// maps lie `i * compiled.shared_words` above the first's.
+    pub inferences: u32,
     /// In int8, the fractional bits of its feature maps: an output word
     /// `q` stands for `q / 2^frac`.
     pub frac: Option<i32>,
@@ -57,6 +60,25 @@ pub enum Cores {
     Chip,
     /// As many as the network needs (up to the most an architecture may have).
     Auto,
+}
+
+/// How a network is compiled: for which cores, synchronized how, with
+/// which weight duplication, for how many inferences back to back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Options {
+    pub cores: Cores,
+    pub sync: NetworkSync,
+    pub duplication: Duplication,
+    /// Inputs streamed through the programs back to back
+    /// ([`rram_passes::stream`]); 1 for one inference.
+    pub inferences: u32,
+}
+
+impl Options {
+    /// One inference on the chip's cores, without duplication, `sync`.
+    pub fn new(sync: NetworkSync) -> Self {
+        Options { cores: Cores::Chip, sync, duplication: Duplication::NONE, inferences: 1 }
+    }
 }
 
 impl CompiledNetwork {
@@ -93,22 +115,20 @@ pub struct Values<'a> {
     pub numeric: NumericMode,
 }
 
-/// Compiles `network` for `arch`, its layers synchronized as `sync` says.
-/// With `values`, the programs carry the folded weights and biases and
-/// shared memory the input.
+/// Compiles `network` for `arch` as `options` say. With `values`, the
+/// programs carry the folded weights and biases and shared memory the
+/// input (of every inference).
 pub fn compile_network(
     network: &Network,
     arch: &Architecture,
-    cores: Cores,
-    sync: NetworkSync,
-    duplication: Duplication,
+    options: Options,
     values: Option<Values>,
 ) -> Result<CompiledNetwork, WholeNetworkError> {
     let context = Context::new().map_err(|e| WholeNetworkError(e.to_string()))?;
     let module = context
         .parse(&network.to_mlir(), &network.name)
         .map_err(|e| WholeNetworkError(format!("internal error: the network does not verify: {e}")))?;
-    compile_module(module, arch, cores, sync, duplication, values.map(|values| (network, values)))
+    compile_module(module, arch, options, values.map(|values| (network, values)))
 }
 
 /// Compiles the network of an `nn` module (folded and checked here) as
@@ -117,14 +137,12 @@ pub fn compile_network(
 pub fn compile_module(
     module: Module,
     arch: &Architecture,
-    cores: Cores,
-    sync: NetworkSync,
-    duplication: Duplication,
+    options: Options,
     values: Option<(&Network, Values)>,
 ) -> Result<CompiledNetwork, WholeNetworkError> {
     let mut lowered = lower_module(module, arch, values)?;
-    duplicate(&mut lowered, arch, cores, sync, duplication)?;
-    compile_lowered(lowered, arch, cores, sync)
+    duplicate(&mut lowered, arch, options)?;
+    compile_lowered(lowered, arch, options)
 }
 
 /// How crossbar layers are replicated ([`duplicate`]): the mode, and the
@@ -157,15 +175,11 @@ pub fn stage(layer: &NetLayer, arch: &Architecture) -> Option<Stage> {
     Some(duplication::stage(plan, layer.shape, arch))
 }
 
-/// Sets the replicas of `lowered`'s crossbar layers as `duplication` says,
-/// within its budget ([`Budget`]), which it records resolved.
-pub fn duplicate(
-    lowered: &mut Lowered,
-    arch: &Architecture,
-    cores: Cores,
-    sync: NetworkSync,
-    duplication: Duplication,
-) -> Result<(), WholeNetworkError> {
+/// Sets the replicas of `lowered`'s crossbar layers as the options'
+/// duplication says, within its budget ([`Budget`]), which it records
+/// resolved.
+pub fn duplicate(lowered: &mut Lowered, arch: &Architecture, options: Options) -> Result<(), WholeNetworkError> {
+    let Options { cores, sync, duplication, .. } = options;
     let (crossbar_layers, stages): (Vec<usize>, Vec<Stage>) =
         lowered.net.layers.iter().enumerate().filter_map(|(index, layer)| Some((index, stage(layer, arch)?))).unzip();
     let needed: i64 = stages.iter().map(|s| s.cost).sum();
@@ -246,21 +260,22 @@ fn net_chip(arch: &Architecture, cores: Cores) -> NetChip {
     }
 }
 
-/// Compiles a lowered network for `arch`, its layers synchronized as
-/// `sync` says.
+/// Compiles a lowered network for `arch` as `options` say (its
+/// duplication is `lowered`'s already).
 pub fn compile_lowered(
     lowered: Lowered,
     arch: &Architecture,
-    cores: Cores,
-    sync: NetworkSync,
+    options: Options,
 ) -> Result<CompiledNetwork, WholeNetworkError> {
+    let Options { cores, sync, inferences, .. } = options;
     let Lowered { net, kinds, host_softmax, frac, duplication } = lowered;
-    let compiled = compile(&net, &net_chip(arch, cores), sync).map_err(|e| WholeNetworkError(e.to_string()))?;
+    let compiled =
+        compile(&net, &net_chip(arch, cores), sync, inferences).map_err(|e| WholeNetworkError(e.to_string()))?;
     let mut arch = arch.clone();
     if cores == Cores::Auto {
         arch.core.count = compiled.program.cores.iter().map(|c| c.core + 1).max().unwrap_or(1);
     }
-    Ok(CompiledNetwork { net, kinds, compiled, host_softmax, arch, sync, frac, duplication })
+    Ok(CompiledNetwork { net, kinds, compiled, host_softmax, arch, sync, inferences, frac, duplication })
 }
 
 /// The graph's layers as a [`Net`], their kinds, and whether a softmax is

@@ -7,7 +7,7 @@ use rram_compiler::arch::Architecture;
 use rram_compiler::frontend::{zoo, Network};
 use rram_compiler::lower_msg;
 use rram_compiler::reference::{evaluate, pseudo_random, pseudo_random_weights};
-use rram_compiler::whole_network::{compile_network, CompiledNetwork, Cores, Duplication, NetworkSync, Values};
+use rram_compiler::whole_network::{compile_network, CompiledNetwork, NetworkSync, Options, Values};
 use rram_dialects::nn::{Conv2d, NnOp, Pool, Window};
 use rram_dialects::Context;
 use rram_isa::Program;
@@ -30,7 +30,7 @@ fn timing(network: &Network) -> CompiledNetwork {
 }
 
 fn compile_in(network: &Network, sync: NetworkSync) -> CompiledNetwork {
-    compile_network(network, &chip(), Cores::Chip, sync, Duplication::NONE, None).unwrap_or_else(|e| panic!("{e}"))
+    compile_network(network, &chip(), Options::new(sync), None).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// The programs as the IR holds them: crossbars without their weights, no
@@ -80,9 +80,7 @@ fn testnet_with_its_weights_round_trips_without_them() {
     let compiled = compile_network(
         &network,
         &chip(),
-        Cores::Chip,
-        NetworkSync::LayerByLayer,
-        Duplication::NONE,
+        Options::new(NetworkSync::LayerByLayer),
         Some(Values { evaluation: &values, numeric: NumericMode::F32 }),
     )
     .unwrap_or_else(|e| panic!("{e}"));

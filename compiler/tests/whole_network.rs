@@ -13,7 +13,7 @@ use rram_compiler::frontend::{zoo, Network};
 use rram_compiler::quantize::evaluate_int8;
 use rram_compiler::reference::{evaluate, pseudo_random, pseudo_random_weights};
 use rram_compiler::sim::{simulate, NumericMode, SimOptions};
-use rram_compiler::whole_network::{compile_lowered, lower_module, Cores, NetworkSync, Values};
+use rram_compiler::whole_network::{compile_lowered, lower_module, NetworkSync, Options, Values};
 use rram_dialects::Context;
 use rram_passes::network::NetOp;
 
@@ -33,11 +33,13 @@ fn run_on_chip(
     numeric: NumericMode,
     input: &[f64],
 ) -> (Vec<f64>, Vec<f64>) {
-    run_duplicated(network, arch, sync, numeric, input, &[1])
+    run_duplicated(network, arch, sync, numeric, input, &[1], 1)
 }
 
 /// As [`run_on_chip`], the `k`-th crossbar layer in `replicas[k %
-/// replicas.len()]` replicas (at most one per output row).
+/// replicas.len()]` replicas (at most one per output row), the input
+/// streamed through `inferences` times: every inference's outputs, and the
+/// reference's as often.
 fn run_duplicated(
     network: &Network,
     arch: &Architecture,
@@ -45,6 +47,7 @@ fn run_duplicated(
     numeric: NumericMode,
     input: &[f64],
     replicas: &[i64],
+    inferences: u32,
 ) -> (Vec<f64>, Vec<f64>) {
     let evaluation = evaluate(network, input).unwrap_or_else(|e| panic!("{e}"));
     let values = Values { evaluation: &evaluation, numeric };
@@ -58,24 +61,30 @@ fn run_duplicated(
     for (k, (replicas_of, height)) in convs.enumerate() {
         *replicas_of = replicas[k % replicas.len()].min(height);
     }
-    let compiled = compile_lowered(lowered, arch, Cores::Chip, sync).unwrap_or_else(|e| panic!("{e}"));
+    let options = Options { inferences, ..Options::new(sync) };
+    let compiled = compile_lowered(lowered, arch, options).unwrap_or_else(|e| panic!("{e}"));
     let options = SimOptions { functional: Some(numeric), trace: false };
     let result = simulate(arch, &compiled.compiled.program, &options).unwrap_or_else(|e| panic!("{e}"));
     let shared = result.shared.expect("a functional run keeps shared memory");
     let mut outputs = Vec::new();
-    for &layer in &compiled.net.outputs {
-        let shape = compiled.net.layers[layer].shape;
-        let word = |address: usize| shared.read(address, 1)[0].unwrap_or_else(|| panic!("word {address} unwritten"));
-        outputs.extend(compiled.compiled.read_map(layer, shape, word));
+    for inference in 0..inferences as usize {
+        let above = inference * compiled.compiled.shared_words as usize;
+        for &layer in &compiled.net.outputs {
+            let shape = compiled.net.layers[layer].shape;
+            let word = |address: usize| {
+                shared.read(above + address, 1)[0].unwrap_or_else(|| panic!("word {address} unwritten"))
+            };
+            outputs.extend(compiled.compiled.read_map(layer, shape, word));
+        }
     }
-    let reference = match numeric {
+    let reference: Vec<f64> = match numeric {
         NumericMode::F32 => evaluation.outputs(network).collect(),
         NumericMode::Int8 => {
             let layers = evaluate_int8(&compiled.net).unwrap_or_else(|e| panic!("{e}"));
             compiled.net.outputs.iter().flat_map(|&o| layers[o].clone()).collect()
         }
     };
-    (outputs, reference)
+    (outputs, reference.repeat(inferences as usize))
 }
 
 fn assert_close(actual: &[f64], expected: &[f64], tolerance: f64) {
@@ -136,22 +145,23 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(24))]
 
     /// Any DAG of the layer kinds, compiled whole, its layers one after
-    /// another or overlapping, and simulated with values: no race, no
-    /// deadlock, and the reference interpreter's output.
+    /// another or overlapping, for one input or several streamed back to
+    /// back, and simulated with values: no race, no deadlock, and the
+    /// reference interpreter's output for every inference.
     #[test]
     fn random_networks_on_the_chip_compute_their_reference_output(
         steps in prop::collection::vec(step(), 1..8), channels in 1i64..5, size in 5i64..10,
-        replicas in prop::collection::vec(1i64..4, 1..4),
+        replicas in prop::collection::vec(1i64..4, 1..4), inferences in 1u32..4,
     ) {
         let (mut network, _) = random_network(&steps, [1, channels, size, size]);
         let missing = pseudo_random_weights(&network).unwrap();
         network.weights.extend(missing);
         let input = pseudo_random((channels * size * size) as usize, 3);
         for sync in BOTH {
-            let (chip, reference) = run_duplicated(&network, &small_chip(), sync, NumericMode::F32, &input, &replicas);
+            let run = |numeric| run_duplicated(&network, &small_chip(), sync, numeric, &input, &replicas, inferences);
+            let (chip, reference) = run(NumericMode::F32);
             assert_close(&chip, &reference, 1e-5);
-            let (chip, reference) =
-                run_duplicated(&network, &small_chip(), sync, NumericMode::Int8, &input, &replicas);
+            let (chip, reference) = run(NumericMode::Int8);
             prop_assert_eq!(chip, reference);
         }
     }

@@ -11,6 +11,7 @@ pub mod network;
 mod place;
 pub mod roles;
 pub mod schedule;
+pub mod stream;
 mod sync;
 mod tile;
 pub mod tiling;

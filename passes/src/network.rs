@@ -50,6 +50,7 @@ use crate::schedule::{
     activation_op, core_tiles, group_members, layer_cores, merge_segments, offset, window_loads, Activation, Io, Layer,
     MapView, Pixel, RowSeat, RowSync, Scheme, Segment, SyncMode, Window, Windows,
 };
+use crate::stream::stream;
 use crate::tiling::{KernelMatrix, Tile, TilePlan};
 use rram_isa::{Affine, BinaryOp, Class, CoreProgram, Instr, MemoryInit, Program, UnaryOp};
 use std::collections::HashMap;
@@ -255,8 +256,10 @@ impl NetworkSync {
     }
 }
 
-/// Compiles `net` for `chip`, its layers synchronized as `sync` says.
-pub fn compile(net: &Net, chip: &NetChip, sync: NetworkSync) -> Result<NetProgram, NetError> {
+/// Compiles `net` for `chip`, its layers synchronized as `sync` says, for
+/// `inferences` inputs back to back ([`crate::stream`]: inference `i`'s
+/// maps are at `i * shared_words` above the first's).
+pub fn compile(net: &Net, chip: &NetChip, sync: NetworkSync, inferences: u32) -> Result<NetProgram, NetError> {
     check_structure(net)?;
     let (storage, copies) = storage(net);
     let (maps, mut memory, mut next) = allocate(net, &storage);
@@ -377,16 +380,27 @@ pub fn compile(net: &Net, chip: &NetChip, sync: NetworkSync) -> Result<NetProgra
             chip.shared_words
         ));
     }
+    if i64::from(inferences) * next > chip.shared_words {
+        return error(format!(
+            "{inferences} inferences in flight take {inferences} x {next} words of shared memory (each its own \
+             feature maps), the chip has {}",
+            chip.shared_words
+        ));
+    }
     let cores = phases.iter().map(|phase| phase.iter().map(|c| c.core).collect()).collect();
     let programs = match sync {
-        NetworkSync::LayerByLayer => layer_by_layer(phases),
+        NetworkSync::LayerByLayer => layer_by_layer(phases, inferences > 1),
         NetworkSync::Pipelined => {
             let mut programs: Vec<CoreProgram> = phases.into_iter().flatten().collect();
             programs.sort_by_key(|c| c.core);
             programs
         }
     };
-    let program = Program { cores: programs, memory };
+    let mut program = Program { cores: programs, memory };
+    if inferences > 1 {
+        program =
+            stream(&program, next, inferences).map_err(|e| NetError { message: format!("internal error: {e}") })?;
+    }
     Ok(NetProgram { program, cores, maps, shared_words: next, crossbars_used })
 }
 
@@ -880,7 +894,7 @@ fn relocate(cores: &mut [CoreProgram], first: u32) {
 /// after a layer, every core that worked on it or has work left arrives at
 /// a barrier; a core's
 /// sequence values count on from what earlier layers raised it to.
-fn layer_by_layer(phases: Vec<Vec<CoreProgram>>) -> Vec<CoreProgram> {
+fn layer_by_layer(phases: Vec<Vec<CoreProgram>>, every_barrier: bool) -> Vec<CoreProgram> {
     let last_phase: HashMap<u32, usize> =
         phases.iter().enumerate().flat_map(|(phase, cores)| cores.iter().map(move |c| (c.core, phase))).collect();
     let mut programs: HashMap<u32, CoreProgram> =
@@ -903,7 +917,9 @@ fn layer_by_layer(phases: Vec<Vec<CoreProgram>>) -> Vec<CoreProgram> {
             for (core, program) in programs.iter_mut() {
                 // A core that halts after this layer arrives too: the
                 // barrier orders its writes before the next layer's reads.
-                if last_phase[core] >= phase {
+                // Streaming, every core arrives at every barrier: none halts
+                // before the last inference.
+                if every_barrier || last_phase[core] >= phase {
                     program.body.push(Instr::Barrier { id: k as u32 });
                 }
             }

@@ -9,9 +9,9 @@ use rram_arch::Architecture;
 use rram_compiler::frontend::Network;
 use rram_compiler::pipeline::{Pipeline, RunOptions};
 use rram_compiler::reference::{evaluate, pseudo_random_weights, EvalError, Evaluation};
-use rram_compiler::report::network::NetworkReport;
+use rram_compiler::report::network::{NetworkReport, StreamRun, StreamingReport};
 use rram_compiler::whole_network::{
-    compile_module, compile_network, Budget, CompiledNetwork, Cores, Duplication, Mode, NetworkSync, Values,
+    compile_module, compile_network, Budget, CompiledNetwork, Cores, Duplication, Mode, NetworkSync, Options, Values,
 };
 use rram_dialects::{Context, Module};
 use rram_sim::{simulate, NumericMode, SimOptions};
@@ -108,15 +108,9 @@ impl Source {
     }
 
     /// Compiled for timing (no data) for `chip`.
-    fn compile(
-        &self,
-        chip: &Architecture,
-        cores: Cores,
-        sync: NetworkSync,
-        duplication: Duplication,
-    ) -> Result<CompiledNetwork, String> {
+    fn compile(&self, chip: &Architecture, options: Options) -> Result<CompiledNetwork, String> {
         let context = Context::new().map_err(|e| e.to_string())?;
-        let compiled = compile_module(self.module(&context)?, chip, cores, sync, duplication, None);
+        let compiled = compile_module(self.module(&context)?, chip, options, None);
         compiled.map_err(|e| e.to_string())
     }
 }
@@ -159,15 +153,29 @@ pub enum DuplicateArg {
 }
 
 impl ChipArgs {
-    /// The duplication the options ask for.
-    fn duplication(&self) -> Duplication {
-        let budget = self.budget.map_or(Budget::Chip, Budget::Cores);
+    /// The chip the options ask for, and how to compile for it (one inference).
+    fn setup(&self) -> Result<(Architecture, Options), String> {
+        if self.duplicate == DuplicateArg::None && self.budget.is_some() {
+            return Err(
+                "--budget bounds the replicas of --duplicate greedy or exact; --duplicate none makes none".into()
+            );
+        }
+        let mut chip = self.arch.architecture(None)?;
+        let cores = match self.cores {
+            Some(CoresArg::Auto) => Cores::Auto,
+            Some(CoresArg::Count(count)) => {
+                chip = chip.with_settings(&[("core.count".into(), count.to_string())]).map_err(|e| e.to_string())?;
+                Cores::Chip
+            }
+            None => Cores::Chip,
+        };
         let mode = match self.duplicate {
             DuplicateArg::None => Mode::None,
             DuplicateArg::Greedy => Mode::Greedy,
             DuplicateArg::Exact => Mode::Exact,
         };
-        Duplication { mode, budget }
+        let duplication = Duplication { mode, budget: self.budget.map_or(Budget::Chip, Budget::Cores) };
+        Ok((chip, Options { cores, sync: self.network_sync.sync(), duplication, inferences: 1 }))
     }
 }
 
@@ -200,14 +208,12 @@ impl DataArgs {
         &self,
         mut network: Network,
         chip: &Architecture,
-        cores: Cores,
-        args: &ChipArgs,
+        options: Options,
         input: &Path,
     ) -> Result<CompiledNetwork, String> {
         let evaluation = self.evaluate(&mut network, input)?;
         let values = Values { evaluation: &evaluation, numeric: self.numeric() };
-        compile_network(&network, chip, cores, args.network_sync.sync(), args.duplication(), Some(values))
-            .map_err(|e| e.to_string())
+        compile_network(&network, chip, options, Some(values)).map_err(|e| e.to_string())
     }
 
     /// `network` with the weights asked for, evaluated by the reference
@@ -240,24 +246,8 @@ pub fn read_numbers(path: &Path) -> Result<Vec<f64>, String> {
 
 /// `source` compiled for timing (no weights) as `args` say.
 pub fn compile_timing(source: &Source, args: &ChipArgs) -> Result<CompiledNetwork, String> {
-    let (chip, cores) = chip(args)?;
-    source.compile(&chip, cores, args.network_sync.sync(), args.duplication())
-}
-
-/// The chip the options ask for, and whether its cores are the network's.
-fn chip(args: &ChipArgs) -> Result<(Architecture, Cores), String> {
-    if args.duplicate == DuplicateArg::None && args.budget.is_some() {
-        return Err("--budget bounds the replicas of --duplicate greedy or exact; --duplicate none makes none".into());
-    }
-    let mut chip = args.arch.architecture(None)?;
-    match args.cores {
-        Some(CoresArg::Auto) => Ok((chip, Cores::Auto)),
-        Some(CoresArg::Count(count)) => {
-            chip = chip.with_settings(&[("core.count".into(), count.to_string())]).map_err(|e| e.to_string())?;
-            Ok((chip, Cores::Chip))
-        }
-        None => Ok((chip, Cores::Chip)),
-    }
+    let (chip, options) = args.setup()?;
+    source.compile(&chip, options)
 }
 
 /// The files of a compilation directory besides the program directory.
@@ -275,16 +265,16 @@ pub fn compile_to_dir(
     args: &ChipArgs,
     input: Option<(&Path, &DataArgs)>,
     explain: bool,
+    inferences: u32,
     dir: &Path,
 ) -> Result<(String, Vec<String>), String> {
-    let (chip, cores) = chip(args)?;
-    let sync = args.network_sync;
+    let (chip, options) = args.setup()?;
     let progress = progress::steps();
     progress.set_message(format!("compiling {}", source.name()));
     let started = Instant::now();
     let compiled = match (input, source) {
-        (None, _) => source.compile(&chip, cores, sync.sync(), args.duplication())?,
-        (Some((input, data)), Source::Network(network)) => data.compile(network.clone(), &chip, cores, args, input)?,
+        (None, _) => source.compile(&chip, options)?,
+        (Some((input, data)), Source::Network(network)) => data.compile(network.clone(), &chip, options, input)?,
         (Some(_), Source::Module { name, .. }) => {
             return Err(format!("'{name}' holds no weights: --input needs --zoo or --import-onnx"))
         }
@@ -299,20 +289,23 @@ pub fn compile_to_dir(
         simulate(&compiled.arch, &compiled.compiled.program, &SimOptions::default()).map_err(|e| e.to_string())?;
     let simulate_seconds = started.elapsed().as_secs_f64();
     // The baseline of the speedup: the same network layer by layer, on the same chip.
-    let baseline = match sync {
-        SyncArg::LayerByLayer => None,
-        SyncArg::Pipelined => {
+    let baseline = match options.sync {
+        NetworkSync::LayerByLayer => None,
+        NetworkSync::Pipelined => {
             progress.set_message("compiling and simulating the layer-by-layer baseline");
-            let layered = source
-                .compile(&compiled.arch, Cores::Chip, NetworkSync::LayerByLayer, args.duplication())
-                .map_err(|e| format!("the layer-by-layer baseline: {e}"))?;
+            let options = Options { cores: Cores::Chip, sync: NetworkSync::LayerByLayer, ..options };
+            let layered =
+                source.compile(&compiled.arch, options).map_err(|e| format!("the layer-by-layer baseline: {e}"))?;
             let stats = simulate(&compiled.arch, &layered.compiled.program, &SimOptions::default())
                 .map_err(|e| format!("the layer-by-layer baseline: {e}"))?
                 .stats;
             Some(stats.cycles)
         }
     };
-    let report = NetworkReport::new(&compiled, &result.stats, compile_seconds, simulate_seconds, baseline);
+    let mut report = NetworkReport::new(&compiled, &result.stats, compile_seconds, simulate_seconds, baseline);
+    if inferences > 1 {
+        report.streaming = Some(streaming(source, &chip, options, result.stats.cycles, inferences, &progress)?);
+    }
     let texts = [
         source.text(),
         xbar,
@@ -332,6 +325,40 @@ pub fn compile_to_dir(
         write_program_files(&staged.join(PROGRAM_DIR), &compiled.compiled.program, &compiled.arch)
     })?;
     Ok((report.headline(), remarks))
+}
+
+/// `inferences` inputs streamed through `source` compiled as `options` say
+/// (whose one inference took `latency` cycles), and without duplication
+/// when it has some: each compiled for the stream and simulated.
+fn streaming(
+    source: &Source,
+    chip: &Architecture,
+    options: Options,
+    latency: u64,
+    inferences: u32,
+    progress: &progress::Steps,
+) -> Result<StreamingReport, String> {
+    let cycles = |options: Options| -> Result<(u64, f64), String> {
+        let compiled = source.compile(chip, options)?;
+        let stats = simulate(&compiled.arch, &compiled.compiled.program, &SimOptions::default())
+            .map_err(|e| e.to_string())?
+            .stats;
+        Ok((stats.cycles, compiled.arch.clock_mhz))
+    };
+    progress.set_message(format!("simulating {inferences} inferences back to back"));
+    let (streamed, clock_mhz) = cycles(Options { inferences, ..options })?;
+    let run = StreamRun::new(latency, streamed, inferences, clock_mhz);
+    let without_duplication = match options.duplication.mode {
+        Mode::None => None,
+        _ => {
+            progress.set_message(format!("simulating one and {inferences} inferences without duplication"));
+            let plain = Options { duplication: Duplication::NONE, ..options };
+            let (latency, _) = cycles(plain)?;
+            let (streamed, _) = cycles(Options { inferences, ..plain })?;
+            Some(StreamRun::new(latency, streamed, inferences, clock_mhz))
+        }
+    };
+    Ok(StreamingReport { inferences, run, without_duplication })
 }
 
 /// `show` of the network folded, tiled, duplicated and placed as
@@ -366,10 +393,10 @@ pub fn with_xbar_module<T>(
 /// host's softmax where the network ends in one.
 pub fn run(network: &NetworkArgs, args: &ChipArgs, input: &Path, data: &DataArgs) -> Result<String, String> {
     let network = network.network()?;
-    let (chip, cores) = chip(args)?;
+    let (chip, options) = args.setup()?;
     let progress = progress::steps();
     progress.set_message(format!("compiling {}", network.name));
-    let compiled = data.compile(network, &chip, cores, args, input)?;
+    let compiled = data.compile(network, &chip, options, input)?;
     progress.set_message(format!("simulating with values on {} cores", compiled.compiled.program.cores.len()));
     let options = SimOptions { functional: Some(data.numeric()), trace: false };
     let result = simulate(&compiled.arch, &compiled.compiled.program, &options).map_err(|e| e.to_string())?;

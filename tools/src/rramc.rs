@@ -96,6 +96,12 @@ enum Command {
         /// modes would reach
         #[arg(long)]
         explain: bool,
+        /// Also stream N inputs back to back through the programs (each its own feature
+        /// maps) and report the steady-state interval and throughput, with and without
+        /// duplication
+        #[arg(long, value_name = "N", default_value = "1", requires = "output",
+              value_parser = clap::value_parser!(u32).range(1..=1024))]
+        inferences: u32,
         /// Write the compilation and its report into this directory (replaced as a whole)
         #[arg(short = 'o', value_name = "DIR")]
         output: Option<PathBuf>,
@@ -216,9 +222,12 @@ pub fn run(
         Command::Graph { file, network, dot } => {
             finish("rramc", graph(file.as_deref(), network, *dot), None, stdout, stderr)
         }
-        Command::Compile { file, network, chip, summary, explain, output, input, data } => {
+        Command::Compile { file, network, chip, summary, explain, inferences, output, input, data } => {
             let result = Source::read(file.as_deref(), network).and_then(|source| match output {
-                Some(dir) => network::compile_to_dir(&source, chip, input.as_deref().map(|i| (i, data)), *explain, dir),
+                Some(dir) => {
+                    let input = input.as_deref().map(|i| (i, data));
+                    network::compile_to_dir(&source, chip, input, *explain, *inferences, dir)
+                }
                 None => compile(&source, chip, *summary, *explain),
             });
             let result = result.map(|(text, remarks)| {

@@ -706,3 +706,30 @@ fn duplication_replicates_the_slow_layers_and_keeps_the_output() {
         assert!((a - e).abs() <= 1e-4 * e.abs().max(1e-3), "chip {a}, reference {e}");
     }
 }
+
+#[test]
+fn streaming_reports_the_steady_state_with_and_without_duplication() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("stream").to_string_lossy().into_owned();
+    let args =
+        ["compile", "--zoo", "testnet", "--preset", "wholenet", "--network-sync", "pipelined", "--inferences", "3"];
+    let compiled = run_tool("rramc", &[&args[..], &["-o", &out]].concat());
+    assert!(compiled.status.success(), "{}", stderr(&compiled));
+    assert!(String::from_utf8_lossy(&compiled.stdout).contains("3 inferences streamed: "));
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(Path::new(&out).join("report.json")).unwrap()).unwrap();
+    let streaming = &report["streaming"];
+    assert_eq!(streaming["inferences"], 3);
+    assert_eq!(streaming["latency_cycles"], report["latency_cycles"]);
+    let interval = |run: &serde_json::Value| run["steady_state_interval_cycles"].as_f64().unwrap();
+    // Pipelined, inferences overlap: one every interval, well under the latency.
+    assert!(interval(streaming) < report["latency_cycles"].as_f64().unwrap() / 2.0, "{streaming}");
+    let plain = &streaming["without_duplication"];
+    assert!(interval(plain) > interval(streaming), "{streaming}");
+    let throughput = streaming["throughput_inferences_per_s"].as_f64().unwrap();
+    assert!((throughput - 1e9 / interval(streaming)).abs() < 1e-6 * throughput, "{streaming}");
+
+    let refused = run_tool("rramc", &["compile", "--zoo", "testnet", "--inferences", "0", "-o", &out]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(stderr(&refused).contains("invalid value '0' for '--inferences <N>'"), "{}", stderr(&refused));
+}

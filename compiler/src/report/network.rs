@@ -56,6 +56,53 @@ pub struct NetworkReport {
     pub simulate_seconds: f64,
     /// The layers computed on the chip, in network order.
     pub layers: Vec<LayerReport>,
+    /// Several inputs streamed back to back (`rramc compile --inferences N`).
+    pub streaming: Option<StreamingReport>,
+}
+
+/// Inputs streamed through a network back to back.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct StreamingReport {
+    pub inferences: u32,
+    /// As compiled (with its duplication).
+    #[serde(flatten)]
+    pub run: StreamRun,
+    /// The same network with one copy of each layer, when it was duplicated.
+    pub without_duplication: Option<StreamRun>,
+}
+
+/// What streaming `N` inferences took: the steady-state interval is the
+/// time the last `N - 1` inferences added to the first one's latency, per
+/// inference.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct StreamRun {
+    /// Of one inference alone.
+    pub latency_cycles: u64,
+    /// Until the last of the `N` inferences is out.
+    pub cycles: u64,
+    pub steady_state_interval_cycles: f64,
+    pub throughput_inferences_per_s: f64,
+}
+
+impl StreamRun {
+    /// From one inference's latency and `inferences >= 2` streamed in
+    /// `cycles`, at `clock_mhz`.
+    pub fn new(latency_cycles: u64, cycles: u64, inferences: u32, clock_mhz: f64) -> Self {
+        let interval = cycles.saturating_sub(latency_cycles) as f64 / f64::from(inferences.max(2) - 1);
+        StreamRun {
+            latency_cycles,
+            cycles,
+            steady_state_interval_cycles: interval,
+            throughput_inferences_per_s: clock_mhz * 1e6 / interval.max(1.0),
+        }
+    }
+
+    fn describe(&self) -> String {
+        format!(
+            "{:.0} cycles per inference in steady state, {:.1} inferences/s (latency {} cycles)",
+            self.steady_state_interval_cycles, self.throughput_inferences_per_s, self.latency_cycles
+        )
+    }
 }
 
 impl NetworkReport {
@@ -131,6 +178,7 @@ impl NetworkReport {
             compile_seconds,
             simulate_seconds,
             layers,
+            streaming: None,
         }
     }
 
@@ -166,6 +214,12 @@ impl NetworkReport {
         }
         let slowest: Vec<String> = self.slowest().iter().take(3).map(|l| self.share(l)).collect();
         let _ = writeln!(text, "longest-running layers: {}", slowest.join(", "));
+        if let Some(streaming) = &self.streaming {
+            let _ = writeln!(text, "{} inferences streamed: {}", streaming.inferences, streaming.run.describe());
+            if let Some(plain) = &streaming.without_duplication {
+                let _ = writeln!(text, "without duplication: {}", plain.describe());
+            }
+        }
         text
     }
 
