@@ -13,9 +13,11 @@ use rram_compiler::frontend::{zoo, Network};
 use rram_compiler::quantize::evaluate_int8;
 use rram_compiler::reference::{evaluate, pseudo_random, pseudo_random_weights};
 use rram_compiler::sim::{simulate, NumericMode, SimOptions};
-use rram_compiler::whole_network::{compile_lowered, lower_module, NetworkSync, Options, Values};
+use rram_compiler::whole_network::{compile_lowered, lower_module, CompiledNetwork, NetworkSync, Options, Values};
 use rram_dialects::Context;
+use rram_isa::{Affine, Class, Instr};
 use rram_passes::network::NetOp;
+use std::collections::HashMap;
 
 fn numbers(name: &str) -> Vec<f64> {
     let text = std::fs::read_to_string(models::dir().join(name)).unwrap();
@@ -63,6 +65,7 @@ fn run_duplicated(
     }
     let options = Options { inferences, ..Options::new(sync) };
     let compiled = compile_lowered(lowered, arch, options).unwrap_or_else(|e| panic!("{e}"));
+    check_each_output_word_written_once(&compiled);
     let options = SimOptions { functional: Some(numeric), trace: false };
     let result = simulate(arch, &compiled.compiled.program, &options).unwrap_or_else(|e| panic!("{e}"));
     let shared = result.shared.expect("a functional run keeps shared memory");
@@ -96,6 +99,57 @@ fn assert_close(actual: &[f64], expected: &[f64], tolerance: f64) {
 }
 
 const BOTH: [NetworkSync; 2] = [NetworkSync::LayerByLayer, NetworkSync::Pipelined];
+
+/// Every word of every layer's output map, in every inference, is stored
+/// exactly once over all cores: one replica, one core computes each output
+/// pixel's channels (the input is the host's; a concat's words are its
+/// inputs').
+fn check_each_output_word_written_once(compiled: &CompiledNetwork) {
+    let mut stores: HashMap<i64, u32> = HashMap::new();
+    for core in &compiled.compiled.program.cores {
+        count_output_stores(&core.body, &mut HashMap::new(), &mut stores);
+    }
+    for (index, layer) in compiled.net.layers.iter().enumerate() {
+        if matches!(layer.op, NetOp::Input { .. } | NetOp::Concat) {
+            continue;
+        }
+        let map = compiled.compiled.maps[index];
+        let [channels, height, width] = layer.shape;
+        for inference in 0..i64::from(compiled.inferences) {
+            for (y, x, c) in
+                (0..height).flat_map(|y| (0..width).flat_map(move |x| (0..channels).map(move |c| (y, x, c))))
+            {
+                let address = inference * compiled.compiled.shared_words + map.base + y * map.row + x * map.pixel + c;
+                let count = stores.get(&address).copied().unwrap_or(0);
+                assert_eq!(count, 1, "layer '{}' inference {inference} pixel ({y}, {x}) channel {c}", layer.name);
+            }
+        }
+    }
+}
+
+/// Counts the words `body` stores as outputs, its loops unrolled.
+fn count_output_stores(body: &[Instr], env: &mut HashMap<String, i64>, stores: &mut HashMap<i64, u32>) {
+    let value =
+        |a: &Affine, env: &HashMap<String, i64>| a.constant + a.terms.iter().map(|(v, c)| c * env[v]).sum::<i64>();
+    for instr in body {
+        match instr {
+            Instr::Store { shared, n, class: Class::Output, .. } => {
+                let start = value(shared, env);
+                for address in start..start + i64::from(*n) {
+                    *stores.entry(address).or_insert(0) += 1;
+                }
+            }
+            Instr::Loop { var, count, body } => {
+                for i in 0..i64::from(*count) {
+                    env.insert(var.clone(), i);
+                    count_output_stores(body, env, stores);
+                }
+                env.remove(var);
+            }
+            _ => {}
+        }
+    }
+}
 
 /// `chip` with enough sequence registers for pipelined networks.
 fn with_registers(chip: Architecture) -> Architecture {
