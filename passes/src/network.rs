@@ -50,7 +50,7 @@ use crate::schedule::{
     activation_op, core_tiles, group_members, layer_cores, merge_segments, offset, window_loads, Activation, Io, Layer,
     MapView, Pixel, RowSeat, RowSync, Scheme, Segment, SyncMode, Window, Windows,
 };
-use crate::stream::stream;
+use crate::stream::{highest, stream};
 use crate::tiling::{KernelMatrix, Tile, TilePlan};
 use rram_isa::{Affine, BinaryOp, Class, CoreProgram, Instr, MemoryInit, Program, UnaryOp};
 use std::collections::HashMap;
@@ -944,17 +944,6 @@ fn shift_sequences(
     loops: &mut Vec<(String, i64)>,
 ) {
     let base_of = |c: u32| base.get(&c).copied().unwrap_or(0);
-    let highest = |value: &Affine, loops: &[(String, i64)]| {
-        value.constant
-            + value
-                .terms
-                .iter()
-                .map(|(var, c)| {
-                    let trips = loops.iter().rev().find(|(v, _)| v == var).map_or(1, |(_, t)| *t);
-                    (c * (trips - 1)).max(0)
-                })
-                .sum::<i64>()
-    };
     for instr in body {
         match instr {
             // Layers run one after another on register 0.

@@ -59,7 +59,7 @@ pub fn stream(program: &Program, words: i64, inferences: u32) -> Result<Program,
 
 /// The highest value `value` takes over the enclosing `loops` (counter,
 /// trips).
-fn highest(value: &Affine, loops: &[(String, i64)]) -> i64 {
+pub(crate) fn highest(value: &Affine, loops: &[(String, i64)]) -> i64 {
     value.constant
         + value
             .terms

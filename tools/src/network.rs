@@ -257,9 +257,12 @@ const PROGRAM_DIR: &str = "program";
 
 /// Compiles the network for the chip, simulates its timing and writes
 /// `dir`: the `nn`, `xbar` and `msg` modules, the program directory and
-/// the reports. Returns the headline.
-/// With `input`, the programs carry the network's weights and shared
-/// memory its input (`memory.txt`), for `rram-sim --functional`.
+/// the reports. Returns the headline and the passes' remarks (with
+/// `explain`, rram-duplicate's table). With `input`, the programs carry
+/// the network's weights and shared memory its input (`memory.txt`), for
+/// `rram-sim --functional`. With `inferences > 1`, the report also gives
+/// that many inputs streamed back to back (the programs written are one
+/// inference's).
 pub fn compile_to_dir(
     source: &Source,
     args: &ChipArgs,
