@@ -184,6 +184,9 @@ fn every_kind_of_layer_on_the_chip_computes_the_reference_output() {
         let (computed, reference) = run_on_chip(&network, &chip, sync, NumericMode::Int8, &input);
         assert_eq!(computed, reference);
         assert!(computed.iter().any(|&v| v != 0.0), "{computed:?}");
+        // Duplicated (2, 3 and 4 replicas in turn), the same words.
+        let (duplicated, _) = run_duplicated(&network, &chip, sync, NumericMode::Int8, &input, &[2, 3, 4], 1);
+        assert_eq!(duplicated, computed);
     }
 }
 
