@@ -3,7 +3,9 @@
 
 use rram_arch::Architecture;
 use rram_compiler::frontend::zoo;
-use rram_compiler::report::paper::{conv_layers, cores_reaching, measure, report_files, sweep, ConvLayer, CSV_HEADER};
+use rram_compiler::report::paper::{
+    conv_layers, cores_reaching, measure, report_files, sweep, ConvLayer, CSV_HEADER, EXCHANGE_HEADER,
+};
 use rram_dialects::nn::Window;
 use rram_passes::schedule::SyncMode;
 
@@ -137,17 +139,37 @@ fn the_report_has_a_fixed_csv_header_and_one_line_per_measurement() {
     let rows = sweep(&layers, &chips, 2, &|_| {}).unwrap();
     assert_eq!(rows.len(), 4);
     assert_eq!((rows[0].xbar, rows[0].bus_bytes, rows[2].xbar), (32, 4, 64), "chips, then layers");
-    let files = report_files(&rows, "test");
+    let files = report_files(&rows, "test", true);
     let names: Vec<&str> = files.iter().map(|(name, _)| *name).collect();
-    assert_eq!(names, ["paper.csv", "paper.md", "speedup-vs-pv.svg", "pct-pv-vs-cores.svg", "sync-overhead.svg"]);
+    assert_eq!(
+        names,
+        ["paper.csv", "paper.md", "speedup-vs-pv.svg", "pct-pv-vs-cores.svg", "sync-overhead.svg", "exchange.csv"]
+    );
     let csv = &files[0].1;
     assert_eq!(csv.lines().next(), Some(CSV_HEADER));
     assert_eq!(csv.lines().count(), 5);
-    for (name, text) in &files[2..] {
+    for (name, text) in &files[2..5] {
         assert!(text.starts_with("<svg") && text.trim_end().ends_with("</svg>"), "{name}");
     }
     let markdown = &files[1].1;
     assert!(markdown.contains("| lenet5 | features.3 | 64 |"), "{markdown}");
+    assert!(markdown.contains("## The exchange cost model against the simulator"), "{markdown}");
+    // The plan the model chooses for each row, what it reached and what was attainable.
+    let exchange = &files[5].1;
+    assert_eq!(exchange.lines().next(), Some(EXCHANGE_HEADER));
+    assert_eq!(exchange.lines().count(), 5);
+    for (line, row) in exchange.lines().skip(1).zip(&rows) {
+        let fields: Vec<&str> = line.split(',').collect();
+        assert_eq!(fields.len(), EXCHANGE_HEADER.split(',').count(), "{line}");
+        let chosen = row.chosen();
+        assert_eq!(fields[7], row.scheme_name(chosen), "{line}");
+        assert_eq!(fields[8], row.cycles(chosen).to_string(), "{line}");
+        assert_eq!(fields[13], row.predicted(chosen).to_string(), "{line}");
+        let pct_pv: f64 = fields[9].parse().unwrap();
+        let attainable: f64 = fields[10].parse().unwrap();
+        assert!(pct_pv <= attainable + 0.01, "no plan beats the attainable bound: {line}");
+    }
+    assert!(report_files(&rows, "test", false).iter().all(|(name, _)| *name != "exchange.csv"));
 }
 
 #[test]

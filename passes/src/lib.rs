@@ -6,6 +6,7 @@
 
 mod duplicate;
 pub mod duplication;
+pub mod exchange;
 mod fold_batchnorm;
 pub mod network;
 mod place;
@@ -216,17 +217,22 @@ static REGISTRY: [PassInfo; 6] = [
         summary: "Turn a module's tiled, placed conv layer into per-core programs that synchronize its partial sums \
                   (xbar -> msg)",
         options: &[
-            ("mode", "sequential, linear or cyclic (default cyclic)"),
+            (
+                "mode",
+                "sequential, linear, cyclic, or auto: the one the exchange cost model predicts fastest on the chip \
+                 (default cyclic)",
+            ),
             (
                 "exchange",
                 "shared-memory, or forward: partial sums core to core with PUT (linear only; the chip needs \
                  core.remote_writes) (default shared-memory)",
             ),
+            ("explain", "true: print every scheme's predicted cycles, the one used marked (default false)"),
         ],
         chip: &[],
         writes_programs: true,
-        reads_chip: false,
-        create: |options, _| Synchronize::from_options(options).map(|pass| Box::new(pass) as Box<dyn Pass>),
+        reads_chip: true,
+        create: |options, chip| Synchronize::from_options(options, chip).map(|pass| Box::new(pass) as Box<dyn Pass>),
     },
     PassInfo {
         name: "nn-verify-shapes",

@@ -1,9 +1,12 @@
-//! `rram-sync{mode=sequential|linear|cyclic exchange=shared-memory|forward}`
+//! `rram-sync{mode=sequential|linear|cyclic|auto exchange=shared-memory|forward explain=true}`
 //! (xbar -> msg): turns a module whose function holds one tiled and placed
 //! conv layer into one program per core that synchronizes the layer's
 //! partial sums, in the scheme `mode` names (MISSION.md section 3; default
 //! cyclic), exchanging them through shared memory or, in the linear
-//! scheme, core to core (`exchange=forward`, `msg.put`).
+//! scheme, core to core (`exchange=forward`, `msg.put`). With `mode=auto`
+//! the exchange cost model of the chip chooses the scheme it predicts
+//! fastest among those the chip can run ([`crate::exchange`]);
+//! `explain=true` reports every scheme's prediction.
 //!
 //! The layer is read back from what `rram-tile` and `rram-place` wrote:
 //!
@@ -45,10 +48,12 @@
 //! `rram-tile`'s plan, tiles on cores otherwise than `rram-place` puts them
 //! (tiles of two horizontal groups on one core).
 
+use crate::exchange;
 use crate::roles::{self, Role, PARAMETER_PREFIX};
 use crate::schedule::{core_tiles, layer_program, Activation, Exchange, Layer, Scheme, SyncMode, UnsupportedExchange};
 use crate::tiling::{plan, plan_size, KernelMatrix, TilePlan};
 use crate::{Pass, PassOptions};
+use rram_arch::Architecture;
 use rram_dialects::msg::{
     MsgOp, CORE_ATTRIBUTE, LAYER_ATTRIBUTE, LAYOUT_ATTRIBUTES, LOOP_VAR_ATTRIBUTE, ROLE_ATTRIBUTE,
 };
@@ -56,22 +61,48 @@ use rram_dialects::nn::{static_shape, NnOp};
 use rram_dialects::xbar::{Grid, Tile};
 use rram_dialects::{AttributeValue, Error, Module, Op, OpBuilder, OpId, Type, Value};
 use rram_isa::{Affine, BinaryOp, Instr, Program, UnaryOp};
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
 pub struct Synchronize {
-    pub scheme: Scheme,
+    /// The scheme, or `None` for the one the exchange cost model predicts
+    /// fastest on `chip` ([`exchange::rank`]).
+    pub scheme: Option<Scheme>,
+    /// Report every scheme's prediction ([`Pass::remarks`]).
+    pub explain: bool,
+    pub chip: Architecture,
+    /// What `explain` reports of the last run.
+    explained: RefCell<Vec<String>>,
 }
 
 impl Synchronize {
-    pub fn from_options(options: &PassOptions) -> Result<Self, Error> {
+    pub fn from_options(options: &PassOptions, chip: &Architecture) -> Result<Self, Error> {
+        let explain = match options.0.get("explain").map(String::as_str) {
+            None | Some("false") => false,
+            Some("true") => true,
+            Some(other) => {
+                return Err(Error::Pipeline(format!(
+                    "option 'explain' of pass 'rram-sync' must be true or false, got '{other}'"
+                )))
+            }
+        };
         let mode = match options.0.get("mode").map(String::as_str) {
             None | Some("cyclic") => SyncMode::Cyclic,
             Some("linear") => SyncMode::Linear,
             Some("sequential") => SyncMode::Sequential,
+            Some("auto") => {
+                if options.0.contains_key("exchange") {
+                    return Err(Error::Pipeline(
+                        "option 'exchange' of pass 'rram-sync': mode=auto chooses the exchange too".into(),
+                    ));
+                }
+                let (explained, chip) = (RefCell::new(Vec::new()), chip.clone());
+                return Ok(Synchronize { scheme: None, explain, chip, explained });
+            }
             Some(other) => {
                 return Err(Error::Pipeline(format!(
-                    "option 'mode' of pass 'rram-sync' must be sequential, linear or cyclic, got '{other}'"
+                    "option 'mode' of pass 'rram-sync' must be sequential, linear, cyclic or auto, got '{other}'"
                 )))
             }
         };
@@ -88,7 +119,8 @@ impl Synchronize {
                 )))
             }
         };
-        Ok(Synchronize { scheme: Scheme { mode, exchange } })
+        let (explained, chip) = (RefCell::new(Vec::new()), chip.clone());
+        Ok(Synchronize { scheme: Some(Scheme { mode, exchange }), explain, chip, explained })
     }
 }
 
@@ -96,9 +128,19 @@ impl Pass for Synchronize {
     fn run(&self, module: &mut Module) -> Result<(), Error> {
         let replaced = {
             let layer = TiledLayer::find(module)?;
-            let mut program =
-                layer_program(&layer.layer, &layer.plan, self.scheme, layer.placed.crossbars, &|_| None, None)
-                    .map_err(|e| Error::Pipeline(format!("rram-sync: {e}")))?;
+            let crossbars = layer.placed.crossbars;
+            let ranked = exchange::rank(&layer.layer, &layer.plan, crossbars, &self.chip);
+            let scheme = self.scheme.unwrap_or(ranked[0].0);
+            if self.explain {
+                let name = layer.grid.attribute("layer").and_then(|a| a.as_string()).unwrap_or_default();
+                let (h, v, pixels) = (layer.plan.h, layer.plan.v, layer.layer.pixels);
+                self.explained.borrow_mut().push(format!(
+                    "rram-sync: layer '{name}' (h = {h}, v = {v}, {pixels} pixels) in {scheme}\n{}",
+                    exchange::explain(&ranked, scheme)
+                ));
+            }
+            let mut program = layer_program(&layer.layer, &layer.plan, scheme, crossbars, &|_| None, None)
+                .map_err(|e| Error::Pipeline(format!("rram-sync: {e}")))?;
             layer.place(&mut program)?;
             let tiles: HashMap<u32, Op> = layer.placed.tiles.iter().rev().map(|p| (p.core, p.tile)).collect();
             write_msg_program(module, &program, &|core| tiles.get(&core).copied().unwrap_or(layer.grid))?;
@@ -107,6 +149,10 @@ impl Pass for Synchronize {
         };
         module.erase_if_unused(&[replaced]);
         Ok(())
+    }
+
+    fn remarks(&self, _module: &Module) -> Vec<String> {
+        self.explained.take()
     }
 }
 

@@ -190,10 +190,21 @@ enum Command {
         /// core.remote_writes (not part of the published architecture)
         #[arg(long)]
         forward: bool,
+        /// auto: also write DIR/exchange.csv, the scheme the exchange cost model chooses for
+        /// each layer and setup, what it reached and what was attainable
+        #[arg(long, value_enum, value_name = "auto")]
+        exchange: Option<ExchangeArg>,
         /// Worker threads (default: the machine's cores)
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
         threads: Option<u16>,
     },
+}
+
+/// `rramc paper --exchange`: how each layer's exchange is chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExchangeArg {
+    /// By the exchange cost model, from the architecture alone
+    Auto,
 }
 
 /// How `rramc check` computes values.
@@ -261,8 +272,9 @@ pub fn run(
         Command::Eval { network, input, random_weights, output } => {
             finish("rramc", eval(network, input, *random_weights), output.as_deref(), stdout, stderr)
         }
-        Command::Paper { out, networks, xbars, buses, mvm_latency, forward, threads } => {
-            let sweep = Sweep { networks, xbars, buses, mvm_latency: *mvm_latency, forward: *forward };
+        Command::Paper { out, networks, xbars, buses, mvm_latency, forward, exchange, threads } => {
+            let exchange = exchange.is_some();
+            let sweep = Sweep { networks, xbars, buses, mvm_latency: *mvm_latency, forward: *forward, exchange };
             finish("rramc", paper(out, &sweep, *threads), None, stdout, stderr)
         }
     }
@@ -386,6 +398,8 @@ struct Sweep<'a> {
     buses: &'a [u32],
     mvm_latency: Option<u32>,
     forward: bool,
+    /// Also write the plans the exchange cost model chooses (`exchange.csv`).
+    exchange: bool,
 }
 
 impl Sweep<'_> {
@@ -411,12 +425,13 @@ impl Sweep<'_> {
     /// The command line that reruns this sweep.
     fn command(&self) -> String {
         format!(
-            "rramc paper --networks {} --xbars {} --buses {}{}{}",
+            "rramc paper --networks {} --xbars {} --buses {}{}{}{}",
             self.networks.join(","),
             join(self.xbars),
             join(self.buses),
             self.mvm_latency.map(|c| format!(" --mvm-latency {c}")).unwrap_or_default(),
-            if self.forward { " --forward" } else { "" }
+            if self.forward { " --forward" } else { "" },
+            if self.exchange { " --exchange auto" } else { "" }
         )
     }
 }
@@ -448,7 +463,7 @@ fn paper(out: &Path, sweep: &Sweep, threads: Option<u16>) -> Result<String, Stri
     );
     std::fs::create_dir_all(out).map_err(|e| format!("cannot create '{}': {e}", out.display()))?;
     let mut text = String::new();
-    for (name, contents) in paper::report_files(&rows, &setup) {
+    for (name, contents) in paper::report_files(&rows, &setup, sweep.exchange) {
         let path = out.join(name);
         write_atomically(&path, &contents)?;
         let _ = writeln!(text, "wrote {}", path.display());

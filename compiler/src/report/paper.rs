@@ -17,6 +17,7 @@ use rram_arch::Architecture;
 use crate::report::parallel;
 use crate::report::svg::{Axis, Chart, Series};
 use rram_dialects::nn::{NnOp, Window};
+use rram_passes::exchange;
 use rram_passes::schedule::{core_tiles, group_members, layer_program, Activation, Exchange, Layer, Scheme, SyncMode};
 use rram_passes::tiling::{plan, KernelMatrix, TilePlan};
 use rram_sim::{simulate, SimError, SimOptions, Stats};
@@ -109,16 +110,91 @@ pub struct Row {
     pub sync_bytes: u64,
     pub total_bus_bytes: u64,
     pub sync_memory_bytes: u64,
+    /// Whether the linear run forwarded partial sums core to core.
+    pub forward: bool,
+    /// The linear run's synchronization and total bus bytes (the cyclic
+    /// run's are `sync_bytes` and `total_bus_bytes`).
+    pub linear_sync_bytes: u64,
+    pub linear_total_bus_bytes: u64,
+    /// What the exchange cost model predicts for the sequential, linear and
+    /// cyclic runs, in [`SyncMode::ALL`] order ([`rram_passes::exchange`]).
+    pub predicted_cycles: [u64; 3],
 }
+
+/// The header of `exchange.csv` (`rramc paper --exchange auto`): the plan
+/// the cost model chooses per layer and setup, and what it reached.
+pub const EXCHANGE_HEADER: &str = "network,layer,xbar,bus_bytes,cores,h,pv,plan,cycles,pct_pv,attainable_pct_pv,\
+pct_of_attainable,best_hand_pct_pv,predicted_cycles,sync_overhead_pct";
 
 impl Row {
     pub fn speedup(&self, mode: SyncMode) -> f64 {
-        let cycles = match mode {
+        self.seq_cycles as f64 / self.cycles(mode) as f64
+    }
+
+    /// The simulated cycles of the run of `mode`.
+    pub fn cycles(&self, mode: SyncMode) -> u64 {
+        match mode {
             SyncMode::Sequential => self.seq_cycles,
             SyncMode::Linear => self.linear_cycles,
             SyncMode::Cyclic => self.cyclic_cycles,
+        }
+    }
+
+    /// The model's prediction for the run of `mode`.
+    pub fn predicted(&self, mode: SyncMode) -> u64 {
+        self.predicted_cycles[SyncMode::ALL.iter().position(|&m| m == mode).expect("listed")]
+    }
+
+    /// The run the cost model chooses: the least predicted (the earlier of
+    /// equal ones).
+    pub fn chosen(&self) -> SyncMode {
+        SyncMode::ALL.into_iter().min_by_key(|&mode| self.predicted(mode)).expect("three modes")
+    }
+
+    /// The scheme the run of `mode` used.
+    pub fn scheme_name(&self, mode: SyncMode) -> &'static str {
+        match mode {
+            SyncMode::Linear if self.forward => "linear-forward",
+            mode => mode.name(),
+        }
+    }
+
+    /// The most of PV that any schedule of the chip could reach (at most
+    /// 100): through shared memory, or with forwarding where the chip can.
+    pub fn attainable_pct_pv(&self) -> f64 {
+        if self.forward {
+            self.pct_pv_exchange_floor()
+        } else {
+            self.pct_pv_shared_memory_floor()
+        }
+    }
+
+    /// The line under [`EXCHANGE_HEADER`].
+    pub fn exchange_csv(&self) -> String {
+        let chosen = self.chosen();
+        let (pct_pv, attainable) = (self.pct_pv(chosen), self.attainable_pct_pv());
+        let (sync, total) = match chosen {
+            SyncMode::Linear => (self.linear_sync_bytes, self.linear_total_bus_bytes),
+            _ => (self.sync_bytes, self.total_bus_bytes),
         };
-        self.seq_cycles as f64 / cycles as f64
+        format!(
+            "{},{},{},{},{},{},{},{},{},{:.2},{:.2},{:.2},{:.2},{},{:.3}",
+            self.network,
+            self.layer,
+            self.xbar,
+            self.bus_bytes,
+            self.cores,
+            self.h,
+            self.pv,
+            self.scheme_name(chosen),
+            self.cycles(chosen),
+            pct_pv,
+            attainable,
+            100.0 * pct_pv / attainable.max(f64::MIN_POSITIVE),
+            self.pct_pv(SyncMode::Linear).max(self.pct_pv(SyncMode::Cyclic)),
+            self.predicted(chosen),
+            if total == 0 { 0.0 } else { 100.0 * sync as f64 / total as f64 },
+        )
     }
 
     /// Speedup as a percentage of PV.
@@ -218,10 +294,12 @@ pub fn measure(layer: &ConvLayer, chip: &Architecture) -> Result<Row, SimError> 
         let program = layer_program(&shape, &tiles, scheme, crossbars, &|_| None, None).expect("only linear forwards");
         Ok(simulate(&chip, &program, &SimOptions::default())?.stats)
     };
-    let linear = if chip.core.remote_writes { Scheme::LINEAR_FORWARD } else { SyncMode::Linear.into() };
-    let (sequential, linear, cyclic) = (run(SyncMode::Sequential.into())?, run(linear)?, run(SyncMode::Cyclic.into())?);
+    let linear_scheme = if chip.core.remote_writes { Scheme::LINEAR_FORWARD } else { SyncMode::Linear.into() };
+    let schemes = [SyncMode::Sequential.into(), linear_scheme, SyncMode::Cyclic.into()];
+    let (sequential, linear, cyclic) = (run(schemes[0])?, run(schemes[1])?, run(schemes[2])?);
     let pv = group_members(tiles.h, crossbars);
     let inputs = distinct_inputs(layer, &tiles, &core_ranges);
+    let predicted_cycles = schemes.map(|scheme| exchange::predict(&shape, &tiles, crossbars, scheme, &chip).cycles);
     Ok(Row {
         network: layer.network.clone(),
         layer: layer.name.clone(),
@@ -242,6 +320,10 @@ pub fn measure(layer: &ConvLayer, chip: &Architecture) -> Result<Row, SimError> 
         sync_bytes: cyclic.bus_bytes.sync,
         total_bus_bytes: cyclic.bus_bytes.total(),
         sync_memory_bytes: cyclic.sync_memory_bytes,
+        forward: chip.core.remote_writes,
+        linear_sync_bytes: linear.bus_bytes.sync,
+        linear_total_bus_bytes: linear.bus_bytes.total(),
+        predicted_cycles,
     })
 }
 
@@ -339,16 +421,30 @@ pub fn csv(rows: &[Row]) -> String {
     text
 }
 
+/// The exchange CSV file: the header, then one line per row.
+pub fn exchange_csv(rows: &[Row]) -> String {
+    let mut text = format!("{EXCHANGE_HEADER}\n");
+    for row in rows {
+        let _ = writeln!(text, "{}", row.exchange_csv());
+    }
+    text
+}
+
 /// The files of the report, by name: the CSV, a Markdown summary and SVG
-/// charts.
-pub fn report_files(rows: &[Row], setup: &str) -> Vec<(&'static str, String)> {
-    vec![
+/// charts; with `exchange`, the plans the cost model chooses
+/// (`exchange.csv`).
+pub fn report_files(rows: &[Row], setup: &str, exchange: bool) -> Vec<(&'static str, String)> {
+    let mut files = vec![
         ("paper.csv", csv(rows)),
         ("paper.md", markdown(rows, setup)),
         ("speedup-vs-pv.svg", speedup_chart(rows).to_svg()),
         ("pct-pv-vs-cores.svg", scaling_chart(rows).to_svg()),
         ("sync-overhead.svg", sync_chart(rows).to_svg()),
-    ]
+    ];
+    if exchange {
+        files.push(("exchange.csv", exchange_csv(rows)));
+    }
+    files
 }
 
 /// Rows where synchronization matters: more than one core per output.
@@ -487,6 +583,69 @@ fn markdown(rows: &[Row], setup: &str) -> String {
             row.sync_memory_bytes
         );
     }
+    md.push_str(&model_section(rows));
+    md
+}
+
+/// How the exchange cost model ([`rram_passes::exchange`]) fares against
+/// the simulator on the synchronized rows: the pairs of runs it ranks as
+/// simulated, its ratio per mode, and the runs it chooses.
+fn model_section(rows: &[Row]) -> String {
+    let mut md = String::from("\n## The exchange cost model against the simulator\n\n");
+    let synchronized: Vec<&Row> = synchronized(rows).collect();
+    let ranked = |pairs: &[(SyncMode, SyncMode)]| {
+        let (mut agree, mut total) = (0, 0);
+        for row in &synchronized {
+            for &(a, b) in pairs {
+                let simulated = row.cycles(a).cmp(&row.cycles(b));
+                if simulated != std::cmp::Ordering::Equal {
+                    total += 1;
+                    agree += usize::from(row.predicted(a).cmp(&row.predicted(b)) == simulated);
+                }
+            }
+        }
+        (agree, total)
+    };
+    let percent = |(agree, total): (usize, usize)| 100.0 * agree as f64 / total.max(1) as f64;
+    let all = ranked(&[
+        (SyncMode::Sequential, SyncMode::Linear),
+        (SyncMode::Sequential, SyncMode::Cyclic),
+        (SyncMode::Linear, SyncMode::Cyclic),
+    ]);
+    let close = ranked(&[(SyncMode::Linear, SyncMode::Cyclic)]);
+    let _ = writeln!(
+        md,
+        "Over the {} rows with PV > 1, the model ranks {} of {} pairs of runs as the simulator does ({:.1}%); linear \
+         against cyclic alone, {} of {} ({:.1}%).\n",
+        synchronized.len(),
+        all.0,
+        all.1,
+        percent(all),
+        close.0,
+        close.1,
+        percent(close)
+    );
+    let _ = writeln!(md, "| run | predicted / simulated: min | median | max |\n|---|---|---|---|");
+    for mode in SyncMode::ALL {
+        let mut ratios: Vec<f64> =
+            synchronized.iter().map(|r| r.predicted(mode) as f64 / r.cycles(mode).max(1) as f64).collect();
+        ratios.sort_by(f64::total_cmp);
+        if let (Some(min), Some(max)) = (ratios.first(), ratios.last()) {
+            let _ = writeln!(md, "| {} | {min:.3} | {:.3} | {max:.3} |", mode.name(), ratios[ratios.len() / 2]);
+        }
+    }
+    let best = |r: &Row| r.pct_pv(SyncMode::Linear).max(r.pct_pv(SyncMode::Cyclic));
+    let chosen_best = synchronized.iter().filter(|r| r.pct_pv(r.chosen()) >= best(r)).count();
+    let sequential_best = synchronized.iter().filter(|r| r.pct_pv(r.chosen()) > best(r)).count();
+    let within = synchronized.iter().filter(|r| r.pct_pv(r.chosen()) >= best(r) - 0.5).count();
+    let worst = synchronized.iter().map(|r| best(r) - r.pct_pv(r.chosen())).fold(0.0, f64::max);
+    let _ = writeln!(
+        md,
+        "\nThe chosen run (the least predicted) is at least as fast as the faster of linear and cyclic in \
+         {chosen_best} of {} rows ({sequential_best} of them the sequential run, faster than both on a saturated \
+         bus), within 0.5 points of PV of it in {within}; at most {worst:.1} points behind.\n",
+        synchronized.len()
+    );
     md
 }
 
