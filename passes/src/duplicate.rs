@@ -51,15 +51,7 @@ impl DuplicateLayers {
                 Error::Pipeline(format!("option 'mode' of pass '{pass}' must be none, greedy or exact, got '{name}'"))
             })?,
         };
-        let explain = match options.0.get("explain").map(String::as_str) {
-            None | Some("false") => false,
-            Some("true") => true,
-            Some(other) => {
-                return Err(Error::Pipeline(format!(
-                    "option 'explain' of pass '{pass}' must be true or false, got '{other}'"
-                )))
-            }
-        };
+        let explain = options.flag(pass, "explain")?;
         Ok(DuplicateLayers {
             mode,
             budget: options.positive(pass, "budget", i64::from(chip.core.count))?,

@@ -56,6 +56,17 @@ impl PassOptions {
         }
     }
 
+    /// A `true`/`false` option, false when absent.
+    pub fn flag(&self, pass: &str, name: &str) -> Result<bool, Error> {
+        match self.0.get(name).map(String::as_str) {
+            None | Some("false") => Ok(false),
+            Some("true") => Ok(true),
+            Some(other) => {
+                Err(Error::Pipeline(format!("option '{name}' of pass '{pass}' must be true or false, got '{other}'")))
+            }
+        }
+    }
+
     /// Parses the text between the braces of `name{...}`: options separated
     /// by spaces (as in mlir-opt) or commas.
     pub fn parse(text: &str) -> Result<Self, Error> {
@@ -259,6 +270,19 @@ mod tests {
         for text in ["rows=32 cols=16 slices=2", "rows=32,cols=16,slices=2", " rows=32, cols=16\tslices=2 "] {
             assert_eq!(PassOptions::parse(text).unwrap(), expected, "{text}");
         }
+    }
+
+    #[test]
+    fn a_flag_is_true_or_false() {
+        let flag = |text: &str| PassOptions::parse(text).unwrap().flag("rram-sync", "explain");
+        assert_eq!(
+            (flag("").unwrap(), flag("explain=false").unwrap(), flag("explain=true").unwrap()),
+            (false, false, true)
+        );
+        assert_eq!(
+            flag("explain=yes").unwrap_err().to_string(),
+            "option 'explain' of pass 'rram-sync' must be true or false, got 'yes'"
+        );
     }
 
     #[test]

@@ -78,15 +78,7 @@ pub struct Synchronize {
 
 impl Synchronize {
     pub fn from_options(options: &PassOptions, chip: &Architecture) -> Result<Self, Error> {
-        let explain = match options.0.get("explain").map(String::as_str) {
-            None | Some("false") => false,
-            Some("true") => true,
-            Some(other) => {
-                return Err(Error::Pipeline(format!(
-                    "option 'explain' of pass 'rram-sync' must be true or false, got '{other}'"
-                )))
-            }
-        };
+        let explain = options.flag("rram-sync", "explain")?;
         let mode = match options.0.get("mode").map(String::as_str) {
             None | Some("cyclic") => SyncMode::Cyclic,
             Some("linear") => SyncMode::Linear,
