@@ -165,6 +165,12 @@ fn the_report_has_a_fixed_csv_header_and_one_line_per_measurement() {
         assert_eq!(fields[7], row.scheme_name(chosen), "{line}");
         assert_eq!(fields[8], row.cycles(chosen).to_string(), "{line}");
         assert_eq!(fields[13], row.predicted(chosen).to_string(), "{line}");
+        let (sync, total) = match chosen {
+            SyncMode::Sequential => (row.sequential_sync_bytes, row.sequential_total_bus_bytes),
+            SyncMode::Linear => (row.linear_sync_bytes, row.linear_total_bus_bytes),
+            SyncMode::Cyclic => (row.sync_bytes, row.total_bus_bytes),
+        };
+        assert_eq!(fields[14], format!("{:.3}", 100.0 * sync as f64 / total as f64), "the chosen run's own: {line}");
         let pct_pv: f64 = fields[9].parse().unwrap();
         let attainable: f64 = fields[10].parse().unwrap();
         assert!(pct_pv <= attainable + 0.01, "no plan beats the attainable bound: {line}");

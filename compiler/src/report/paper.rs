@@ -112,8 +112,10 @@ pub struct Row {
     pub sync_memory_bytes: u64,
     /// Whether the linear run forwarded partial sums core to core.
     pub forward: bool,
-    /// The linear run's synchronization and total bus bytes (the cyclic
-    /// run's are `sync_bytes` and `total_bus_bytes`).
+    /// The synchronization and total bus bytes of the sequential and
+    /// linear runs (the cyclic run's are `sync_bytes` and `total_bus_bytes`).
+    pub sequential_sync_bytes: u64,
+    pub sequential_total_bus_bytes: u64,
     pub linear_sync_bytes: u64,
     pub linear_total_bus_bytes: u64,
     /// What the exchange cost model predicts for the sequential, linear and
@@ -174,8 +176,9 @@ impl Row {
         let chosen = self.chosen();
         let (pct_pv, attainable) = (self.pct_pv(chosen), self.attainable_pct_pv());
         let (sync, total) = match chosen {
+            SyncMode::Sequential => (self.sequential_sync_bytes, self.sequential_total_bus_bytes),
             SyncMode::Linear => (self.linear_sync_bytes, self.linear_total_bus_bytes),
-            _ => (self.sync_bytes, self.total_bus_bytes),
+            SyncMode::Cyclic => (self.sync_bytes, self.total_bus_bytes),
         };
         format!(
             "{},{},{},{},{},{},{},{},{},{:.2},{:.2},{:.2},{:.2},{},{:.3}",
@@ -321,6 +324,8 @@ pub fn measure(layer: &ConvLayer, chip: &Architecture) -> Result<Row, SimError> 
         total_bus_bytes: cyclic.bus_bytes.total(),
         sync_memory_bytes: cyclic.sync_memory_bytes,
         forward: chip.core.remote_writes,
+        sequential_sync_bytes: sequential.bus_bytes.sync,
+        sequential_total_bus_bytes: sequential.bus_bytes.total(),
         linear_sync_bytes: linear.bus_bytes.sync,
         linear_total_bus_bytes: linear.bus_bytes.total(),
         predicted_cycles,
