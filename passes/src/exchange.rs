@@ -27,9 +27,10 @@ use crate::tiling::{Tile, TilePlan};
 use rram_arch::Architecture;
 
 /// The norm that combines the cores' and the bus's times. Chosen on the
-/// published sweep (`rramc paper`: 445 synchronized layer setups): of the
-/// norms from 2 to 32 tried, 6 and 8 rank the most pairs of runs as the
-/// simulator does (96.2%; the plain maximum 91.6%).
+/// published sweep (`rramc paper`: 445 synchronized layer setups, before
+/// cyclic's start tree): of the norms from 2 to 32 tried, 6 and 8 ranked
+/// the most pairs of runs as the simulator does (96.2%; the plain maximum
+/// 91.6%).
 const NORM: i32 = 8;
 
 /// A scheme's predicted time, from the two times it combines.
