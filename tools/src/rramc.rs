@@ -498,6 +498,21 @@ fn paper(out: &Path, sweep: &Sweep, threads: Option<u16>) -> Result<String, Stri
             out_of_reach
         );
     }
+    if sweep.exchange {
+        let _ = writeln!(
+            text,
+            "exchange auto (the plan the cost model chooses), layers with PV > 1:\n{:>6} {:>28} {:>34}",
+            "bus B", ">= 99% of attainable", "> 0.5 points behind best hand"
+        );
+        for &bus in buses {
+            let group: Vec<&paper::Row> = rows.iter().filter(|r| r.bus_bytes == bus && r.pv > 1).collect();
+            let chosen = |r: &paper::Row| r.pct_pv(r.chosen());
+            let attained = group.iter().filter(|r| chosen(r) >= 0.99 * r.attainable_pct_pv()).count();
+            let best_hand = |r: &paper::Row| r.pct_pv(SyncMode::Linear).max(r.pct_pv(SyncMode::Cyclic));
+            let behind = group.iter().filter(|r| chosen(r) < best_hand(r) - 0.5).count();
+            let _ = writeln!(text, "{bus:>6} {:>28} {behind:>34}", format!("{attained} of {}", group.len()));
+        }
+    }
     Ok(text)
 }
 

@@ -392,6 +392,23 @@ fn rramc_paper_writes_the_report() {
     );
     assert_eq!(lines.len(), 3);
     assert!(lines[1..].iter().all(|l| l.split(',').count() == 19 && l.starts_with("lenet5,")), "{csv}");
+    assert!(!out.join("exchange.csv").exists(), "only with --exchange auto");
+
+    // With --exchange auto, the chosen plans too, and how they fare.
+    let args =
+        ["paper", "--out", &out_arg, "--networks", "lenet5", "--xbars", "32", "--buses", "64", "--exchange", "auto"];
+    let run = run_tool("rramc", &args);
+    assert!(run.status.success(), "{}", stderr(&run));
+    assert!(String::from_utf8_lossy(&run.stdout).contains(">= 99% of attainable"));
+    let exchange = std::fs::read_to_string(out.join("exchange.csv")).unwrap();
+    assert_eq!(
+        exchange.lines().next(),
+        Some(
+            "network,layer,xbar,bus_bytes,cores,h,pv,plan,cycles,pct_pv,attainable_pct_pv,pct_of_attainable,\
+             best_hand_pct_pv,predicted_cycles,sync_overhead_pct"
+        )
+    );
+    assert_eq!(exchange.lines().count(), 3);
 
     let empty = dir.path().join("none");
     let empty_arg = empty.to_string_lossy().into_owned();
