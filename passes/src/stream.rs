@@ -13,8 +13,10 @@
 //! the one-inference program raises it to `v`, and waits move alike, so
 //! inference `i + 1` repeats inference `i`'s handshakes above everything
 //! inference `i` signalled. A core that runs ahead waits where the
-//! one-inference program would (e.g. for input rows of the next
-//! inference), so the pipeline's steady state is set by its slowest stage.
+//! one-inference program would, for its producers' rows of that
+//! inference (the host places every input at the start, so the first
+//! layers never wait), and the pipeline's steady state is set by its
+//! slowest stage.
 //!
 //! Layer by layer, every core must arrive at every barrier of an inference
 //! (the barriers repeat their ids in each), which the caller arranges.
