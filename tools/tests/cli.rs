@@ -475,17 +475,28 @@ fn numbers(text: &str) -> Vec<f64> {
     text.split_whitespace().map(|word| word.parse().unwrap()).collect()
 }
 
-#[test]
-fn rramc_run_computes_lenet5_on_the_chip() {
-    let run =
-        run_tool("rramc", &["run", "--import-onnx", &model("lenet5.full.onnx"), "--input", &model("lenet5.input.txt")]);
-    assert!(run.status.success(), "{}", stderr(&run));
+/// `run` (an `rramc run` of LeNet-5 on its input) succeeded and printed
+/// its ONNX reference output, within 1e-4.
+fn assert_lenet5_output(run: &Output) {
+    assert!(run.status.success(), "{}", stderr(run));
     let expected = numbers(&std::fs::read_to_string(model("lenet5.output.txt")).unwrap());
     let actual = numbers(&String::from_utf8_lossy(&run.stdout));
     assert_eq!(actual.len(), expected.len());
     for (a, e) in actual.iter().zip(&expected) {
         assert!((a - e).abs() <= 1e-4 * e.abs().max(1e-3), "chip {a}, reference {e}");
     }
+}
+
+/// The `report.json` of the compilation directory `dir`.
+fn report_json(dir: impl AsRef<Path>) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(dir.as_ref().join("report.json")).unwrap()).unwrap()
+}
+
+#[test]
+fn rramc_run_computes_lenet5_on_the_chip() {
+    let run =
+        run_tool("rramc", &["run", "--import-onnx", &model("lenet5.full.onnx"), "--input", &model("lenet5.input.txt")]);
+    assert_lenet5_output(&run);
 }
 
 #[test]
@@ -521,8 +532,7 @@ fn rramc_compile_writes_every_level_and_the_report() {
     let expected =
         ["msg.mlir", "nn.mlir", "program", "report.json", "report.md", "timeline.svg", "trace.json", "xbar.mlir"];
     assert_eq!(names, expected.iter().map(|s| s.to_string()).collect());
-    let report: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    let report = report_json(&out);
     for key in [
         "model",
         "arch",
@@ -587,8 +597,7 @@ fn rramc_pipelines_a_network_on_a_chip_with_the_registers_it_needs() {
     assert!(!Path::new(&out).exists());
     let compiled = run_tool("rramc", &[&args[..], &["--set", "sync.registers=4"]].concat());
     assert!(compiled.status.success(), "{}", stderr(&compiled));
-    let report: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(Path::new(&out).join("report.json")).unwrap()).unwrap();
+    let report = report_json(&out);
     assert_eq!(report["network_sync"], "pipelined");
     assert!(report["speedup_vs_layer_by_layer"].as_f64().unwrap() > 1.0, "{report}");
     assert_eq!(report["sync_memory_bytes"].as_u64().unwrap(), report["cores_used"].as_u64().unwrap() * 4 * 4);
@@ -602,11 +611,7 @@ fn rramc_pipelines_a_network_on_a_chip_with_the_registers_it_needs() {
     assert_eq!(outputs.len(), 10);
     assert!(outputs.iter().all(|v| (v * 65536.0).fract() == 0.0), "{outputs:?}");
     let run = run_tool("rramc", &[&pipelined[..], &["--set", "sync.registers=3"]].concat());
-    assert!(run.status.success(), "{}", stderr(&run));
-    let expected = numbers(&std::fs::read_to_string(model("lenet5.output.txt")).unwrap());
-    for (a, e) in numbers(&String::from_utf8_lossy(&run.stdout)).iter().zip(&expected) {
-        assert!((a - e).abs() <= 1e-4 * e.abs().max(1e-3), "chip {a}, reference {e}");
-    }
+    assert_lenet5_output(&run);
 }
 
 #[test]
@@ -666,8 +671,7 @@ fn duplication_replicates_the_slow_layers_and_keeps_the_output() {
         assert!(compiled.status.success(), "{}", stderr(&compiled));
         let explained = format!("remark: rram-duplicate: {duplicate}: ");
         assert!(stderr(&compiled).starts_with(&explained), "{}", stderr(&compiled));
-        let report: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(Path::new(&out).join("report.json")).unwrap()).unwrap();
+        let report = report_json(&out);
         let replicas: Vec<(String, i64)> = report["layers"]
             .as_array()
             .unwrap()
@@ -703,8 +707,7 @@ fn duplication_replicates_the_slow_layers_and_keeps_the_output() {
     let args = ["compile", "--zoo", "testnet", "--duplicate", "exact", "--budget", "12", "-o", &out];
     let compiled = run_tool("rramc", &args);
     assert!(compiled.status.success(), "{}", stderr(&compiled));
-    let report: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(Path::new(&out).join("report.json")).unwrap()).unwrap();
+    let report = report_json(&out);
     assert!(report["cores_used"].as_u64().unwrap() <= 12, "{report}");
     let args = ["compile", "--zoo", "testnet", "--duplicate", "greedy", "--budget", "3", "-o", &out];
     let refused = run_tool("rramc", &args);
@@ -717,11 +720,7 @@ fn duplication_replicates_the_slow_layers_and_keeps_the_output() {
 
     let (full, input) = (model("lenet5.full.onnx"), model("lenet5.input.txt"));
     let run = run_tool("rramc", &["run", "--import-onnx", &full, "--input", &input, "--duplicate", "exact"]);
-    assert!(run.status.success(), "{}", stderr(&run));
-    let expected = numbers(&std::fs::read_to_string(model("lenet5.output.txt")).unwrap());
-    for (a, e) in numbers(&String::from_utf8_lossy(&run.stdout)).iter().zip(&expected) {
-        assert!((a - e).abs() <= 1e-4 * e.abs().max(1e-3), "chip {a}, reference {e}");
-    }
+    assert_lenet5_output(&run);
 }
 
 #[test]
@@ -733,8 +732,7 @@ fn streaming_reports_the_steady_state_with_and_without_duplication() {
     let compiled = run_tool("rramc", &[&args[..], &["-o", &out]].concat());
     assert!(compiled.status.success(), "{}", stderr(&compiled));
     assert!(String::from_utf8_lossy(&compiled.stdout).contains("3 inferences streamed: "));
-    let report: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(Path::new(&out).join("report.json")).unwrap()).unwrap();
+    let report = report_json(&out);
     let streaming = &report["streaming"];
     assert_eq!(streaming["inferences"], 3);
     assert_eq!(streaming["latency_cycles"], report["latency_cycles"]);
