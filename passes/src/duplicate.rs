@@ -31,7 +31,8 @@ use crate::tiling::{Tile, TilePlan};
 use crate::{Pass, PassOptions};
 use rram_arch::Architecture;
 use rram_dialects::xbar::{Grid, Tile as TileView};
-use rram_dialects::{AttributeValue, Error, Module, Op};
+use rram_dialects::{AttributeValue, Error, Module, Op, OpId};
+use std::collections::HashMap;
 
 pub struct DuplicateLayers {
     pub mode: Mode,
@@ -117,13 +118,13 @@ impl DuplicateLayers {
     fn layers<'m>(&self, module: &'m Module) -> Result<Vec<Layer<'m>>, Error> {
         let mut layers: Vec<Layer> = Vec::new();
         let grids = module.operations_named("xbar.grid");
+        let index_of: HashMap<OpId, usize> = grids.iter().enumerate().map(|(i, g)| (g.id(), i)).collect();
         let mut tiles_of: Vec<Vec<(Op, TileView)>> = vec![Vec::new(); grids.len()];
         for tile in module.operations_named("xbar.tile") {
             let view = TileView::read(&tile).map_err(|e| fail(&tile, e))?;
             let grid = tile.operand(0).and_then(|g| g.defining_op()).map(|g| g.id());
-            let index = grids
-                .iter()
-                .position(|g| Some(g.id()) == grid)
+            let index = *grid
+                .and_then(|grid| index_of.get(&grid))
                 .ok_or_else(|| fail(&tile, "a tile must belong to an xbar.grid"))?;
             if view.replica == 0 {
                 tiles_of[index].push((tile, view));

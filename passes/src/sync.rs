@@ -121,8 +121,12 @@ impl Pass for Synchronize {
         let replaced = {
             let layer = TiledLayer::find(module)?;
             let crossbars = layer.placed.crossbars;
-            let ranked = exchange::rank(&layer.layer, &layer.plan, crossbars, &self.chip);
-            let scheme = self.scheme.unwrap_or(ranked[0].0);
+            // The predictions only when they choose or are reported.
+            let ranked = match (self.scheme, self.explain) {
+                (Some(_), false) => Vec::new(),
+                _ => exchange::rank(&layer.layer, &layer.plan, crossbars, &self.chip),
+            };
+            let scheme = self.scheme.unwrap_or_else(|| ranked[0].0);
             if self.explain {
                 let name = layer.grid.attribute("layer").and_then(|a| a.as_string()).unwrap_or_default();
                 let (h, v, pixels) = (layer.plan.h, layer.plan.v, layer.layer.pixels);
